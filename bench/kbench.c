@@ -1,0 +1,239 @@
+/* kbench: in-process timings against libkiosk.a for `make bench`.
+ *
+ *   kbench fsync DIR N          fdatasync floor: N x (512-byte pwrite +
+ *                               fdatasync) on a file in DIR
+ *   kbench answers DB N         N x store_answer_save on one session
+ *   kbench intakes DB N         N x (session start, 15 answers, complete
+ *                               with a ~4 KB FHIR bundle)
+ *   kbench fill DB N [OUTDIR]   queue N completed ~4 KB intakes as fast as
+ *                               the store allows; with OUTDIR also write
+ *                               each bundle to OUTDIR/<n>.json (the same
+ *                               records for the curl comparison)
+ *   kbench content DIR N        N x content_load + check_content
+ *
+ * Timed modes print one line per operation: microseconds (wall clock).
+ * intakes prints "complete_us intake_us".  Patient data is synthetic. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "content.h"
+#include "store.h"
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int fail(const char *what, const struct kerr *err)
+{
+	fprintf(stderr, "kbench: %s: %s\n", what, err ? err->msg : "failed");
+	return 1;
+}
+
+static int do_fsync(const char *dir, int n)
+{
+	char path[4096], buf[512];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/fsync-probe", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return fail(path, NULL);
+	memset(buf, 'x', sizeof buf);
+	/* Grow the file first so each timed write overwrites allocated
+	 * blocks, as a WAL that is reused after a checkpoint does. */
+	for (int i = 0; i < 64; i++)
+		if (pwrite(fd, buf, sizeof buf, (off_t)i * 4096) != (ssize_t)sizeof buf)
+			return fail("pwrite", NULL);
+	fsync(fd);
+	for (int i = 0; i < n; i++) {
+		double t = now_us();
+
+		if (pwrite(fd, buf, sizeof buf, (off_t)(i % 64) * 4096) != (ssize_t)sizeof buf ||
+		    fdatasync(fd))
+			return fail("fdatasync", NULL);
+		printf("%.1f\n", now_us() - t);
+	}
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
+/* A FHIR transaction Bundle of about 4 KB: a Patient and a
+ * QuestionnaireResponse with the kiosk's question ids. */
+static void make_bundle(char *out, size_t n, const char *id, int i)
+{
+	static const char *qids[] = {
+		"language", "full_name", "dob", "phone", "area", "pregnancy", "skin_today",
+		"skin_history", "skin_type", "health", "medicines", "procedures", "skincare",
+		"allergies", "consent",
+	};
+	char qr[STORE_ID_LEN];
+	size_t len;
+
+	memcpy(qr, id, sizeof qr);
+	qr[0] = qr[0] == 'f' ? '0' : (char)(qr[0] == '9' ? 'a' : qr[0] + 1);
+	len = (size_t)snprintf(out, n,
+		"{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
+		"{\"fullUrl\":\"urn:uuid:%s\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"%s\","
+		"\"name\":[{\"text\":\"Bench Person %d\",\"family\":\"Person\",\"given\":[\"Bench\"]}],"
+		"\"birthDate\":\"1990-01-%02d\",\"telecom\":[{\"system\":\"phone\",\"value\":\"(561) 555-0100\"}]},"
+		"\"request\":{\"method\":\"PUT\",\"url\":\"Patient/%s\"}},"
+		"{\"fullUrl\":\"urn:uuid:%s\",\"resource\":{\"resourceType\":\"QuestionnaireResponse\","
+		"\"id\":\"%s\",\"status\":\"completed\","
+		"\"questionnaire\":\"https://fhir.example.org/Questionnaire/microneedling-intake|bench\","
+		"\"subject\":{\"reference\":\"Patient/%s\"},\"authored\":\"2026-01-02T10:00:00Z\",\"item\":[",
+		id, id, i, i % 28 + 1, id, qr, qr, id);
+	for (int r = 0; len < 3900 && len < n; r++)
+		len += (size_t)snprintf(out + len, n - len,
+			"%s{\"linkId\":\"%s\",\"text\":\"Question text as shown to the patient, "
+			"number %d\",\"answer\":[{\"valueCoding\":{\"system\":\"https://fhir.example.org/"
+			"CodeSystem/answers\",\"code\":\"none\",\"display\":\"None of these\"}}]}",
+			r ? "," : "", qids[r % 15], r);
+	snprintf(out + len, n - len,
+		 "]},\"request\":{\"method\":\"PUT\",\"url\":\"QuestionnaireResponse/%s\"}}]}", qr);
+}
+
+static int complete(store *st, const char *id, int i, int64_t now, struct kerr *err)
+{
+	static char bundle[8192];
+	struct store_completion c = { 0 };
+	char name[32];
+
+	make_bundle(bundle, sizeof bundle, id, i);
+	snprintf(name, sizeof name, "Bench Person %d", i);
+	c.session = id;
+	c.outcome = "clear";
+	c.flags = "";
+	c.flag_details = "";
+	c.bundle = bundle;
+	c.patient_name = name;
+	c.patient_dob = "1990-01-01";
+	c.now = now;
+	return store_session_complete(st, &c, err) == K_OK ? 0 : 1;
+}
+
+static int do_store(const char *mode, const char *db, int n, const char *outdir)
+{
+	struct kerr err = { "" };
+	store *st = NULL;
+	char id[STORE_ID_LEN];
+	int64_t now = (int64_t)time(NULL);
+	int rc = 1;
+
+	if (store_open(&st, db, &err) != K_OK)
+		return fail("store_open", &err);
+	if (!strcmp(mode, "answers")) {
+		if (store_session_start(st, "bench", "en", now, id, &err) != K_OK)
+			goto out;
+		for (int i = 0; i < n; i++) {
+			char qid[32];
+			double t;
+
+			snprintf(qid, sizeof qid, "q%d", i % 20);
+			t = now_us();
+			if (store_answer_save(st, id, qid, i & 1 ? "yes" : "no", now, &err) != K_OK)
+				goto out;
+			printf("%.1f\n", now_us() - t);
+		}
+	} else if (!strcmp(mode, "intakes")) {
+		for (int i = 0; i < n; i++) {
+			double t0 = now_us(), t1;
+
+			if (store_session_start(st, "bench", "en", now, id, &err) != K_OK)
+				goto out;
+			for (int q = 0; q < 15; q++) {
+				char qid[32];
+
+				snprintf(qid, sizeof qid, "q%d", q);
+				if (store_answer_save(st, id, qid, "none", now, &err) != K_OK)
+					goto out;
+			}
+			t1 = now_us();
+			if (complete(st, id, i, now, &err))
+				goto out;
+			printf("%.1f %.1f\n", now_us() - t1, now_us() - t0);
+		}
+	} else { /* fill */
+		for (int i = 0; i < n; i++) {
+			if (store_session_start(st, "bench", "en", now, id, &err) != K_OK ||
+			    complete(st, id, i, now, &err))
+				goto out;
+			if (outdir) {
+				static char bundle[8192];
+				char path[4096];
+				FILE *f;
+
+				/* Different ids from the queued record, same shape. */
+				id[0] = id[0] == 'a' ? 'b' : 'a';
+				make_bundle(bundle, sizeof bundle, id, i);
+				snprintf(path, sizeof path, "%s/%d.json", outdir, i);
+				f = fopen(path, "w");
+				if (!f || fputs(bundle, f) < 0 || fclose(f))
+					return fail(path, NULL);
+			}
+		}
+	}
+	rc = 0;
+out:
+	if (rc)
+		fail(mode, &err);
+	store_close(st);
+	return rc;
+}
+
+static int do_content(const char *dir, int n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	struct kdate today;
+
+	gmtime_r(&t, &tm);
+	today.y = tm.tm_year + 1900;
+	today.m = tm.tm_mon + 1;
+	today.d = tm.tm_mday;
+	for (int i = 0; i < n; i++) {
+		struct content *c = NULL;
+		struct content_diags d = { 0 };
+		struct kerr err = { "" };
+		double t0 = now_us(), t1;
+
+		if (content_load(&c, dir, &d, &err) != K_OK)
+			return fail(dir, &err);
+		t1 = now_us();
+		if (check_content(c, today, &d) != K_OK)
+			return fail("check_content", NULL);
+		printf("%.1f %.1f %d\n", t1 - t0, now_us() - t1, d.errors);
+		content_diags_free(&d);
+		content_free(c);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int n;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: kbench fsync|answers|intakes|fill|content PATH N [OUTDIR]\n");
+		return 2;
+	}
+	n = atoi(argv[3]);
+	if (!strcmp(argv[1], "fsync"))
+		return do_fsync(argv[2], n);
+	if (!strcmp(argv[1], "content"))
+		return do_content(argv[2], n);
+	if (!strcmp(argv[1], "answers") || !strcmp(argv[1], "intakes") || !strcmp(argv[1], "fill"))
+		return do_store(argv[1], argv[2], n, argc > 4 ? argv[4] : NULL);
+	fprintf(stderr, "kbench: unknown mode %s\n", argv[1]);
+	return 2;
+}

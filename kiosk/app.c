@@ -1,0 +1,601 @@
+/* app: the patient kiosk's run loop and `kiosk preview` (see app.h).
+ *
+ * Owns the one struct app and every timer.  It never draws (ui.c does) and
+ * never writes SQL (intake.c and store.c do).  Nothing here prints patient
+ * data: store and engine messages are PHI-free by contract, and only those
+ * go to stderr. */
+#include "app.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "content.h"
+#include "engine.h"
+#include "intake.h"
+#include "kdate.h"
+#include "publish.h"
+#include "store.h"
+#include "ui.h"
+#include "ui_staff.h"
+
+#define TICK_MS 1000
+
+struct app {
+	config *cfg;
+	struct content *content;
+	char content_dir[PATH_MAX];
+	engine *e;
+	store *st;
+	ui *u;
+	struct intake in;
+	enum ui_mode mode;
+	int64_t last;        /* monotonic second of the last input */
+	int64_t warn_start;  /* when the idle warning appeared */
+	long idle, warn, done;
+	const char *lang;    /* kiosk.language */
+	bool quit;           /* an administrator asked to stop */
+	int64_t checked;     /* when the welcome screen last looked for new content */
+};
+
+static int64_t mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+/* The clinic's calendar day: rules compare dates as the patient knows them. */
+static struct kdate today(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	struct kdate d = { 2000, 1, 1 };
+
+	if (localtime_r(&t, &tm)) {
+		d.y = tm.tm_year + 1900;
+		d.m = tm.tm_mon + 1;
+		d.d = tm.tm_mday;
+	}
+	return d;
+}
+
+/* The content folder to load: the published current version, else
+ * kiosk.content. */
+static krc content_folder(const config *cfg, char *dir, size_t n, struct kerr *err)
+{
+	return publish_current(cfg, dir, n, err);
+}
+
+static krc load_content(const char *dir, struct content **out, struct kerr *err)
+{
+	struct content_diags diags = { 0 };
+	krc rc = content_load(out, dir, &diags, err);
+
+	for (int i = 0; rc != K_OK && i < diags.n && i < 20; i++)
+		if (!diags.d[i].warning)
+			fprintf(stderr, "%s:%d:%d: error: %s\n", diags.d[i].file, diags.d[i].line,
+				diags.d[i].col, diags.d[i].msg);
+	content_diags_free(&diags);
+	return rc;
+}
+
+/* Tell the sync process about a content version the server has not seen
+ * (it uploads the Questionnaire).  Not fatal: the records still carry the
+ * version, and the next content load tries again. */
+static void queue_questionnaire(struct app *a)
+{
+	struct kerr err = { { 0 } };
+
+	if (a->in.st && intake_questionnaire(&a->in, a->content, &err) != K_OK)
+		fprintf(stderr, "kiosk: cannot queue the questionnaire for the server: %s\n", err.msg);
+}
+
+static krc new_engine(struct app *a, struct kerr *err)
+{
+	engine *e = NULL;
+	krc rc = engine_new(&e, a->content, a->lang, err);
+
+	if (rc != K_OK)
+		return rc;
+	engine_free(a->e);
+	a->e = e;
+	a->in.e = e;
+	a->in.session[0] = '\0';
+	a->in.completed = false;
+	queue_questionnaire(a);
+	return K_OK;
+}
+
+/* Between patients: a fresh engine in the kiosk's language and, if an
+ * administrator published a valid new version, the new content.  Never
+ * called while a session is open. */
+static void between_sessions(struct app *a, bool force)
+{
+	char dir[PATH_MAX];
+	struct content *c = NULL;
+	struct kerr err = { { 0 } };
+
+	if (content_folder(a->cfg, dir, sizeof dir, &err) == K_OK &&
+	    (force || strcmp(dir, a->content_dir) != 0)) {
+		if (load_content(dir, &c, &err) == K_OK) {
+			struct content *old = a->content;
+
+			a->content = c;
+			if (new_engine(a, &err) == K_OK) {
+				snprintf(a->content_dir, sizeof a->content_dir, "%s", dir);
+				content_free(old);
+				if (a->st)
+					store_audit(a->st, time(NULL), "kiosk", "content loaded", c->version, NULL);
+				return;
+			}
+			a->content = old;
+			content_free(c);
+		}
+		fprintf(stderr, "kiosk: keeping the content in use: %s\n", err.msg);
+		kerr_clear(&err);
+	}
+	if (new_engine(a, &err) != K_OK)
+		fprintf(stderr, "kiosk: %s\n", err.msg);
+}
+
+/* Was another content version made current since it was loaded? */
+static bool content_changed(const struct app *a)
+{
+	char dir[PATH_MAX];
+	struct kerr err = { { 0 } };
+
+	return content_folder(a->cfg, dir, sizeof dir, &err) == K_OK && strcmp(dir, a->content_dir) != 0;
+}
+
+/* The database failed: the patient sees a calm message, the detail (no
+ * patient data by store.h's contract) goes to stderr, and the session in
+ * memory is dropped since it can no longer be saved. */
+static void unavailable(struct app *a, const struct kerr *err)
+{
+	fprintf(stderr, "kiosk: database unavailable: %s\n", err->msg[0] ? err->msg : "unknown error");
+	a->mode = UI_MODE_UNAVAILABLE;
+	ui_forget(a->u);
+	between_sessions(a, false);
+}
+
+static void open_store(struct app *a)
+{
+	char path[PATH_MAX];
+	struct kerr err = { { 0 } };
+	int n = 0;
+	int64_t now = time(NULL);
+
+	config_path(a->cfg, "kiosk.database", path, sizeof path);
+	if (store_open(&a->st, path, &err) != K_OK ||
+	    store_recover(a->st, now, config_int(a->cfg, "kiosk.resume_minutes") * 60, &n, &err) != K_OK ||
+	    store_audit(a->st, now, "kiosk", "kiosk started", a->content->version, &err) != K_OK) {
+		store_close(a->st);
+		a->st = NULL;
+		a->in.st = NULL;
+		unavailable(a, &err);
+		return;
+	}
+	a->in.st = a->st;
+	a->mode = UI_MODE_SCREEN;
+	queue_questionnaire(a);
+	if (n > 0)
+		fprintf(stderr, "kiosk: %d interrupted session(s) can be resumed by staff\n", n);
+}
+
+/* Apply one engine event and perform its effects. */
+static void step(struct app *a, const struct engine_event *ev)
+{
+	struct engine_fxlist fx = { 0, NULL };
+	struct kerr err = { { 0 } };
+	bool ended = false;
+	/* After completion the record is written: switching the language only
+	 * changes the outcome and aftercare screens, not the stored session. */
+	bool screen_only = ev->kind == ENGINE_EV_LANG && engine_completed(a->e);
+
+	if (engine_step(a->e, ev, today(), &fx, &err) != K_OK) {
+		fprintf(stderr, "kiosk: %s\n", err.msg);
+		return;
+	}
+	if (screen_only)
+		return;
+	for (int i = 0; i < fx.n; i++)
+		ended |= fx.fx[i].kind == ENGINE_FX_END || fx.fx[i].kind == ENGINE_FX_WIPE;
+	if (a->st == NULL || intake_apply(&a->in, &fx, time(NULL), &err) != K_OK) {
+		if (a->st == NULL)
+			kerr_set(&err, K_ESTORE, "no database");
+		unavailable(a, &err);
+		return;
+	}
+	if (ended) {
+		/* Nothing of the patient stays on the screen or in the scrollback. */
+		ui_forget(a->u);
+		between_sessions(a, false);
+	}
+}
+
+/* Idle handling, once per tick.  Only a patient who started something is
+ * warned; the outcome and aftercare screens simply time out. */
+static void timers(struct app *a)
+{
+	int64_t now = mono();
+	struct engine_event ev = { ENGINE_EV_TIMEOUT, NULL, 0 };
+
+	switch (a->mode) {
+	case UI_MODE_SCREEN:
+		if (engine_completed(a->e)) {
+			if (now - a->last >= a->done)
+				step(a, &ev);
+		} else if (engine_started(a->e) || engine_index(a->e) != 0) {
+			if (now - a->last >= a->idle) {
+				a->mode = UI_MODE_STILL_THERE;
+				a->warn_start = now;
+			}
+		} else if (now - a->last >= a->idle &&
+			   engine_lang(a->e) != content_lang(a->content, a->lang)) {
+			between_sessions(a, false); /* back to the kiosk's language */
+		} else if (now - a->last >= 5 && now - a->checked >= 10) {
+			/* Nobody at the welcome screen: a newly published
+			 * version can go live now rather than after the next
+			 * patient. */
+			a->checked = now;
+			if (content_changed(a))
+				between_sessions(a, false);
+		}
+		break;
+	case UI_MODE_STILL_THERE:
+		if (now - a->warn_start >= a->warn) {
+			a->mode = UI_MODE_SCREEN;
+			a->last = now;
+			step(a, &ev);
+		}
+		break;
+	case UI_MODE_UNAVAILABLE:
+		/* Try again now and then; a full disk may have been cleared. */
+		if (now - a->last >= a->done) {
+			a->last = now;
+			if (a->st == NULL)
+				open_store(a);
+			else
+				a->mode = UI_MODE_SCREEN;
+		}
+		break;
+	}
+}
+
+/* Staff resume the most recent interrupted session: its answers go back
+ * into a fresh engine, which goes to the first question still open. */
+static void resume(struct app *a)
+{
+	struct store_session *ss = NULL;
+	struct kerr err = { { 0 } };
+
+	if (engine_started(a->e)) {
+		fprintf(stderr, "kiosk: a session is open; reset it before resuming another\n");
+		return;
+	}
+	if (store_session_resume(a->st, &ss, &err) != K_OK) {
+		fprintf(stderr, "kiosk: nothing resumed: %s\n", err.msg);
+		return;
+	}
+	between_sessions(a, false);
+	for (int i = 0; i < ss->n; i++) {
+		kerr_clear(&err);
+		if (engine_restore(a->e, ss->qids[i], ss->values[i], &err) != K_OK)
+			fprintf(stderr, "kiosk: resume: %s\n", err.msg);
+	}
+	engine_resume(a->e, today());
+	snprintf(a->in.session, sizeof a->in.session, "%s", ss->id);
+	a->in.completed = false;
+	if (ss->lang && content_lang(a->content, ss->lang) >= 0) {
+		struct engine_event ev = { ENGINE_EV_LANG, ss->lang, 0 };
+
+		step(a, &ev);
+	}
+	store_session_free(ss);
+	a->mode = UI_MODE_SCREEN;
+}
+
+/* The staff key: staff mode draws on the same terminal and tells the loop
+ * what to do. */
+static void staff(struct app *a)
+{
+	struct ui_staff_ctx ctx;
+	enum ui_staff_action act;
+	struct engine_event ev = { ENGINE_EV_RESET, NULL, 0 };
+
+	if (a->st == NULL)
+		return; /* staff sign-in needs the database */
+	memset(&ctx, 0, sizeof ctx);
+	ctx.st = a->st;
+	ctx.cfg = a->cfg;
+	ctx.content_version = a->content->version;
+	ctx.session_open = engine_started(a->e) && !engine_completed(a->e);
+	act = ui_staff_run(&ctx);
+	ui_touch(a->u);
+	a->last = mono();
+	switch (act) {
+	case UI_STAFF_NONE:
+		break;
+	case UI_STAFF_RESET:
+		a->mode = UI_MODE_SCREEN;
+		step(a, &ev);
+		ui_forget(a->u);
+		break;
+	case UI_STAFF_RESUME:
+		resume(a);
+		break;
+	case UI_STAFF_RELOAD:
+		if (engine_started(a->e) && !engine_completed(a->e))
+			fprintf(stderr, "kiosk: content is reloaded between patients only\n");
+		else
+			between_sessions(a, true);
+		break;
+	case UI_STAFF_QUIT:
+		a->quit = true;
+		break;
+	}
+}
+
+static void app_free(struct app *a)
+{
+	ui_free(a->u);
+	engine_free(a->e);
+	content_free(a->content);
+	store_close(a->st);
+	config_free(a->cfg);
+}
+
+static krc app_init(struct app *a, int *argc, char **argv, struct kerr *err)
+{
+	const char *cfgpath = cmd_config_path(argc, argv);
+	krc rc;
+
+	memset(a, 0, sizeof *a);
+	rc = config_load(&a->cfg, cfgpath, stderr, err);
+	if (rc != K_OK)
+		return rc;
+	a->lang = config_str(a->cfg, "kiosk.language");
+	a->idle = config_int(a->cfg, "kiosk.idle_seconds");
+	a->warn = config_int(a->cfg, "kiosk.idle_warning_seconds");
+	a->done = config_int(a->cfg, "kiosk.done_seconds");
+	return K_OK;
+}
+
+static int staff_key(const config *cfg)
+{
+	const char *k = config_str(cfg, "kiosk.staff_key");
+
+	return k && k[0] == 'F' ? atoi(k + 1) : 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct app a;
+	struct kerr err = { { 0 } };
+	struct ui_opts uo = { 0, false };
+	struct ui_view v;
+	int status = 0;
+
+	if (app_init(&a, &argc, argv, &err) != K_OK) {
+		fprintf(stderr, "kiosk: %s\n", err.msg);
+		app_free(&a);
+		return 2;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "usage: kiosk [--config FILE]\n");
+		app_free(&a);
+		return 2;
+	}
+	/* A bad content folder is an administrator's error: refuse to start
+	 * rather than show patients a broken intake. */
+	if (content_folder(a.cfg, a.content_dir, sizeof a.content_dir, &err) != K_OK ||
+	    load_content(a.content_dir, &a.content, &err) != K_OK ||
+	    new_engine(&a, &err) != K_OK) {
+		fprintf(stderr, "kiosk: %s\n", err.msg);
+		app_free(&a);
+		return 1;
+	}
+	uo.staff_key = staff_key(a.cfg);
+	if (ui_new(&a.u, &uo, &err) != K_OK) {
+		fprintf(stderr, "kiosk: %s\n", err.msg);
+		app_free(&a);
+		return 2;
+	}
+	a.last = mono();
+	open_store(&a);
+	for (;;) {
+		struct engine_event ev;
+		enum ui_input in;
+
+		memset(&v, 0, sizeof v);
+		v.mode = a.mode;
+		v.e = a.e;
+		v.seconds = (int)(a.warn - (mono() - a.warn_start));
+		ui_draw(a.u, &v);
+		in = ui_read(a.u, &v, TICK_MS, &ev);
+		if (in == UI_IN_QUIT)
+			break;
+		if (in == UI_IN_STAFF) {
+			staff(&a);
+			if (a.quit)
+				break;
+			continue;
+		}
+		if (in == UI_IN_TICK || in == UI_IN_RESIZE) {
+			timers(&a);
+			continue;
+		}
+		a.last = mono();
+		if (a.mode == UI_MODE_STILL_THERE) {
+			a.mode = UI_MODE_SCREEN; /* any key: the patient is back */
+			continue;
+		}
+		if (in == UI_IN_EVENT && a.mode == UI_MODE_SCREEN)
+			step(&a, &ev);
+	}
+	if (a.st)
+		store_audit(a.st, time(NULL), "kiosk", "kiosk stopped", "", NULL);
+	app_free(&a);
+	return status;
+}
+
+/* ---- preview ---- */
+
+/* A sample answer for screen s that its own validation accepts. */
+static const char *sample(const struct content_screen *s, char *buf, size_t n)
+{
+	struct kdate t = today();
+
+	switch (s->kind) {
+	case CONTENT_YESNO: return "no";
+	case CONTENT_CHOICE: return s->n_options ? s->options[0].id : "";
+	case CONTENT_MULTI:
+		for (int i = 0; i < s->n_options; i++)
+			if (s->options[i].exclusive)
+				return s->options[i].id;
+		return s->n_options ? s->options[0].id : "";
+	case CONTENT_NUMBER:
+		snprintf(buf, n, "%ld", s->min);
+		return buf;
+	case CONTENT_DATE:
+		if (s->date_max.set && s->date_max.relative && s->date_max.span.unit == 0 &&
+		    s->date_min.set && s->date_min.relative) {
+			kdate_format(t, buf); /* a window ending today: today is inside */
+			return buf;
+		}
+		return "1990-01-01";
+	case CONTENT_TEXT:
+		if (s->pattern == CONTENT_PAT_PHONE)
+			return "(561) 555-0123";
+		if (s->pattern == CONTENT_PAT_EMAIL)
+			return "alex@example.com";
+		return "Alex Sample";
+	case CONTENT_CONSENT: return "Alex Sample";
+	default: return "";
+	}
+}
+
+/* Answers that make screen target shown: the values its conditions (and
+ * theirs, a few levels up) ask for. */
+static void seed(const struct content *c, int target, const char **ans, int depth)
+{
+	const struct content_when *w = &c->screens[target].when;
+
+	for (int i = 0; depth < 8 && i < w->n; i++) {
+		const struct content_cond *cd = &w->c[i];
+
+		if (cd->q < 0 || cd->q >= c->n_screens || ans[cd->q])
+			continue;
+		if (cd->op == CONTENT_OP_EQUALS)
+			ans[cd->q] = cd->value;
+		seed(c, cd->q, ans, depth + 1);
+		if (w->any)
+			break;
+	}
+}
+
+int cmd_preview(int argc, char **argv)
+{
+	const char *cfgpath = cmd_config_path(&argc, argv);
+	const char *target = NULL, *lang = NULL, *dir = NULL;
+	const char **ans = NULL;
+	config *cfg = NULL;
+	struct content *c = NULL;
+	engine *e = NULL;
+	ui *u = NULL;
+	struct kerr err = { { 0 } };
+	struct ui_opts uo = { 0, false };
+	char path[PATH_MAX], buf[64];
+	int t, status = 2;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--lang") && i + 1 < argc)
+			lang = argv[++i];
+		else if (target == NULL)
+			target = argv[i];
+		else if (dir == NULL)
+			dir = argv[i];
+		else
+			target = NULL, i = argc;
+	}
+	if (target == NULL) {
+		fprintf(stderr, "usage: kiosk preview SCREEN [--lang CODE] [--config FILE] [DIR]\n");
+		return 2;
+	}
+	if (config_load(&cfg, cfgpath, stderr, &err) != K_OK)
+		goto out;
+	if (dir == NULL)
+		dir = config_path(cfg, "kiosk.content", path, sizeof path);
+	if (load_content(dir, &c, &err) != K_OK) {
+		status = 1;
+		goto out;
+	}
+	t = content_find(c, target);
+	if (t < 0) {
+		kerr_set(&err, K_ENOTFOUND, "%s has no screen '%s'", dir, target);
+		status = 1;
+		goto out;
+	}
+	if (lang && content_lang(c, lang) < 0) {
+		kerr_set(&err, K_EINVAL, "%s has no language '%s'", dir, lang);
+		goto out;
+	}
+	ans = calloc((size_t)c->n_screens, sizeof *ans);
+	if (ans == NULL || engine_new(&e, c, lang ? lang : config_str(cfg, "kiosk.language"), &err) != K_OK)
+		goto out;
+	seed(c, t, ans, 0);
+	/* Walk the real engine to the screen with sample answers (no store). */
+	for (int guard = 0; engine_index(e) != t && guard < 4 * c->n_screens; guard++) {
+		const struct content_screen *s = engine_screen(e);
+		int i = engine_index(e);
+		struct engine_event ev = { ENGINE_EV_NEXT, NULL, 0 };
+		struct engine_fxlist fx;
+
+		if (s->kind != CONTENT_INFO && s->kind != CONTENT_REVIEW && s->kind != CONTENT_OUTCOME &&
+		    s->kind != CONTENT_AFTERCARE) {
+			ev.kind = ENGINE_EV_ANSWER;
+			ev.value = ans[i] ? ans[i] : sample(s, buf, sizeof buf);
+			if (!strcmp(s->id, "language") && lang)
+				ev.value = lang;
+		}
+		if (engine_step(e, &ev, today(), &fx, &err) != K_OK || engine_error(e) ||
+		    (engine_index(e) == i && !engine_completed(e)))
+			break;
+		if (engine_index(e) == 0 && i != 0)
+			break; /* went round: the screen is not shown to this sample */
+	}
+	if (engine_index(e) != t) {
+		kerr_set(&err, K_EINVAL, "screen '%s' is not shown with the sample answers", target);
+		status = 1;
+		goto out;
+	}
+	if (ui_new(&u, &uo, &err) != K_OK)
+		goto out;
+	for (;;) {
+		struct ui_view v = { UI_MODE_SCREEN, e, 0, 0, NULL };
+		struct engine_event ev;
+		enum ui_input in;
+
+		ui_draw(u, &v);
+		in = ui_read(u, &v, TICK_MS, &ev);
+		if (in != UI_IN_TICK && in != UI_IN_RESIZE)
+			break;
+	}
+	status = 0;
+out:
+	if (status != 0 && err.msg[0])
+		fprintf(stderr, "kiosk preview: %s\n", err.msg);
+	ui_free(u);
+	engine_free(e);
+	free(ans);
+	content_free(c);
+	config_free(cfg);
+	return status;
+}

@@ -1,0 +1,967 @@
+/* check: whole-model checks of the content and the path finder.
+ *
+ * The path finder answers "which answers raise this flag?" by search: it
+ * starts from a baseline patient with nothing to report and changes as few
+ * answers as possible, walking the same skip logic and rules the engine
+ * uses (rules.c).  The same search proves screens reachable and rules able
+ * to fire, so `kiosk check` can refuse content that would silently never
+ * flag a contraindication. */
+#include "check.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+
+#define MAX_CAND 24     /* candidate answers tried per question */
+#define MAX_DEPTH 3     /* answers changed at most, from the baseline */
+#define MAX_EVALS 200000
+
+struct cands {
+	int n;
+	char v[MAX_CAND][128];
+};
+
+struct solver {
+	const struct content *c;
+	struct kdate today;
+	struct cands *cand;     /* per screen */
+	const char **base;      /* baseline answer per screen (NULL: none) */
+	const char **try_;      /* assignment being tried */
+	const char **view;      /* what rules see */
+	bool *shown;
+	bool *base_shown;       /* screens the baseline patient sees */
+	struct rules_flag flags[RULES_MAX_FLAGS];
+	int n_flags;
+	enum content_severity outcome;
+	long evals;
+};
+
+static bool asks(const struct content_screen *s)
+{
+	return s->kind == CONTENT_YESNO || s->kind == CONTENT_CHOICE || s->kind == CONTENT_MULTI ||
+	       s->kind == CONTENT_TEXT || s->kind == CONTENT_NUMBER || s->kind == CONTENT_DATE ||
+	       s->kind == CONTENT_CONSENT;
+}
+
+static void err_at(struct content_diags *d, const struct content_screen *s, int line, int col,
+		   bool warning, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void err_at(struct content_diags *d, const struct content_screen *s, int line, int col,
+		   bool warning, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	content_diag_add(d, s ? s->file : "_content.yaml", line ? line : (s ? s->line : 0), col ? col : 1,
+			 warning, "%s", msg);
+}
+
+static struct kdate plus_days(struct kdate d, int n)
+{
+	struct kdate_span sp = { -n, 'd' };
+
+	return kdate_sub(d, sp);
+}
+
+static struct kdate bound(const struct content_datebound *b, struct kdate today)
+{
+	if (!b->relative)
+		return b->abs;
+	return b->span.unit ? kdate_sub(today, b->span) : today;
+}
+
+/* ---- references and contradictions ---- */
+
+static int did_you_mean_screen(const struct content *c, const char *q)
+{
+	int best = -1;
+	size_t lq = strlen(q);
+
+	for (int i = 0; i < c->n_screens; i++) {
+		const char *id = c->screens[i].id;
+		size_t n = strlen(id), common = 0;
+
+		while (common < n && common < lq && id[common] == q[common])
+			common++;
+		if (common >= 3 && (best < 0 || common > strlen(c->screens[best].id)))
+			best = i;
+	}
+	return best;
+}
+
+static void check_cond(const struct content *c, int self, const struct content_cond *cd, bool on_screen,
+		       struct content_diags *d)
+{
+	const struct content_screen *me = &c->screens[self], *q;
+
+	if (cd->question == NULL)
+		return; /* reported by the loader */
+	if (cd->q < 0) {
+		int hint = did_you_mean_screen(c, cd->question);
+
+		if (hint >= 0)
+			err_at(d, me, cd->line, cd->col, false, "unknown question '%s' (did you mean '%s'?)",
+			       cd->question, c->screens[hint].id);
+		else
+			err_at(d, me, cd->line, cd->col, false, "unknown question '%s'", cd->question);
+		return;
+	}
+	q = &c->screens[cd->q];
+	if (on_screen ? cd->q >= self : cd->q > self) {
+		err_at(d, me, cd->line, cd->col, false,
+		       "condition looks at '%s', which comes later (%s); a condition can only use earlier answers",
+		       cd->question, q->file);
+		return;
+	}
+	if (!asks(q)) {
+		err_at(d, me, cd->line, cd->col, false, "'%s' is a %s screen and has no answer to test",
+		       cd->question, content_kind_name(q->kind));
+		return;
+	}
+	switch (cd->op) {
+	case CONTENT_OP_EQUALS:
+	case CONTENT_OP_NOT_EQUALS:
+		if (cd->value == NULL)
+			return;
+		if (q->kind == CONTENT_YESNO) {
+			if (strcmp(cd->value, "yes") && strcmp(cd->value, "no") && strcmp(cd->value, "unsure"))
+				err_at(d, me, cd->line, cd->col, false,
+				       "'%s' is a yes/no question: compare with \"yes\", \"no\" or \"unsure\", not '%s'",
+				       cd->question, cd->value);
+			else if (!strcmp(cd->value, "unsure") && !q->not_sure)
+				err_at(d, me, cd->line, cd->col, false,
+				       "'%s' does not offer \"not sure\" (add not_sure: true), so this never holds",
+				       cd->question);
+		} else if (q->kind == CONTENT_CHOICE || q->kind == CONTENT_MULTI) {
+			if (content_option(q, cd->value) < 0) {
+				const char *hint = NULL;
+
+				for (int i = 0; i < q->n_options; i++)
+					if (q->options[i].id && !strncmp(q->options[i].id, cd->value, 3))
+						hint = q->options[i].id;
+				if (hint)
+					err_at(d, me, cd->line, cd->col, false,
+					       "'%s' has no option '%s' (did you mean '%s'?)", cd->question, cd->value, hint);
+				else
+					err_at(d, me, cd->line, cd->col, false, "'%s' has no option '%s'",
+					       cd->question, cd->value);
+			}
+		} else if (q->kind == CONTENT_NUMBER) {
+			char *end;
+			long v = strtol(cd->value, &end, 10);
+
+			if (*end || !*cd->value)
+				err_at(d, me, cd->line, cd->col, false, "'%s' is a number question; '%s' is not a number",
+				       cd->question, cd->value);
+			else if (v < q->min || v > q->max)
+				err_at(d, me, cd->line, cd->col, false, "'%s' only accepts %ld..%ld, so it is never %ld",
+				       cd->question, q->min, q->max, v);
+		} else if (q->kind == CONTENT_DATE) {
+			struct kdate dt;
+
+			if (!kdate_parse(cd->value, &dt))
+				err_at(d, me, cd->line, cd->col, false, "'%s' is not a date (YYYY-MM-DD)", cd->value);
+		}
+		return;
+	case CONTENT_OP_UNSURE:
+		if (!((q->kind == CONTENT_YESNO && q->not_sure) || q->kind == CONTENT_CHOICE ||
+		      q->kind == CONTENT_MULTI)) {
+			err_at(d, me, cd->line, cd->col, false, "'%s' has no \"not sure\" answer", cd->question);
+		} else if (q->kind != CONTENT_YESNO) {
+			bool any = false;
+
+			for (int i = 0; i < q->n_options; i++)
+				any |= q->options[i].unsure;
+			if (!any)
+				err_at(d, me, cd->line, cd->col, false,
+				       "'%s' has no option marked unsure: true, so this never holds", cd->question);
+		}
+		return;
+	case CONTENT_OP_WITHIN:
+	case CONTENT_OP_OLDER_THAN:
+	case CONTENT_OP_AGE_UNDER:
+	case CONTENT_OP_AGE_AT_LEAST:
+		if (q->kind != CONTENT_DATE)
+			err_at(d, me, cd->line, cd->col, false, "'%s' is not a date question; windows and ages need a date",
+			       cd->question);
+		return;
+	case CONTENT_OP_ANSWERED:
+	case CONTENT_OP_UNANSWERED:
+		return;
+	}
+}
+
+/* Two conditions on the same question that cannot both hold. */
+static const char *contradicts(const struct content *c, const struct content_cond *a,
+			       const struct content_cond *b)
+{
+	const struct content_screen *q;
+
+	if (a->q < 0 || a->q != b->q)
+		return NULL;
+	q = &c->screens[a->q];
+	if ((a->op == CONTENT_OP_UNANSWERED) != (b->op == CONTENT_OP_UNANSWERED))
+		return "asks for no answer and for an answer at once";
+	if (a->op == CONTENT_OP_EQUALS && b->op == CONTENT_OP_EQUALS && q->kind != CONTENT_MULTI &&
+	    a->value && b->value && strcmp(a->value, b->value))
+		return "asks for two different answers at once";
+	if (((a->op == CONTENT_OP_EQUALS && b->op == CONTENT_OP_NOT_EQUALS) ||
+	     (a->op == CONTENT_OP_NOT_EQUALS && b->op == CONTENT_OP_EQUALS)) &&
+	    a->value && b->value && !strcmp(a->value, b->value))
+		return "asks for an answer to be and not be the same value";
+	if ((a->op == CONTENT_OP_AGE_UNDER && b->op == CONTENT_OP_AGE_AT_LEAST && b->years >= a->years) ||
+	    (b->op == CONTENT_OP_AGE_UNDER && a->op == CONTENT_OP_AGE_AT_LEAST && a->years >= b->years))
+		return "asks for an age range that is empty";
+	if ((a->op == CONTENT_OP_WITHIN && b->op == CONTENT_OP_OLDER_THAN) ||
+	    (a->op == CONTENT_OP_OLDER_THAN && b->op == CONTENT_OP_WITHIN)) {
+		const struct content_cond *w = a->op == CONTENT_OP_WITHIN ? a : b;
+		const struct content_cond *o = a->op == CONTENT_OP_WITHIN ? b : a;
+		/* Non-empty when "today minus older_than" is after "today minus
+		 * within" on some day; try a spread of todays. */
+		static const struct kdate probes[] = {
+			{ 2025, 1, 31 }, { 2025, 3, 31 }, { 2026, 2, 28 }, { 2028, 2, 29 }, { 2026, 8, 31 },
+		};
+
+		for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++)
+			if (kdate_cmp(kdate_sub(probes[i], o->span), kdate_sub(probes[i], w->span)) > 0)
+				return NULL;
+		return "asks for a date window that cannot hold (the 'older_than' span must be shorter than 'within')";
+	}
+	return NULL;
+}
+
+/* A window that the question's own date bounds rule out. */
+static const char *outside_bounds(const struct content *c, const struct content_cond *cd, struct kdate today)
+{
+	const struct content_screen *q;
+	struct kdate lo = { 1900, 1, 1 }, hi = { 9999, 12, 31 }, edge;
+
+	if (cd->q < 0)
+		return NULL;
+	q = &c->screens[cd->q];
+	if (q->kind != CONTENT_DATE)
+		return NULL;
+	if (q->date_min.set)
+		lo = bound(&q->date_min, today);
+	if (q->date_max.set)
+		hi = bound(&q->date_max, today);
+	switch (cd->op) {
+	case CONTENT_OP_WITHIN:
+		edge = kdate_sub(today, cd->span);
+		if (kdate_cmp(hi, edge) <= 0 || kdate_cmp(lo, today) > 0)
+			return "the question's date range never falls in this window";
+		return NULL;
+	case CONTENT_OP_OLDER_THAN:
+		edge = kdate_sub(today, cd->span);
+		if (kdate_cmp(lo, edge) > 0)
+			return "the question never accepts a date that old";
+		return NULL;
+	case CONTENT_OP_AGE_UNDER:
+		if (cd->years == 0)
+			return "nobody is younger than 0 years";
+		if (kdate_age(hi, today) >= cd->years && kdate_cmp(hi, today) <= 0)
+			return "the question's dates never give an age that young";
+		return NULL;
+	case CONTENT_OP_AGE_AT_LEAST:
+		if (kdate_cmp(lo, kdate_sub(today, (struct kdate_span){ cd->years, 'y' })) > 0)
+			return "the question's dates never give an age that old";
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
+static void check_when(const struct content *c, int self, const struct content_when *w, bool on_screen,
+		       struct kdate today, struct content_diags *d)
+{
+	const struct content_screen *me = &c->screens[self];
+
+	for (int i = 0; i < w->n; i++) {
+		const char *why;
+
+		check_cond(c, self, &w->c[i], on_screen, d);
+		why = outside_bounds(c, &w->c[i], today);
+		if (why)
+			err_at(d, me, w->c[i].line, w->c[i].col, false, "this condition can never hold: %s", why);
+		if (w->any)
+			continue;
+		for (int j = i + 1; j < w->n; j++) {
+			why = contradicts(c, &w->c[i], &w->c[j]);
+			if (why)
+				err_at(d, me, w->c[j].line, w->c[j].col, false,
+				       "contradictory conditions: this %s (with line %d), so it can never hold", why,
+				       w->c[i].line);
+		}
+	}
+}
+
+/* ---- fit on an 80x24 screen ---- */
+
+/* Display lines s needs when wrapped at width columns (code points count
+ * as one column; the UI wraps the same way). */
+static int wrapped_lines(const char *s, int width)
+{
+	int lines = 0, col = 0, word = 0;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s;; p++) {
+		if (*p == '\0' || *p == '\n' || *p == ' ') {
+			if (col && col + 1 + word > width) {
+				lines++;
+				col = word;
+			} else {
+				col += (col ? 1 : 0) + word;
+			}
+			word = 0;
+			if (*p == '\n' || *p == '\0') {
+				lines++;
+				col = 0;
+				if (*p == '\0')
+					break;
+			}
+			continue;
+		}
+		if ((*p & 0xc0) != 0x80)
+			word++;
+		while (word > width) {
+			lines++;
+			word -= width;
+		}
+	}
+	return lines;
+}
+
+static void check_fit(const struct content *c, const struct content_screen *s, struct content_diags *d)
+{
+	/* Chrome: title, blank, progress and key help, validation message. */
+	const int room = 24 - 5;
+
+	if (!asks(s) || s->kind == CONTENT_CONSENT)
+		return; /* info, consent and aftercare text scroll */
+	for (int l = 0; l < c->n_langs; l++) {
+		int need = wrapped_lines(s->text.s[l], 76) + wrapped_lines(s->help.s[l], 76);
+
+		if (s->kind == CONTENT_YESNO)
+			need += 1 + 2 + s->not_sure;
+		for (int i = 0; i < s->n_options; i++)
+			need += wrapped_lines(s->options[i].label.s[l], 70);
+		if (s->n_options)
+			need += 1;
+		if (s->kind == CONTENT_TEXT || s->kind == CONTENT_NUMBER || s->kind == CONTENT_DATE)
+			need += 3;
+		if (need > room)
+			err_at(d, s, s->text.line, s->text.col, false,
+			       "screen '%s' (%s) needs %d lines but an 80x24 screen has room for %d: shorten the text or split the question",
+			       s->id, c->langs[l], need, room);
+	}
+}
+
+/* ---- the solver ---- */
+
+static void add_cand(struct cands *k, const char *v)
+{
+	if (k->n >= MAX_CAND || v == NULL)
+		return;
+	for (int i = 0; i < k->n; i++)
+		if (!strcmp(k->v[i], v))
+			return;
+	snprintf(k->v[k->n++], sizeof k->v[0], "%s", v);
+}
+
+static void add_date(struct cands *k, const struct content_screen *s, struct kdate dt, struct kdate today)
+{
+	char buf[11];
+
+	if (s->date_min.set && kdate_cmp(dt, bound(&s->date_min, today)) < 0)
+		return;
+	if (s->date_max.set && kdate_cmp(dt, bound(&s->date_max, today)) > 0)
+		return;
+	kdate_format(dt, buf);
+	add_cand(k, buf);
+}
+
+static void cands_from_cond(const struct content *c, const struct content_cond *cd, struct kdate today,
+			    struct cands *all)
+{
+	const struct content_screen *q;
+	struct cands *k;
+	struct kdate edge;
+
+	if (cd->q < 0)
+		return;
+	q = &c->screens[cd->q];
+	k = &all[cd->q];
+	switch (cd->op) {
+	case CONTENT_OP_EQUALS:
+	case CONTENT_OP_NOT_EQUALS:
+		if (q->kind == CONTENT_TEXT || q->kind == CONTENT_NUMBER || q->kind == CONTENT_DATE)
+			add_cand(k, cd->value);
+		break;
+	case CONTENT_OP_WITHIN:
+		edge = kdate_sub(today, cd->span);
+		add_date(k, q, plus_days(edge, 1), today);
+		add_date(k, q, today, today);
+		add_date(k, q, edge, today);
+		break;
+	case CONTENT_OP_OLDER_THAN:
+		edge = kdate_sub(today, cd->span);
+		add_date(k, q, edge, today);
+		add_date(k, q, plus_days(edge, 1), today);
+		break;
+	case CONTENT_OP_AGE_UNDER:
+	case CONTENT_OP_AGE_AT_LEAST:
+		edge = kdate_sub(today, (struct kdate_span){ cd->years, 'y' });
+		add_date(k, q, edge, today);
+		add_date(k, q, plus_days(edge, 1), today);
+		break;
+	default:
+		break;
+	}
+}
+
+static void build_cands(struct solver *sv)
+{
+	const struct content *c = sv->c;
+
+	for (int i = 0; i < c->n_screens; i++) {
+		const struct content_screen *s = &c->screens[i];
+		struct cands *k = &sv->cand[i];
+
+		switch (s->kind) {
+		case CONTENT_YESNO:
+			add_cand(k, "no");
+			add_cand(k, "yes");
+			if (s->not_sure)
+				add_cand(k, "unsure");
+			break;
+		case CONTENT_CHOICE:
+		case CONTENT_MULTI:
+			/* Exclusive ("none of these") first: the likeliest benign answer. */
+			for (int j = 0; j < s->n_options; j++)
+				if (s->options[j].exclusive)
+					add_cand(k, s->options[j].id);
+			for (int j = 0; j < s->n_options; j++)
+				add_cand(k, s->options[j].id);
+			break;
+		case CONTENT_TEXT:
+			add_cand(k, s->pattern == CONTENT_PAT_PHONE ? "555-0100" :
+				 s->pattern == CONTENT_PAT_EMAIL ? "alex@example.org" : "Alex Sample");
+			break;
+		case CONTENT_CONSENT:
+			add_cand(k, "Alex Sample");
+			break;
+		case CONTENT_NUMBER: {
+			char b[24];
+
+			snprintf(b, sizeof b, "%ld", s->min);
+			add_cand(k, b);
+			snprintf(b, sizeof b, "%ld", s->max);
+			add_cand(k, b);
+			break;
+		}
+		case CONTENT_DATE:
+			add_date(k, s, kdate_sub(sv->today, (struct kdate_span){ 40, 'y' }), sv->today);
+			add_date(k, s, kdate_sub(sv->today, (struct kdate_span){ 5, 'y' }), sv->today);
+			add_date(k, s, kdate_sub(sv->today, (struct kdate_span){ 1, 'y' }), sv->today);
+			add_date(k, s, sv->today, sv->today);
+			if (s->date_min.set)
+				add_date(k, s, bound(&s->date_min, sv->today), sv->today);
+			break;
+		default:
+			break;
+		}
+	}
+	for (int i = 0; i < c->n_screens; i++) {
+		const struct content_screen *s = &c->screens[i];
+
+		for (int j = 0; j < s->when.n; j++)
+			cands_from_cond(c, &s->when.c[j], sv->today, sv->cand);
+		for (int f = 0; f < s->n_flags; f++)
+			for (int j = 0; j < s->flags[f].when.n; j++)
+				cands_from_cond(c, &s->flags[f].when.c[j], sv->today, sv->cand);
+	}
+}
+
+/* Walk the flow with assignment a, as the engine would. */
+static void eval(struct solver *sv, const char *const *a)
+{
+	const struct content *c = sv->c;
+
+	sv->evals++;
+	for (int i = 0; i < c->n_screens; i++) {
+		sv->shown[i] = rules_when(c, &c->screens[i].when, i, sv->view, sv->today);
+		sv->view[i] = sv->shown[i] ? a[i] : NULL;
+	}
+	sv->n_flags = rules_eval(c, sv->view, sv->today, sv->flags, RULES_MAX_FLAGS, &sv->outcome);
+}
+
+static bool flag_raised(const struct solver *sv, const struct content_flag *f)
+{
+	for (int i = 0; i < sv->n_flags; i++)
+		if (sv->flags[i].rule == f)
+			return true;
+	return false;
+}
+
+/* Baseline: for each question in order, the first candidate that raises
+ * none of its own flags and is not "not sure", judged as if the screen
+ * were shown (so a follow-up's baseline is benign too). */
+static void build_baseline(struct solver *sv)
+{
+	const struct content *c = sv->c;
+
+	for (int i = 0; i < c->n_screens; i++)
+		sv->base[i] = NULL;
+	for (int i = 0; i < c->n_screens; i++) {
+		const struct content_screen *s = &c->screens[i];
+
+		if (!asks(s) || sv->cand[i].n == 0)
+			continue;
+		sv->base[i] = sv->cand[i].v[0];
+		for (int k = 0; k < sv->cand[i].n; k++) {
+			bool bad = rules_is_unsure(s, sv->cand[i].v[k]);
+
+			sv->base[i] = sv->cand[i].v[k];
+			for (int f = 0; f < s->n_flags && !bad; f++)
+				bad = rules_when(c, &s->flags[f].when, i, sv->base, sv->today);
+			if (!bad)
+				break;
+		}
+	}
+	eval(sv, sv->base);
+	for (int i = 0; i < c->n_screens; i++)
+		sv->base_shown[i] = sv->shown[i];
+}
+
+enum target_kind { T_FLAG, T_SCREEN, T_OUTCOME };
+
+struct target {
+	enum target_kind kind;
+	const struct content_flag *flag;
+	int screen;
+	enum content_severity outcome;
+};
+
+static bool hit(const struct solver *sv, const struct target *t)
+{
+	switch (t->kind) {
+	case T_FLAG: return flag_raised(sv, t->flag);
+	case T_SCREEN: return sv->shown[t->screen];
+	case T_OUTCOME: return sv->outcome == t->outcome;
+	}
+	return false;
+}
+
+/* Screens whose answers can matter for target: those its conditions name,
+ * and, recursively, those deciding whether they are shown. */
+static int relevant(const struct solver *sv, const struct target *t, int *out, int max)
+{
+	const struct content *c = sv->c;
+	bool *mark = calloc((size_t)c->n_screens, sizeof *mark);
+	int n = 0, stack[512], sp = 0;
+
+	if (mark == NULL)
+		return 0;
+	if (t->kind == T_FLAG) {
+		stack[sp++] = t->screen;
+		for (int j = 0; j < t->flag->when.n && sp < 512; j++)
+			if (t->flag->when.c[j].q >= 0)
+				stack[sp++] = t->flag->when.c[j].q;
+	} else if (t->kind == T_SCREEN) {
+		for (int j = 0; j < c->screens[t->screen].when.n && sp < 512; j++)
+			if (c->screens[t->screen].when.c[j].q >= 0)
+				stack[sp++] = c->screens[t->screen].when.c[j].q;
+	}
+	while (sp > 0) {
+		int q = stack[--sp];
+
+		if (q < 0 || mark[q])
+			continue;
+		mark[q] = true;
+		if (n < max && asks(&c->screens[q]))
+			out[n++] = q;
+		for (int j = 0; j < c->screens[q].when.n && sp < 512; j++)
+			stack[sp++] = c->screens[q].when.c[j].q;
+	}
+	free(mark);
+	return n;
+}
+
+/* Try every way of changing `depth` answers among rel[from..]. */
+static bool search(struct solver *sv, const struct target *t, const int *rel, int nrel, int from, int depth,
+		   int *changed, int nchanged)
+{
+	if (depth == 0) {
+		if (sv->evals > MAX_EVALS)
+			return false;
+		eval(sv, sv->try_);
+		return hit(sv, t);
+	}
+	for (int r = from; r < nrel; r++) {
+		int q = rel[r];
+
+		for (int k = 0; k < sv->cand[q].n; k++) {
+			if (sv->base[q] && !strcmp(sv->cand[q].v[k], sv->base[q]))
+				continue;
+			sv->try_[q] = sv->cand[q].v[k];
+			changed[nchanged] = q;
+			if (search(sv, t, rel, nrel, r + 1, depth - 1, changed, nchanged + 1))
+				return true;
+		}
+		sv->try_[q] = sv->base[q];
+	}
+	return false;
+}
+
+/* Find a shortest change of the baseline reaching t; on success the
+ * assignment is in sv->try_ and the changed screens in changed[0..*n). */
+static bool solve(struct solver *sv, const struct target *t, int *changed, int *n)
+{
+	int rel[64], nrel;
+
+	for (int i = 0; i < sv->c->n_screens; i++)
+		sv->try_[i] = sv->base[i];
+	sv->evals = 0;
+	eval(sv, sv->try_);
+	if (hit(sv, t)) {
+		*n = 0;
+		return true;
+	}
+	nrel = relevant(sv, t, rel, 64);
+	if (t->kind == T_OUTCOME) {
+		nrel = 0;
+		for (int i = 0; i < sv->c->n_screens && nrel < 64; i++)
+			if (sv->c->screens[i].n_flags || sv->c->screens[i].safety)
+				rel[nrel++] = i;
+	}
+	for (int depth = 1; depth <= MAX_DEPTH && depth <= nrel; depth++) {
+		for (int i = 0; i < sv->c->n_screens; i++)
+			sv->try_[i] = sv->base[i];
+		if (search(sv, t, rel, nrel, 0, depth, changed, 0)) {
+			*n = depth;
+			return true;
+		}
+	}
+	return false;
+}
+
+static krc solver_new(struct solver *sv, const struct content *c, struct kdate today)
+{
+	size_t n = (size_t)(c->n_screens ? c->n_screens : 1);
+
+	memset(sv, 0, sizeof *sv);
+	sv->c = c;
+	sv->today = today;
+	sv->cand = calloc(n, sizeof *sv->cand);
+	sv->base = calloc(n, sizeof *sv->base);
+	sv->try_ = calloc(n, sizeof *sv->try_);
+	sv->view = calloc(n, sizeof *sv->view);
+	sv->shown = calloc(n, sizeof *sv->shown);
+	sv->base_shown = calloc(n, sizeof *sv->base_shown);
+	if (!sv->cand || !sv->base || !sv->try_ || !sv->view || !sv->shown || !sv->base_shown)
+		return K_ENOMEM;
+	build_cands(sv);
+	build_baseline(sv);
+	return K_OK;
+}
+
+static void solver_free(struct solver *sv)
+{
+	free(sv->cand);
+	free(sv->base);
+	free(sv->try_);
+	free(sv->view);
+	free(sv->shown);
+	free(sv->base_shown);
+}
+
+/* ---- structure ---- */
+
+static void check_structure(const struct content *c, struct kdate today, struct content_diags *d)
+{
+	int outcome = -1, review = -1, consent = -1, last_q = -1;
+
+	for (int i = 0; i < c->n_screens; i++) {
+		const struct content_screen *s = &c->screens[i];
+
+		if (asks(s))
+			last_q = i;
+		if (s->kind == CONTENT_OUTCOME && outcome < 0)
+			outcome = i;
+		if (s->kind == CONTENT_REVIEW && review < 0)
+			review = i;
+		if (s->kind == CONTENT_CONSENT && consent < 0)
+			consent = i;
+	}
+	if (c->n_screens == 0)
+		return;
+	if (outcome < 0) {
+		content_diag_add(d, c->screens[c->n_screens - 1].file, 1, 1, false,
+				 "the flow never reaches an outcome: add a screen of kind 'outcome' after the questions");
+	} else {
+		const struct content_screen *o = &c->screens[outcome];
+
+		if (o->when.n)
+			err_at(d, o, o->when.line, o->when.col, false,
+			       "the outcome screen has a 'when': a patient it skips would finish without an outcome");
+		if (last_q > outcome)
+			err_at(d, &c->screens[last_q], 0, 0, false,
+			       "question '%s' comes after the outcome screen (%s); it would be asked after the intake is complete",
+			       c->screens[last_q].id, o->file);
+	}
+	if (review >= 0 && last_q > review && (outcome < 0 || last_q < outcome))
+		err_at(d, &c->screens[last_q], 0, 0, false,
+		       "question '%s' comes after the review screen (%s); the patient could not review it",
+		       c->screens[last_q].id, c->screens[review].file);
+	if (consent < 0)
+		content_diag_add(d, c->screens[0].file, 1, 1, true, "no consent screen: the intake is taken without a signature");
+	else if (review >= 0 && consent > review)
+		err_at(d, &c->screens[consent], 0, 0, false, "the consent screen must come before the review screen");
+	if (c->screens[0].when.n)
+		err_at(d, &c->screens[0], c->screens[0].when.line, 0, false,
+		       "the first screen must not have a 'when': every patient starts there");
+
+	/* Identity questions staff match people by. */
+	{
+		const char *ids[3] = { c->name_question, c->dob_question, c->phone_question };
+		const char *what[3] = { "name", "dob", "phone" };
+		enum content_kind want[3] = { CONTENT_TEXT, CONTENT_DATE, CONTENT_TEXT };
+
+		for (int k = 0; k < 3; k++) {
+			int q;
+
+			if (ids[k] == NULL) {
+				if (k < 2) /* a phone is optional */
+					content_diag_add(d, "_content.yaml", 1, 1, false,
+							 "identity has no '%s' question: staff could not match the person",
+							 what[k]);
+				continue;
+			}
+			q = content_find(c, ids[k]);
+			if (q < 0)
+				content_diag_add(d, "_content.yaml", 1, 1, false, "identity.%s names unknown question '%s'",
+						 what[k], ids[k]);
+			else if (c->screens[q].kind != want[k])
+				content_diag_add(d, "_content.yaml", 1, 1, false, "identity.%s '%s' must be a %s question",
+						 what[k], ids[k], content_kind_name(want[k]));
+		}
+	}
+
+	for (int i = 0; i < c->n_screens; i++) {
+		const struct content_screen *s = &c->screens[i];
+
+		check_when(c, i, &s->when, true, today, d);
+		for (int f = 0; f < s->n_flags; f++) {
+			const struct content_flag *fl = &s->flags[f];
+
+			check_when(c, i, &fl->when, false, today, d);
+			if (fl->code) {
+				bool ok = fl->code[0] != '\0' && strlen(fl->code) <= 48;
+
+				for (const char *p = fl->code; *p; p++)
+					if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-'))
+						ok = false;
+				if (!ok)
+					err_at(d, s, fl->line, fl->col, false,
+					       "flag code '%s' must be capital letters, digits and '-' (at most 48), e.g. PREGNANT",
+					       fl->code);
+				if (!strncmp(fl->code, "UNSURE-", 7))
+					err_at(d, s, fl->line, fl->col, false,
+					       "flag codes starting with UNSURE- are reserved for automatic \"not sure\" flags");
+				for (int j = 0; j <= i; j++)
+					for (int g = 0; g < (j == i ? f : c->screens[j].n_flags); g++)
+						if (c->screens[j].flags[g].code && !strcmp(c->screens[j].flags[g].code, fl->code))
+							err_at(d, s, fl->line, fl->col, false,
+							       "duplicate flag code '%s' (also in %s)", fl->code, c->screens[j].file);
+			}
+		}
+		for (int a = 0; a < s->n_options; a++)
+			for (int b = a + 1; b < s->n_options; b++)
+				if (s->options[a].id && s->options[b].id && !strcmp(s->options[a].id, s->options[b].id))
+					err_at(d, s, s->options[b].line, s->options[b].col, false,
+					       "duplicate option id '%s'", s->options[b].id);
+		if (s->kind == CONTENT_CHOICE)
+			for (int a = 0; a < s->n_options; a++)
+				if (s->options[a].exclusive)
+					err_at(d, s, s->options[a].line, s->options[a].col, true,
+					       "'exclusive' only matters on a multi screen");
+		if (s->kind == CONTENT_AFTERCARE && s->link) {
+			const char *host = strlen(s->link) > 8 ? s->link + 8 : "";
+			size_t hl = strcspn(host, "/?#:");
+
+			if (strncmp(s->link, "https://", 8) != 0)
+				err_at(d, s, 0, 0, false, "aftercare link '%s' must start with https://", s->link);
+			else if (strlen(s->link) > CHECK_MAX_LINK)
+				err_at(d, s, 0, 0, false,
+				       "aftercare link is %zu characters; at most %d fit a QR code on an 80x24 screen (use a shorter address)",
+				       strlen(s->link), CHECK_MAX_LINK);
+			else if ((hl >= 7 && !strncmp(host + hl - 7, "example", 7)) ||
+				 (hl >= 12 && (!strncmp(host + hl - 12, ".example.com", 12) ||
+					       !strncmp(host + hl - 12, ".example.org", 12) ||
+					       !strncmp(host + hl - 12, ".example.net", 12))) ||
+				 (hl == 11 && (!strncmp(host, "example.com", 11) || !strncmp(host, "example.org", 11) ||
+					       !strncmp(host, "example.net", 11))))
+				err_at(d, s, 0, 0, true,
+				       "aftercare link '%s' is a placeholder on an example domain: set the clinic's real aftercare page",
+				       s->link);
+			for (const char *p = s->link; *p; p++)
+				if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
+					err_at(d, s, 0, 0, false, "aftercare link holds spaces or non-ASCII characters");
+					break;
+				}
+		}
+		check_fit(c, s, d);
+	}
+}
+
+krc check_content(const struct content *c, struct kdate today, struct content_diags *d)
+{
+	struct solver sv;
+	int before = d->errors;
+
+	check_structure(c, today, d);
+	if (d->errors > before)
+		return K_ECONTENT; /* reachability is meaningless on broken references */
+	if (solver_new(&sv, c, today) != K_OK) {
+		solver_free(&sv);
+		return K_ENOMEM;
+	}
+	for (int i = 0; i < c->n_screens; i++) {
+		const struct content_screen *s = &c->screens[i];
+		int changed[MAX_DEPTH + 1], n;
+		struct target t = { T_SCREEN, NULL, i, CONTENT_SEV_CLEAR };
+
+		if (s->when.n && !solve(&sv, &t, changed, &n)) {
+			err_at(d, s, s->when.line, s->when.col, false,
+			       "screen '%s' can never be shown: no answers make its 'when' hold", s->id);
+			continue;
+		}
+		for (int f = 0; f < s->n_flags; f++) {
+			struct target tf = { T_FLAG, &s->flags[f], i, CONTENT_SEV_CLEAR };
+
+			if (!solve(&sv, &tf, changed, &n))
+				err_at(d, s, s->flags[f].line, s->flags[f].col, false,
+				       "flag '%s' can never fire: no answers raise it", s->flags[f].code);
+		}
+	}
+	for (int i = 0; i < c->n_screens; i++)
+		if (asks(&c->screens[i]) && sv.base[i] == NULL)
+			err_at(d, &c->screens[i], 0, 0, true, "question '%s' has no answer that raises no flag",
+			       c->screens[i].id);
+	solver_free(&sv);
+	return d->errors > before ? K_ECONTENT : K_OK;
+}
+
+/* The answers that differ from the baseline, plus those of screens the
+ * change newly shows (a follow-up's answer is part of the path). */
+static void print_answers(struct solver *sv, int *changed, int n, FILE *out)
+{
+	const struct content *c = sv->c;
+	bool any = false;
+
+	eval(sv, sv->try_);
+	for (int i = 0; i < c->n_screens; i++) {
+		bool ch = false;
+
+		for (int k = 0; k < n; k++)
+			ch |= changed[k] == i;
+		if (!ch && !(sv->shown[i] && !sv->base_shown[i] && sv->try_[i]))
+			continue;
+		fprintf(out, " %s=%s", c->screens[i].id, sv->try_[i]);
+		any = true;
+	}
+	if (!any)
+		fprintf(out, " (the baseline answers)");
+	fputc('\n', out);
+}
+
+int check_paths(const struct content *c, struct kdate today, FILE *out)
+{
+	struct solver sv;
+	int missing = 0;
+	char d[11];
+
+	if (solver_new(&sv, c, today) != K_OK) {
+		solver_free(&sv);
+		return -1;
+	}
+	kdate_format(today, d);
+	fprintf(out, "today %s\nbaseline (nothing to report):", d);
+	for (int i = 0; i < c->n_screens; i++)
+		if (sv.base[i] && sv.shown[i])
+			fprintf(out, " %s=%s", c->screens[i].id, sv.base[i]);
+	fputc('\n', out);
+	for (int i = 0; i < c->n_screens; i++) {
+		const struct content_screen *s = &c->screens[i];
+
+		for (int f = 0; f < s->n_flags; f++) {
+			struct target t = { T_FLAG, &s->flags[f], i, CONTENT_SEV_CLEAR };
+			int changed[MAX_DEPTH + 1], n;
+
+			fprintf(out, "flag %s (%s):", s->flags[f].code,
+				rules_severity_name(s->flags[f].severity));
+			if (solve(&sv, &t, changed, &n)) {
+				print_answers(&sv, changed, n, out);
+			} else {
+				fprintf(out, " UNREACHABLE\n");
+				missing++;
+			}
+		}
+	}
+	for (int o = CONTENT_SEV_CLEAR; o <= CONTENT_SEV_DEFER; o++) {
+		struct target t = { T_OUTCOME, NULL, 0, (enum content_severity)o };
+		int changed[MAX_DEPTH + 1], n;
+
+		fprintf(out, "outcome %s:", rules_severity_name((enum content_severity)o));
+		if (solve(&sv, &t, changed, &n)) {
+			print_answers(&sv, changed, n, out);
+		} else {
+			fprintf(out, " UNREACHABLE\n");
+			missing++;
+		}
+	}
+	solver_free(&sv);
+	return missing;
+}
+
+static int diag_cmp(const void *a, const void *b)
+{
+	const struct content_diag *x = a, *y = b;
+	int r = strcmp(x->file, y->file);
+
+	if (r)
+		return r;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->col < y->col ? -1 : x->col > y->col;
+}
+
+void check_print(const struct content_diags *d, const char *dir, FILE *f)
+{
+	struct content_diag *v;
+
+	if (d->n == 0)
+		return;
+	v = malloc((size_t)d->n * sizeof *v);
+	if (v == NULL)
+		return;
+	memcpy(v, d->d, (size_t)d->n * sizeof *v);
+	qsort(v, (size_t)d->n, sizeof *v, diag_cmp);
+	for (int i = 0; i < d->n; i++) {
+		const char *sep = dir && dir[0] && dir[strlen(dir) - 1] != '/' ? "/" : "";
+
+		if (v[i].line > 0)
+			fprintf(f, "%s%s%s:%d:%d: %s: %s\n", dir ? dir : "", dir ? sep : "", v[i].file, v[i].line,
+				v[i].col, v[i].warning ? "warning" : "error", v[i].msg);
+		else
+			fprintf(f, "%s%s%s: %s: %s\n", dir ? dir : "", dir ? sep : "", v[i].file,
+				v[i].warning ? "warning" : "error", v[i].msg);
+	}
+	free(v);
+}

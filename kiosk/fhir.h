@@ -1,0 +1,84 @@
+/* fhir: the intake record and the content as HL7 FHIR R4 JSON.
+ *
+ * One completed intake becomes one transaction Bundle.  Every entry is a
+ * PUT of a resource whose id the kiosk assigned, derived from the session
+ * UUID alone, so sending the same intake twice updates the same resources
+ * and can never create a duplicate:
+ *
+ *   QuestionnaireResponse/<session uuid>
+ *       identifier urn:uuid:<session>, questionnaire "<content url>|<content
+ *       version>", status completed, authored, language, meta.tag with the
+ *       outcome (system "<content url>/outcome", code clear|review|defer, so
+ *       staff can search by it), subject -> the Patient, one item per answered
+ *       question (linkId = screen id, text in the first language).
+ *   Patient/<uuid derived from the session>
+ *       name.text from the name question (given/family only when the name is
+ *       exactly two words: splitting longer names guesses wrong for many
+ *       families), birthDate, telecom phone.  Matching it to an existing chart
+ *       is the clinic's job; the kiosk never looks patients up.
+ *   DetectedIssue/<uuid derived from the session and the flag code>, one per
+ *       contraindication flag.  DetectedIssue rather than Flag because it is
+ *       the R4 resource for "a clinical issue found in the patient's data that
+ *       a clinician must act on": it has a severity (defer -> high, review ->
+ *       moderate), a free-text detail (the staff message) and evidence.detail,
+ *       which points at the QuestionnaireResponse whose answer raised it (the
+ *       evidence code is the question's linkId, system "<content url>/questions",
+ *       with the question text).  Flag has no severity and no link to the data
+ *       that raised it.
+ *
+ * Answer codings, identical in the Questionnaire and the responses:
+ *   yesno         system "<content url>/answers", code yes | no | unsure
+ *   choice/multi  system "<content url>/answers/<screen id>", code = option id
+ *   text, consent valueString; number valueInteger; date valueDate.
+ * Flag codes use system "<content url>/flags".
+ *
+ * Every fullUrl is "urn:uuid:<the resource's id>" and every request.url is
+ * "<type>/<id>"; references between entries use "<type>/<id>", which a
+ * server resolves to the entries of the same transaction.  Derived UUIDs are
+ * SHA-256 based (RFC 9562 version 8).
+ *
+ * Pure functions of their arguments: no clock, no I/O, no logging (the
+ * documents hold patient data).  Error messages never contain answers. */
+#ifndef KIOSK_FHIR_H
+#define KIOSK_FHIR_H
+
+#include "content.h"
+#include "kerr.h"
+#include "rules.h"
+
+/* The transaction Bundle for one completed intake.
+ *   c          the content the answers were given against (its url and
+ *              version go into the record)
+ *   answers    c->n_screens entries: answers[i] is the answer to
+ *              c->screens[i] in the format of content.h, or NULL when not
+ *              answered or not shown; answers to screens that ask nothing
+ *              are ignored, "" for multi means no answer
+ *   flags      the n_flags flags rules_eval() raised (may be NULL when 0)
+ *   outcome    the outcome rules_eval() returned
+ *   session_id the session's UUID (8-4-4-4-12 hex; upper case is accepted
+ *              and written in lower case)
+ *   authored   when the intake was completed, ISO 8601 with seconds and a
+ *              time zone, e.g. "2026-11-26T10:15:00+00:00" or "...Z"
+ *   lang       index into c->langs of the language the patient used
+ * On success *out_json is the compact JSON text (malloc'd, caller frees).
+ * K_EINVAL (message in err, without patient data) for a malformed session
+ * id or time, an answer that does not fit its screen (not a number, not a
+ * date, an unknown option), or a flag whose screen is out of range;
+ * K_ENOMEM when out of memory.  *out_json is NULL on failure. */
+krc fhir_bundle(const struct content *c, const char *const *answers,
+		const struct rules_flag *flags, int n_flags, enum content_severity outcome,
+		const char *session_id, const char *authored, int lang, char **out_json,
+		struct kerr *err);
+
+/* The content as a FHIR Questionnaire (pretty-printed JSON, caller frees):
+ * url, version = content version, name, title, status active, one item per
+ * screen in file order (questions with their answerOptions, the other
+ * screens as display items), the translations on _text / _display with the
+ * standard translation extension, required, and the skip logic: enableWhen +
+ * enableBehavior where FHIR can say it, otherwise (date windows, ages, "not
+ * chosen" on multi) an SDC enableWhenExpression in FHIRPath over the
+ * response.  K_ECONTENT when a condition names an unknown screen, K_ENOMEM
+ * when out of memory. */
+krc fhir_questionnaire(const struct content *c, char **out_json, struct kerr *err);
+
+#endif

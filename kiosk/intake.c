@@ -1,0 +1,151 @@
+/* intake: engine effects -> store calls.  Never logs: every string that
+ * passes through here may be patient data. */
+#include "intake.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fhir.h"
+
+void intake_datetime(int64_t now, char *buf, size_t n)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+}
+
+static krc complete(struct intake *in, int64_t now, struct kerr *err)
+{
+	const struct content *c = engine_content(in->e);
+	const char **answers = calloc((size_t)c->n_screens, sizeof *answers);
+	const struct rules_flag *flags;
+	struct store_completion sc;
+	char authored[40], *bundle = NULL, *codes = NULL, *details = NULL;
+	size_t clen = 1, dlen = 1;
+	int n_flags, name_q, dob_q;
+	krc rc;
+
+	if (answers == NULL)
+		return kerr_set(err, K_ENOMEM, "out of memory");
+	for (int i = 0; i < c->n_screens; i++)
+		answers[i] = engine_answer(in->e, i);
+	flags = engine_flags(in->e, &n_flags);
+	for (int i = 0; i < n_flags; i++) {
+		clen += strlen(flags[i].code) + 1;
+		dlen += strlen(flags[i].code) + strlen(flags[i].staff) + 4;
+	}
+	codes = calloc(clen, 1);
+	details = calloc(dlen, 1);
+	if (codes == NULL || details == NULL) {
+		rc = kerr_set(err, K_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < n_flags; i++) {
+		if (i) {
+			strcat(codes, ",");
+			strcat(details, "\n");
+		}
+		strcat(codes, flags[i].code);
+		strcat(details, flags[i].code);
+		strcat(details, ": ");
+		strcat(details, flags[i].staff);
+	}
+	intake_datetime(now, authored, sizeof authored);
+	rc = fhir_bundle(c, answers, flags, n_flags, engine_outcome(in->e), in->session, authored,
+			 engine_lang(in->e), &bundle, err);
+	if (rc != K_OK)
+		goto out;
+	name_q = c->name_question ? content_find(c, c->name_question) : -1;
+	dob_q = c->dob_question ? content_find(c, c->dob_question) : -1;
+	memset(&sc, 0, sizeof sc);
+	sc.session = in->session;
+	sc.outcome = rules_severity_name(engine_outcome(in->e));
+	sc.flags = codes;
+	sc.flag_details = details;
+	sc.bundle = bundle;
+	sc.patient_name = name_q >= 0 ? answers[name_q] : NULL;
+	sc.patient_dob = dob_q >= 0 ? answers[dob_q] : NULL;
+	sc.now = now;
+	rc = store_session_complete(in->st, &sc, err);
+	if (rc == K_OK) {
+		in->completed = true;
+		store_audit(in->st, now, "kiosk", "session completed", sc.outcome, NULL);
+	}
+out:
+	free(answers);
+	free(codes);
+	free(details);
+	free(bundle);
+	return rc;
+}
+
+krc intake_questionnaire(struct intake *in, const struct content *c, struct kerr *err)
+{
+	char *uploaded = NULL, *json = NULL;
+	krc rc;
+
+	if (in->st == NULL || !strcmp(in->questionnaire, c->version))
+		return K_OK;
+	rc = store_meta_get(in->st, "questionnaire.uploaded", &uploaded, err);
+	if (rc != K_OK)
+		return rc;
+	if (uploaded == NULL || strcmp(uploaded, c->version) != 0) {
+		rc = fhir_questionnaire(c, &json, err);
+		if (rc == K_OK)
+			rc = store_meta_set(in->st, "questionnaire.pending", json, err);
+	}
+	if (rc == K_OK)
+		snprintf(in->questionnaire, sizeof in->questionnaire, "%s", c->version);
+	free(uploaded);
+	free(json);
+	return rc;
+}
+
+krc intake_apply(struct intake *in, const struct engine_fxlist *fx, int64_t now, struct kerr *err)
+{
+	const struct content *c = engine_content(in->e);
+
+	for (int i = 0; i < fx->n; i++) {
+		const struct engine_fx *f = &fx->fx[i];
+		krc rc = K_OK;
+
+		switch (f->kind) {
+		case ENGINE_FX_START:
+			in->completed = false;
+			rc = store_session_start(in->st, c->version, c->langs[engine_lang(in->e)], now, in->session, err);
+			if (rc == K_OK)
+				store_audit(in->st, now, "kiosk", "session started", "", NULL);
+			break;
+		case ENGINE_FX_SAVE:
+			rc = store_answer_save(in->st, in->session, f->qid, f->value, now, err);
+			break;
+		case ENGINE_FX_DROP:
+			rc = store_answer_drop(in->st, in->session, f->qid, err);
+			break;
+		case ENGINE_FX_LANG:
+			if (in->session[0])
+				rc = store_session_lang(in->st, in->session, f->value, err);
+			break;
+		case ENGINE_FX_COMPLETE:
+			rc = complete(in, now, err);
+			break;
+		case ENGINE_FX_END:
+			in->session[0] = '\0';
+			in->completed = false;
+			break;
+		case ENGINE_FX_WIPE:
+			if (in->session[0])
+				rc = store_session_wipe(in->st, in->session, "idle or reset", "kiosk", err);
+			in->session[0] = '\0';
+			in->completed = false;
+			break;
+		}
+		if (rc != K_OK)
+			return rc;
+	}
+	return K_OK;
+}

@@ -1,0 +1,1468 @@
+/* sync: the outbox-to-FHIR-server delivery engine (see sync.h).
+ *
+ * Owns the one libcurl easy handle, the credentials and the retry policy.
+ * It must never turn TLS verification off, never follow a redirect to
+ * anything but https, and never write a request or response body, nor any
+ * text from the server, to the log: a server's error text can echo patient
+ * data.  Only the record id, HTTP status and transport error are logged.
+ *
+ * Exactly-once: the kiosk assigns every resource id and the Bundle PUTs
+ * them, so resending after a lost answer updates the same resources instead
+ * of creating new ones.  A record is marked delivered only after a 2xx whose
+ * body is a FHIR Bundle; anything less is retried. */
+#include "sync.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RESP_MAX (4L << 20)     /* larger answers are not a transaction-response */
+#define RETRY_AFTER_MAX 86400   /* a day: anything longer is a server mistake */
+#define IDLE_WAKE_MS 300000     /* re-check the queue at least every 5 minutes */
+
+/* ---------------------------------------------------------------- pure parts */
+
+enum sync_class sync_classify(long http_status)
+{
+	if (http_status >= 200 && http_status <= 299)
+		return SYNC_DELIVERED;
+	if (http_status == 401 || http_status == 403)
+		return SYNC_AUTH;
+	if (http_status == 408 || http_status == 429)
+		return SYNC_RETRY;
+	if (http_status >= 400 && http_status <= 499)
+		return SYNC_PERMANENT;
+	/* No answer, 5xx, and the odd 1xx/3xx (a redirect is not followed: the
+	 * record waits until someone fixes sync.server). */
+	return SYNC_RETRY;
+}
+
+int64_t sync_backoff(int failures, int64_t max, uint32_t rnd)
+{
+	int64_t cap = 1;
+
+	if (max < 1)
+		max = 1;
+	for (int i = 0; i < failures && cap < max; i++)
+		cap *= 2;
+	if (cap > max)
+		cap = max;
+	return 1 + (int64_t)(rnd % (uint64_t)cap);
+}
+
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static const char *skip_sp(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+static int parse_num(const char **s, int min_digits, int max_digits, int *out)
+{
+	int n = 0, v = 0;
+
+	while (**s >= '0' && **s <= '9' && n < max_digits) {
+		v = v * 10 + (**s - '0');
+		(*s)++;
+		n++;
+	}
+	if (n < min_digits)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_month(const char **s, int *m)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+	for (int i = 0; i < 12; i++)
+		if (strncmp(*s, months + 3 * i, 3) == 0) {
+			*m = i + 1;
+			*s += 3;
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_hms(const char **s, int *h, int *mi, int *se)
+{
+	if (parse_num(s, 2, 2, h) || *(*s)++ != ':' || parse_num(s, 2, 2, mi) ||
+	    *(*s)++ != ':' || parse_num(s, 2, 2, se))
+		return -1;
+	return (*h > 23 || *mi > 59 || *se > 60) ? -1 : 0;
+}
+
+int sync_retry_after(const char *value, int64_t now, int64_t *wait)
+{
+	const char *s = skip_sp(value ? value : "");
+	int y, m, d, h, mi, se;
+	int64_t t;
+
+	if (*s >= '0' && *s <= '9') {
+		int64_t v = 0;
+
+		while (*s >= '0' && *s <= '9') {
+			if (v < 100000000)
+				v = v * 10 + (*s - '0');
+			s++;
+		}
+		if (*skip_sp(s) != '\0')
+			return -1;
+		*wait = v;
+		return 0;
+	}
+	/* A day name first in all three HTTP date forms. */
+	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')))
+		return -1;
+	while ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z'))
+		s++;
+	if (*s == ',') {
+		/* "Sun, 06 Nov 1994 08:49:37 GMT" or "Sunday, 06-Nov-94 08:49:37 GMT" */
+		char sep;
+
+		s = skip_sp(s + 1);
+		if (parse_num(&s, 1, 2, &d))
+			return -1;
+		sep = *s++;
+		if ((sep != ' ' && sep != '-') || parse_month(&s, &m) || *s++ != sep)
+			return -1;
+		if (sep == ' ') {
+			if (parse_num(&s, 4, 4, &y))
+				return -1;
+		} else {
+			if (parse_num(&s, 2, 2, &y))
+				return -1;
+			y += y < 70 ? 2000 : 1900;
+		}
+		s = skip_sp(s);
+		if (parse_hms(&s, &h, &mi, &se))
+			return -1;
+		s = skip_sp(s);
+		if (strncmp(s, "GMT", 3) != 0)
+			return -1;
+		s += 3;
+	} else {
+		/* asctime: "Sun Nov  6 08:49:37 1994" */
+		s = skip_sp(s);
+		if (parse_month(&s, &m))
+			return -1;
+		s = skip_sp(s);
+		if (parse_num(&s, 1, 2, &d))
+			return -1;
+		s = skip_sp(s);
+		if (parse_hms(&s, &h, &mi, &se))
+			return -1;
+		s = skip_sp(s);
+		if (parse_num(&s, 4, 4, &y))
+			return -1;
+	}
+	if (*skip_sp(s) != '\0' || d < 1 || d > 31)
+		return -1;
+	t = days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + se;
+	*wait = t > now ? t - now : 0;
+	return 0;
+}
+
+/* A minimal validating JSON scanner that reports every string value with
+ * its path ("entry[].response.location").  Enough for server answers; not
+ * a general parser.  Strings longer than the scratch buffer are cut. */
+struct jscan {
+	const char *p, *end;
+	int depth;
+	char path[256];
+	size_t plen;
+	void (*cb)(struct jscan *js, const char *val, size_t len);
+	void *ctx;
+};
+
+#define JSON_DEPTH_MAX 64
+
+static void jws(struct jscan *js)
+{
+	while (js->p < js->end && (*js->p == ' ' || *js->p == '\t' || *js->p == '\n' || *js->p == '\r'))
+		js->p++;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int jhex4(struct jscan *js, unsigned *u)
+{
+	*u = 0;
+	if (js->end - js->p < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		int v = hexval(js->p[i]);
+
+		if (v < 0)
+			return -1;
+		*u = *u * 16 + (unsigned)v;
+	}
+	js->p += 4;
+	return 0;
+}
+
+static void put_utf8(char *buf, size_t n, size_t *len, unsigned cp)
+{
+	unsigned char tmp[4];
+	size_t k;
+
+	if (cp < 0x80) {
+		tmp[0] = (unsigned char)cp;
+		k = 1;
+	} else if (cp < 0x800) {
+		tmp[0] = (unsigned char)(0xc0 | cp >> 6);
+		tmp[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		k = 2;
+	} else if (cp < 0x10000) {
+		tmp[0] = (unsigned char)(0xe0 | cp >> 12);
+		tmp[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		tmp[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		k = 3;
+	} else {
+		tmp[0] = (unsigned char)(0xf0 | cp >> 18);
+		tmp[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+		tmp[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		tmp[3] = (unsigned char)(0x80 | (cp & 0x3f));
+		k = 4;
+	}
+	if (*len + k < n) {
+		memcpy(buf + *len, tmp, k);
+		*len += k;
+	}
+}
+
+/* Parse a string at js->p (on the opening quote) into buf, NUL-terminated. */
+static int jstring(struct jscan *js, char *buf, size_t n, size_t *len)
+{
+	*len = 0;
+	js->p++;
+	while (js->p < js->end && *js->p != '"') {
+		unsigned char c = (unsigned char)*js->p++;
+		unsigned u, lo;
+
+		if (c < 0x20)
+			return -1;
+		if (c != '\\') {
+			if (*len + 1 < n)
+				buf[(*len)++] = (char)c;
+			continue;
+		}
+		if (js->p >= js->end)
+			return -1;
+		c = (unsigned char)*js->p++;
+		switch (c) {
+		case '"': case '\\': case '/':
+			put_utf8(buf, n, len, c);
+			break;
+		case 'b': put_utf8(buf, n, len, '\b'); break;
+		case 'f': put_utf8(buf, n, len, '\f'); break;
+		case 'n': put_utf8(buf, n, len, '\n'); break;
+		case 'r': put_utf8(buf, n, len, '\r'); break;
+		case 't': put_utf8(buf, n, len, '\t'); break;
+		case 'u':
+			if (jhex4(js, &u))
+				return -1;
+			if (u >= 0xd800 && u <= 0xdbff) {
+				if (js->end - js->p < 6 || js->p[0] != '\\' || js->p[1] != 'u')
+					return -1;
+				js->p += 2;
+				if (jhex4(js, &lo) || lo < 0xdc00 || lo > 0xdfff)
+					return -1;
+				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+			} else if (u >= 0xdc00 && u <= 0xdfff) {
+				return -1;
+			}
+			put_utf8(buf, n, len, u);
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (js->p >= js->end)
+		return -1;
+	js->p++;
+	buf[*len] = '\0';
+	return 0;
+}
+
+static int jdigits(struct jscan *js)
+{
+	const char *start = js->p;
+
+	while (js->p < js->end && *js->p >= '0' && *js->p <= '9')
+		js->p++;
+	return js->p > start ? 0 : -1;
+}
+
+static int jnumber(struct jscan *js)
+{
+	if (*js->p == '-')
+		js->p++;
+	if (js->p < js->end && *js->p == '0')
+		js->p++;
+	else if (jdigits(js))
+		return -1;
+	if (js->p < js->end && *js->p == '.') {
+		js->p++;
+		if (jdigits(js))
+			return -1;
+	}
+	if (js->p < js->end && (*js->p == 'e' || *js->p == 'E')) {
+		js->p++;
+		if (js->p < js->end && (*js->p == '+' || *js->p == '-'))
+			js->p++;
+		if (jdigits(js))
+			return -1;
+	}
+	return 0;
+}
+
+static int jvalue(struct jscan *js);
+
+static int jpush(struct jscan *js, const char *seg, size_t *saved)
+{
+	size_t k = strlen(seg), dot = (js->plen > 0 && seg[0] != '[') ? 1 : 0;
+
+	*saved = js->plen;
+	if (js->plen + dot + k >= sizeof js->path)
+		return -1;
+	if (dot)
+		js->path[js->plen++] = '.';
+	memcpy(js->path + js->plen, seg, k + 1);
+	js->plen += k;
+	return 0;
+}
+
+static void jpop(struct jscan *js, size_t saved)
+{
+	js->plen = saved;
+	js->path[saved] = '\0';
+}
+
+static int jcontainer(struct jscan *js)
+{
+	int obj = *js->p == '{';
+	char close = obj ? '}' : ']';
+
+	if (++js->depth > JSON_DEPTH_MAX)
+		return -1;
+	js->p++;
+	jws(js);
+	if (js->p < js->end && *js->p == close) {
+		js->p++;
+		js->depth--;
+		return 0;
+	}
+	for (;;) {
+		char key[128];
+		size_t klen, saved;
+
+		jws(js);
+		if (obj) {
+			if (js->p >= js->end || *js->p != '"' || jstring(js, key, sizeof key, &klen))
+				return -1;
+			jws(js);
+			if (js->p >= js->end || *js->p != ':')
+				return -1;
+			js->p++;
+		} else {
+			strcpy(key, "[]");
+		}
+		if (jpush(js, key, &saved) || jvalue(js))
+			return -1;
+		jpop(js, saved);
+		jws(js);
+		if (js->p >= js->end)
+			return -1;
+		if (*js->p == ',') {
+			js->p++;
+			continue;
+		}
+		if (*js->p != close)
+			return -1;
+		js->p++;
+		js->depth--;
+		return 0;
+	}
+}
+
+static int jvalue(struct jscan *js)
+{
+	static const char *const lits[] = { "true", "false", "null" };
+	char buf[1024];
+	size_t len;
+
+	jws(js);
+	if (js->p >= js->end)
+		return -1;
+	switch (*js->p) {
+	case '{':
+	case '[':
+		return jcontainer(js);
+	case '"':
+		if (jstring(js, buf, sizeof buf, &len))
+			return -1;
+		if (js->cb)
+			js->cb(js, buf, len);
+		return 0;
+	default:
+		break;
+	}
+	if (*js->p == '-' || (*js->p >= '0' && *js->p <= '9'))
+		return jnumber(js);
+	for (size_t i = 0; i < 3; i++) {
+		size_t k = strlen(lits[i]);
+
+		if ((size_t)(js->end - js->p) >= k && memcmp(js->p, lits[i], k) == 0) {
+			js->p += k;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int jscan_run(struct jscan *js, const char *json, size_t len)
+{
+	if (json == NULL)
+		return -1;
+	js->p = json;
+	js->end = json + len;
+	js->depth = 0;
+	js->plen = 0;
+	js->path[0] = '\0';
+	if (jvalue(js))
+		return -1;
+	jws(js);
+	return js->p == js->end ? 0 : -1;
+}
+
+/* Copy src into buf (size n): control characters become spaces, and a cut
+ * never splits a UTF-8 sequence. */
+static void copy_clean(char *buf, size_t n, const char *src)
+{
+	size_t i = 0;
+
+	if (n == 0)
+		return;
+	for (; src[i] && i + 1 < n; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		buf[i] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+	}
+	if (src[i]) /* cut: drop a partial UTF-8 sequence at the end */
+		while (i > 0 && ((unsigned char)buf[i - 1] & 0xc0) == 0x80)
+			i--;
+	if (src[i] && i > 0 && ((unsigned char)buf[i - 1] & 0xc0) == 0xc0)
+		i--;
+	buf[i] = '\0';
+}
+
+struct find_ctx {
+	const char *want;
+	char *buf;
+	size_t n;
+	int found;
+};
+
+static void find_cb(struct jscan *js, const char *val, size_t len)
+{
+	struct find_ctx *f = js->ctx;
+
+	(void)len;
+	if (f->found || strcmp(js->path, f->want) != 0)
+		return;
+	f->found = 1;
+	copy_clean(f->buf, f->n, val);
+}
+
+int sync_json_string(const char *json, size_t len, const char *path, char *buf, size_t n)
+{
+	struct find_ctx f = { path, buf, n, 0 };
+	struct jscan js = { .cb = path ? find_cb : NULL, .ctx = &f };
+
+	if (buf && n)
+		buf[0] = '\0';
+	if (jscan_run(&js, json, len))
+		return -1;
+	return (path == NULL || f.found) ? 0 : -1;
+}
+
+struct outcome_ctx {
+	char diag[512];
+	char details[512];
+};
+
+static void append_part(char *dst, size_t n, const char *val)
+{
+	size_t l = strlen(dst);
+	char clean[512];
+
+	if (*val == '\0' || l + 3 >= n)
+		return;
+	copy_clean(clean, sizeof clean, val);
+	if (l) {
+		memcpy(dst + l, "; ", 3);
+		l += 2;
+	}
+	copy_clean(dst + l, n - l, clean);
+}
+
+static void outcome_cb(struct jscan *js, const char *val, size_t len)
+{
+	struct outcome_ctx *o = js->ctx;
+
+	(void)len;
+	if (strcmp(js->path, "issue[].diagnostics") == 0)
+		append_part(o->diag, sizeof o->diag, val);
+	else if (strcmp(js->path, "issue[].details.text") == 0)
+		append_part(o->details, sizeof o->details, val);
+}
+
+int sync_outcome_text(const char *json, size_t len, char *buf, size_t n)
+{
+	struct outcome_ctx o = { "", "" };
+	struct jscan js = { .cb = outcome_cb, .ctx = &o };
+	const char *text;
+
+	if (n)
+		buf[0] = '\0';
+	if (jscan_run(&js, json, len))
+		return -1;
+	text = o.diag[0] ? o.diag : o.details;
+	if (*text == '\0')
+		return -1;
+	copy_clean(buf, n, text);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- delivery */
+
+struct sync_ctx {
+	store *st;
+	CURL *h;
+	struct curl_slist *hdrs;
+	char errbuf[CURL_ERROR_SIZE];
+	char *base;                  /* no trailing '/' */
+	char db_path[PATH_MAX];
+	char token_file[PATH_MAX];
+	struct timespec token_mtime;
+	char *token;
+	int lock_fd;
+	int64_t backoff_max;
+	int64_t retention;           /* seconds patient data stays after delivery */
+	int64_t last_purge;
+	int failures;                /* consecutive transient failures, any record */
+	int was_paused;              /* we paused: say so when staff resume */
+	int64_t hold_until;          /* no request before this (server trouble) */
+	char *resp;
+	size_t resp_len;
+	int resp_over;
+};
+
+static void sync_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void sync_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("kiosk-sync: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static uint32_t rnd32(void)
+{
+	uint32_t r;
+
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+		r = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16;
+	return r;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+	sync_ctx *sy = userp;
+	size_t k = size * nmemb;
+	char *p;
+
+	if (sy->resp_over || sy->resp_len + k > (size_t)RESP_MAX) {
+		sy->resp_over = 1;
+		return k;
+	}
+	p = realloc(sy->resp, sy->resp_len + k + 1);
+	if (p == NULL) {
+		sy->resp_over = 1;
+		return k;
+	}
+	sy->resp = p;
+	memcpy(sy->resp + sy->resp_len, data, k);
+	sy->resp_len += k;
+	sy->resp[sy->resp_len] = '\0';
+	return k;
+}
+
+/* A secret file must be private to the sync user: group or world access
+ * means someone else may have read it already. */
+static krc check_private(const char *what, const char *path, struct kerr *err)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0)
+		return kerr_set(err, K_ECONFIG, "%s %s: %s", what, path, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return kerr_set(err, K_ECONFIG, "%s %s is not a regular file", what, path);
+	if (sb.st_mode & (S_IRWXG | S_IRWXO))
+		return kerr_set(err, K_ECONFIG,
+				"%s %s is accessible by group or others (mode %03o); run: chmod 600 %s",
+				what, path, (unsigned)(sb.st_mode & 0777), path);
+	return K_OK;
+}
+
+static krc check_readable(const char *what, const char *path, struct kerr *err)
+{
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return kerr_set(err, K_ECONFIG, "%s %s: %s", what, path, strerror(errno));
+	fclose(f);
+	return K_OK;
+}
+
+/* (Re)build the request headers, reading the token again when its file
+ * changed, so a rotated token is used without a restart. */
+static krc load_headers(sync_ctx *sy, struct kerr *err)
+{
+	struct curl_slist *h = NULL, *t;
+	struct stat sb;
+	char *tok = NULL, *auth = NULL;
+	size_t cap = 8192, len;
+	krc rc = K_OK;
+
+	if (sy->token_file[0]) {
+		FILE *f;
+
+		if (stat(sy->token_file, &sb) != 0)
+			return kerr_set(err, K_ECONFIG, "token file %s: %s", sy->token_file, strerror(errno));
+		if (sy->hdrs && sb.st_mtim.tv_sec == sy->token_mtime.tv_sec &&
+		    sb.st_mtim.tv_nsec == sy->token_mtime.tv_nsec)
+			return K_OK;
+		rc = check_private("token file", sy->token_file, err);
+		if (rc)
+			return rc;
+		f = fopen(sy->token_file, "r");
+		if (f == NULL)
+			return kerr_set(err, K_ECONFIG, "token file %s: %s", sy->token_file, strerror(errno));
+		tok = calloc(1, cap);
+		len = tok ? fread(tok, 1, cap - 1, f) : 0;
+		fclose(f);
+		if (tok == NULL)
+			return kerr_set(err, K_ENOMEM, "out of memory");
+		while (len > 0 && (tok[len - 1] == '\n' || tok[len - 1] == '\r' || tok[len - 1] == ' ' ||
+				   tok[len - 1] == '\t'))
+			tok[--len] = '\0';
+		if (len == 0 || len >= cap - 2) {
+			rc = kerr_set(err, K_ECONFIG, "token file %s is empty or too long", sy->token_file);
+			goto out;
+		}
+		/* RFC 6750 b64token characters only: no header injection. */
+		for (size_t i = 0; i < len; i++)
+			if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=",
+				    tok[i])) {
+				rc = kerr_set(err, K_ECONFIG,
+					      "token file %s holds a character a bearer token cannot have",
+					      sy->token_file);
+				goto out;
+			}
+		sy->token_mtime = sb.st_mtim;
+		auth = malloc(len + 32);
+		if (auth == NULL) {
+			rc = kerr_set(err, K_ENOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(auth, len + 32, "Authorization: Bearer %s", tok);
+	} else if (sy->hdrs) {
+		return K_OK;
+	}
+	{
+		const char *lines[] = { "Content-Type: application/fhir+json; charset=utf-8",
+					"Accept: application/fhir+json", "Expect:", auth };
+
+		for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+			if (lines[i] == NULL)
+				continue;
+			t = curl_slist_append(h, lines[i]);
+			if (t == NULL) {
+				rc = kerr_set(err, K_ENOMEM, "out of memory");
+				goto out;
+			}
+			h = t;
+		}
+	}
+	if (curl_easy_setopt(sy->h, CURLOPT_HTTPHEADER, h) != CURLE_OK) {
+		rc = kerr_set(err, K_ENET, "libcurl refused the request headers");
+		goto out;
+	}
+	curl_slist_free_all(sy->hdrs);
+	sy->hdrs = h;
+	h = NULL;
+out:
+	if (tok) {
+		memset(tok, 0, cap);
+		free(tok);
+	}
+	if (auth) {
+		memset(auth, 0, strlen(auth));
+		free(auth);
+	}
+	curl_slist_free_all(h);
+	return rc;
+}
+
+/* Every transfer option in one place.  There is deliberately no option to
+ * skip verification: a kiosk that talks to the wrong server leaks PHI. */
+static krc setup_handle(sync_ctx *sy, const config *cfg, const char *ca, const char *cert,
+			const char *key, struct kerr *err)
+{
+	long ct = config_int(cfg, "sync.connect_timeout");
+	long to = config_int(cfg, "sync.timeout");
+	const char *pin = config_str(cfg, "sync.pinned_pubkey");
+	CURLcode c = CURLE_OK;
+
+#define SETOPT(opt, val)                                        \
+	do {                                                    \
+		if (c == CURLE_OK)                              \
+			c = curl_easy_setopt(sy->h, opt, val);  \
+	} while (0)
+	SETOPT(CURLOPT_PROTOCOLS_STR, "https");
+	SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+	SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (*ca)
+		SETOPT(CURLOPT_CAINFO, ca);
+	if (*pin)
+		SETOPT(CURLOPT_PINNEDPUBLICKEY, pin);
+	if (*cert) {
+		SETOPT(CURLOPT_SSLCERT, cert);
+		SETOPT(CURLOPT_SSLKEY, key);
+	}
+	SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	SETOPT(CURLOPT_CONNECTTIMEOUT, ct);
+	SETOPT(CURLOPT_TIMEOUT, to);
+	/* A stalled server (less than 1 byte/s) is given up on before the
+	 * total timeout when that is long. */
+	SETOPT(CURLOPT_LOW_SPEED_LIMIT, 1L);
+	SETOPT(CURLOPT_LOW_SPEED_TIME, to < 30 ? to : 30L);
+	SETOPT(CURLOPT_NOSIGNAL, 1L);
+	SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
+	SETOPT(CURLOPT_WRITEFUNCTION, on_body);
+	SETOPT(CURLOPT_WRITEDATA, (void *)sy);
+	SETOPT(CURLOPT_ERRORBUFFER, sy->errbuf);
+	SETOPT(CURLOPT_USERAGENT, "kiosk-sync/1");
+#undef SETOPT
+	if (c != CURLE_OK)
+		return kerr_set(err, K_ECONFIG, "libcurl: %s", curl_easy_strerror(c));
+	return K_OK;
+}
+
+/* Transport errors that no retry will fix: the configuration is wrong. */
+static int curl_config_error(CURLcode c)
+{
+	switch (c) {
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_NOT_BUILT_IN:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_UNKNOWN_OPTION:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int curl_tls_refused(CURLcode c)
+{
+	return c == CURLE_PEER_FAILED_VERIFICATION || c == CURLE_SSL_PINNEDPUBKEYNOTMATCH ||
+	       c == CURLE_SSL_CONNECT_ERROR || c == CURLE_SSL_INVALIDCERTSTATUS;
+}
+
+/* The result of one request. */
+struct attempt {
+	enum sync_class cls;
+	long status;
+	int64_t retry_after;         /* -1: none */
+	char why[160];               /* PHI-free: status or transport error */
+	char reason[256];            /* for the store (staff): may hold server text */
+	char location[256];
+};
+
+/* Send body with method to url and classify the answer.  expect_bundle: a
+ * 2xx counts only when the body is a FHIR Bundle (a transaction answer).
+ * Returns K_ECONFIG for transport errors that only a config change fixes. */
+static krc attempt(sync_ctx *sy, const char *method, const char *url, const char *body,
+		   size_t len, int expect_bundle, struct attempt *a, struct kerr *err)
+{
+	struct curl_header *hh;
+	CURLcode c = CURLE_OK;
+	char rt[64];
+
+	memset(a, 0, sizeof *a);
+	a->retry_after = -1;
+	sy->resp_len = 0;
+	sy->resp_over = 0;
+	sy->errbuf[0] = '\0';
+	c = curl_easy_setopt(sy->h, CURLOPT_URL, url);
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(sy->h, CURLOPT_CUSTOMREQUEST, strcmp(method, "POST") ? method : NULL);
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(sy->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(sy->h, CURLOPT_POSTFIELDS, body);
+	if (c == CURLE_OK)
+		c = curl_easy_perform(sy->h);
+	if (c != CURLE_OK) {
+		/* libcurl keeps the first error of a transfer in errbuf (e.g. a
+		 * reset on a reused connection before its own retry timed out),
+		 * so name the final result too. */
+		const char *detail = sy->errbuf[0] ? sy->errbuf : curl_easy_strerror(c);
+
+		a->cls = SYNC_RETRY;
+		if (curl_tls_refused(c))
+			snprintf(a->why, sizeof a->why, "server certificate refused: %.120s", detail);
+		else if (c == CURLE_OPERATION_TIMEDOUT && !strstr(detail, "timed out"))
+			snprintf(a->why, sizeof a->why, "timed out (after: %.120s)", detail);
+		else
+			snprintf(a->why, sizeof a->why, "%.150s", detail);
+		snprintf(a->reason, sizeof a->reason, "%s", a->why);
+		if (curl_config_error(c))
+			return kerr_set(err, K_ECONFIG, "%s", a->why);
+		return K_OK;
+	}
+	curl_easy_getinfo(sy->h, CURLINFO_RESPONSE_CODE, &a->status);
+	a->cls = sync_classify(a->status);
+	snprintf(a->why, sizeof a->why, "HTTP %ld", a->status);
+	snprintf(a->reason, sizeof a->reason, "HTTP %ld", a->status);
+	if (curl_easy_header(sy->h, "Retry-After", 0, CURLH_HEADER, -1, &hh) == CURLHE_OK &&
+	    sync_retry_after(hh->value, (int64_t)time(NULL), &a->retry_after) == 0 &&
+	    a->retry_after > RETRY_AFTER_MAX)
+		a->retry_after = RETRY_AFTER_MAX;
+	switch (a->cls) {
+	case SYNC_DELIVERED:
+		if (!expect_bundle)
+			break;
+		if (sy->resp_over || sy->resp == NULL ||
+		    sync_json_string(sy->resp, sy->resp_len, "resourceType", rt, sizeof rt) ||
+		    strcmp(rt, "Bundle") != 0) {
+			/* Safe to resend (PUTs with our ids); unsafe to purge. */
+			a->cls = SYNC_RETRY;
+			snprintf(a->why, sizeof a->why, "HTTP %ld but the answer is not a FHIR Bundle",
+				 a->status);
+			snprintf(a->reason, sizeof a->reason, "%s", a->why);
+			break;
+		}
+		sync_json_string(sy->resp, sy->resp_len, "entry[].response.location", a->location,
+				 sizeof a->location);
+		break;
+	case SYNC_PERMANENT: {
+		char text[200];
+
+		if (sy->resp && !sy->resp_over &&
+		    sync_outcome_text(sy->resp, sy->resp_len, text, sizeof text) == 0)
+			snprintf(a->reason, sizeof a->reason, "HTTP %ld: %s", a->status, text);
+		break;
+	}
+	case SYNC_RETRY:
+	case SYNC_AUTH:
+		break;
+	}
+	return K_OK;
+}
+
+static krc audit(sync_ctx *sy, const char *action, const char *detail, struct kerr *err)
+{
+	return store_audit(sy->st, (int64_t)time(NULL), "sync", action, detail, err);
+}
+
+static krc pause_for_auth(sync_ctx *sy, const char *what, const struct attempt *a,
+			  struct sync_report *rep, struct kerr *err)
+{
+	char reason[128];
+	krc rc;
+
+	snprintf(reason, sizeof reason, "server refused the credentials (%ld)", a->status);
+	rep->auth = 1;
+	sy->was_paused = 1;
+	sync_log("%s: %s; delivery paused until staff resume it (staff screen, "
+		 "kiosk-sync --retry-failed or a restart)", what, reason);
+	rc = store_meta_set(sy->st, "sync.paused", reason, err);
+	if (rc == K_OK)
+		rc = audit(sy, "sync.paused", reason, err);
+	return rc;
+}
+
+/* A transient failure: the record (or the questionnaire) waits its own
+ * backoff, and the whole process holds off the server for the shorter
+ * shared backoff, so a server that is down sees one request per wait, not
+ * one per queued record. */
+static int64_t note_transient(sync_ctx *sy, int attempts, const struct attempt *a, int64_t now)
+{
+	int64_t own = sync_backoff(attempts, sy->backoff_max, rnd32());
+	int64_t hold;
+
+	sy->failures++;
+	hold = sync_backoff(sy->failures, sy->backoff_max, rnd32());
+	if (hold > own)
+		hold = own;
+	if (a->retry_after >= 0) {
+		if (own < a->retry_after)
+			own = a->retry_after;
+		if (hold < a->retry_after)
+			hold = a->retry_after;
+	}
+	sy->hold_until = now + hold;
+	return own;
+}
+
+static int valid_fhir_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n < 1 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.", id[i]))
+			return 0;
+	return 1;
+}
+
+/* Clear "questionnaire.pending" unless the kiosk replaced it meanwhile. */
+static krc clear_pending(sync_ctx *sy, const char *sent, struct kerr *err)
+{
+	char *now_pending = NULL;
+	krc rc = store_meta_get(sy->st, "questionnaire.pending", &now_pending, err);
+
+	if (rc == K_OK && now_pending && strcmp(now_pending, sent) == 0)
+		rc = store_meta_set(sy->st, "questionnaire.pending", NULL, err);
+	free(now_pending);
+	return rc;
+}
+
+/* The Questionnaire's id: its "id", else the last segment of its canonical
+ * "url" (kiosk export-fhir writes no id).  Returns -1 when neither gives a
+ * valid FHIR id. */
+static int questionnaire_id(const char *q, size_t len, char *id, size_t n)
+{
+	char canon[512];
+	const char *slash;
+
+	if (sync_json_string(q, len, "id", id, n) == 0)
+		return valid_fhir_id(id) ? 0 : -1;
+	if (sync_json_string(q, len, "url", canon, sizeof canon) ||
+	    (slash = strrchr(canon, '/')) == NULL || strlen(slash + 1) >= n)
+		return -1;
+	strcpy(id, slash + 1);
+	return valid_fhir_id(id) ? 0 : -1;
+}
+
+/* q with "id" added as its first member when it has none: a FHIR update
+ * (PUT Questionnaire/<id>) must carry the id of its url. */
+static char *with_id(const char *q, size_t len, const char *id)
+{
+	char tmp[80], *out;
+	const char *brace = strchr(q, '{'), *p;
+	size_t head;
+
+	if (sync_json_string(q, len, "id", tmp, sizeof tmp) == 0)
+		return strdup(q);
+	if (brace == NULL)
+		return NULL;
+	head = (size_t)(brace - q) + 1;
+	for (p = brace + 1; *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'; p++)
+		;
+	out = malloc(len + strlen(id) + 16);
+	if (out == NULL)
+		return NULL;
+	sprintf(out, "%.*s\"id\":\"%s\"%s%s", (int)head, q, id, *p == '}' ? "" : ",", q + head);
+	return out;
+}
+
+static krc send_questionnaire(sync_ctx *sy, struct sync_report *rep, struct kerr *err)
+{
+	char *q = NULL, *url = NULL, *body = NULL, id[80], ver[128], rt[64];
+	struct attempt a;
+	size_t len;
+	int64_t now = (int64_t)time(NULL);
+	krc rc;
+
+	rc = store_meta_get(sy->st, "questionnaire.pending", &q, err);
+	if (rc || q == NULL || *q == '\0')
+		goto out;
+	len = strlen(q);
+	if (sync_json_string(q, len, "resourceType", rt, sizeof rt) || strcmp(rt, "Questionnaire") ||
+	    questionnaire_id(q, len, id, sizeof id)) {
+		sync_log("questionnaire.pending is not a Questionnaire with a valid id; not uploaded");
+		rc = store_meta_set(sy->st, "questionnaire.failed",
+				    "not a FHIR Questionnaire with a valid id", err);
+		if (rc == K_OK)
+			rc = clear_pending(sy, q, err);
+		goto out;
+	}
+	if (sync_json_string(q, len, "version", ver, sizeof ver))
+		snprintf(ver, sizeof ver, "%s", id);
+	url = malloc(strlen(sy->base) + strlen(id) + 32);
+	body = with_id(q, len, id);
+	if (url == NULL || body == NULL) {
+		rc = kerr_set(err, K_ENOMEM, "out of memory");
+		goto out;
+	}
+	sprintf(url, "%s/Questionnaire/%s", sy->base, id);
+	rc = attempt(sy, "PUT", url, body, strlen(body), 0, &a, err);
+	if (rc)
+		goto out;
+	switch (a.cls) {
+	case SYNC_DELIVERED:
+		sy->failures = 0;
+		sync_log("questionnaire %s version %s: uploaded (%s)", id, ver, a.why);
+		rc = store_meta_set(sy->st, "questionnaire.uploaded", ver, err);
+		if (rc == K_OK)
+			rc = store_meta_set(sy->st, "questionnaire.failed", NULL, err);
+		if (rc == K_OK)
+			rc = clear_pending(sy, q, err);
+		if (rc == K_OK)
+			rc = audit(sy, "questionnaire.uploaded", ver, err);
+		break;
+	case SYNC_PERMANENT:
+		sy->failures = 0;
+		rep->failed++;
+		sync_log("questionnaire %s version %s: refused by the server (%s); not retried",
+			 id, ver, a.why);
+		rc = store_meta_set(sy->st, "questionnaire.failed", a.reason, err);
+		if (rc == K_OK)
+			rc = clear_pending(sy, q, err);
+		if (rc == K_OK)
+			rc = audit(sy, "questionnaire.failed", a.why, err);
+		break;
+	case SYNC_AUTH:
+		rc = pause_for_auth(sy, "questionnaire", &a, rep, err);
+		break;
+	case SYNC_RETRY:
+		rep->retry++;
+		note_transient(sy, sy->failures + 1, &a, now);
+		sync_log("questionnaire %s: %s; next try in %llds", id, a.why,
+			 (long long)(sy->hold_until - now));
+		break;
+	}
+out:
+	free(body);
+	free(url);
+	free(q);
+	return rc;
+}
+
+static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct sync_report *rep,
+		   struct kerr *err)
+{
+	struct attempt a;
+	int64_t now, wait;
+	krc rc;
+
+	rc = attempt(sy, "POST", sy->base, it->bundle, strlen(it->bundle), 1, &a, err);
+	if (rc) {
+		sync_log("record %s: not sent: %s", it->id, a.why);
+		return rc;
+	}
+	now = (int64_t)time(NULL);
+	switch (a.cls) {
+	case SYNC_DELIVERED:
+		sy->failures = 0;
+		rep->delivered++;
+		sync_log("record %s: delivered (%s, try %d)", it->id, a.why, it->attempts + 1);
+		rc = store_outbox_delivered(sy->st, it->id, a.location, now, err);
+		break;
+	case SYNC_PERMANENT:
+		sy->failures = 0;
+		rep->failed++;
+		/* The server's text stays in the store for staff; it is not
+		 * logged because it may quote the record. */
+		sync_log("record %s: refused by the server (%s); kept as failed, see kiosk status",
+			 it->id, a.why);
+		rc = store_outbox_failed(sy->st, it->id, a.reason, err);
+		break;
+	case SYNC_AUTH: {
+		char what[64];
+
+		snprintf(what, sizeof what, "record %s", it->id);
+		rc = pause_for_auth(sy, what, &a, rep, err);
+		break;
+	}
+	case SYNC_RETRY:
+		rep->retry++;
+		wait = note_transient(sy, it->attempts + 1, &a, now);
+		sync_log("record %s: %s; next try in %llds", it->id, a.why, (long long)wait);
+		rc = store_outbox_retry(sy->st, it->id, now + wait, a.reason, err);
+		break;
+	}
+	return rc;
+}
+
+static krc paused(sync_ctx *sy, int *yes, struct kerr *err)
+{
+	char *p = NULL;
+	krc rc = store_meta_get(sy->st, "sync.paused", &p, err);
+
+	*yes = rc == K_OK && p != NULL && *p != '\0';
+	free(p);
+	return rc;
+}
+
+krc sync_drain(sync_ctx *sy, const volatile sig_atomic_t *stop, struct sync_report *rep,
+	       struct kerr *err)
+{
+	int is_paused;
+	krc rc;
+
+	if (sy->retention > 0 && time(NULL) - sy->last_purge >= 3600) {
+		/* Patient data kept for kiosk.retention_days is deleted here too,
+		 * so it goes even when the kiosk itself is not running. */
+		sy->last_purge = (int64_t)time(NULL);
+		rc = store_purge(sy->st, sy->last_purge, sy->retention, err);
+		if (rc)
+			return rc;
+	}
+	rc = paused(sy, &is_paused, err);
+	if (rc || is_paused)
+		return rc;
+	if (sy->was_paused) {
+		/* Staff cleared the pause from the kiosk: start afresh. */
+		sync_log("delivery resumed (sync.paused was cleared)");
+		sy->was_paused = 0;
+		sy->failures = 0;
+		sy->hold_until = 0;
+	}
+	if ((int64_t)time(NULL) < sy->hold_until)
+		return K_OK;
+	rc = load_headers(sy, err);
+	if (rc == K_OK)
+		rc = send_questionnaire(sy, rep, err);
+	while (rc == K_OK && !rep->auth && !(stop && *stop)) {
+		struct store_outbox_item *it = NULL;
+		struct kerr nf = { "" };
+		int64_t now = (int64_t)time(NULL), next_due = 0;
+
+		if (now < sy->hold_until)
+			break;
+		rc = store_outbox_next(sy->st, now, &it, &next_due, &nf);
+		if (rc == K_ENOTFOUND) {
+			rc = K_OK;
+			break;
+		}
+		if (rc) {
+			kerr_set(err, rc, "%s", nf.msg);
+			break;
+		}
+		rc = deliver(sy, it, rep, err);
+		store_outbox_item_free(it);
+	}
+	return rc;
+}
+
+/* Milliseconds until something may be due: -1 when only a new record (or
+ * staff clearing a pause) can give work. */
+static krc next_wait(sync_ctx *sy, int *ms, struct kerr *err)
+{
+	struct store_outbox_item *it = NULL;
+	struct kerr nf = { "" };
+	int64_t now = (int64_t)time(NULL), next_due = 0, wake = -1;
+	char *q = NULL;
+	int is_paused;
+	krc rc;
+
+	*ms = -1;
+	rc = paused(sy, &is_paused, err);
+	if (rc || is_paused)
+		return rc;
+	rc = store_outbox_next(sy->st, now, &it, &next_due, &nf);
+	if (rc == K_OK) {
+		store_outbox_item_free(it);
+		wake = now + 1 > sy->hold_until ? now + 1 : sy->hold_until;
+	} else if (rc == K_ENOTFOUND) {
+		rc = K_OK;
+		if (next_due > 0)
+			wake = next_due > sy->hold_until ? next_due : sy->hold_until;
+	} else {
+		return kerr_set(err, rc, "%s", nf.msg);
+	}
+	rc = store_meta_get(sy->st, "questionnaire.pending", &q, err);
+	if (rc == K_OK && q && *q && (wake < 0 || wake > sy->hold_until))
+		wake = sy->hold_until > now ? sy->hold_until : now + 1;
+	free(q);
+	if (wake >= 0) {
+		int64_t d = (wake - now) * 1000;
+
+		*ms = d < 0 ? 0 : d > IDLE_WAKE_MS ? IDLE_WAKE_MS : (int)d;
+	} else {
+		*ms = IDLE_WAKE_MS;
+	}
+	return rc;
+}
+
+/* True when an inotify event names the database or its WAL/journal: a
+ * write by the kiosk (or by us, which costs one cheap extra look). */
+static int db_event(int ifd, const char *base)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	size_t bl = strlen(base);
+	int hit = 0;
+	ssize_t n;
+
+	while ((n = read(ifd, buf, sizeof buf)) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)(void *)p;
+
+			if (ev->mask & IN_Q_OVERFLOW)
+				hit = 1;
+			if (ev->len && strncmp(ev->name, base, bl) == 0 &&
+			    (ev->name[bl] == '\0' || !strcmp(ev->name + bl, "-wal") ||
+			     !strcmp(ev->name + bl, "-journal")))
+				hit = 1;
+			p += sizeof *ev + ev->len;
+		}
+	}
+	return hit;
+}
+
+krc sync_run(sync_ctx *sy, const volatile sig_atomic_t *stop, int wake_fd, struct kerr *err)
+{
+	char dir[PATH_MAX], *slash;
+	const char *base;
+	int ifd, need_drain = 1;
+	krc rc = K_OK;
+
+	snprintf(dir, sizeof dir, "%s", sy->db_path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL) {
+		snprintf(dir, sizeof dir, ".");
+		base = sy->db_path;
+	} else {
+		base = sy->db_path + (slash - dir) + 1;
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ifd < 0 || inotify_add_watch(ifd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0)
+		return kerr_set(err, K_EIO, "cannot watch %s for new records: %s", dir, strerror(errno));
+	sync_log("running: watching %s for new records", dir);
+	while (!*stop) {
+		struct pollfd pfd[2] = { { ifd, POLLIN, 0 }, { wake_fd, POLLIN, 0 } };
+		int ms;
+
+		if (need_drain) {
+			struct sync_report rep = { 0, 0, 0, 0 };
+
+			rc = sync_drain(sy, stop, &rep, err);
+			if (rc || *stop)
+				break;
+		}
+		need_drain = 0;
+		rc = next_wait(sy, &ms, err);
+		if (rc)
+			break;
+		if (poll(pfd, wake_fd >= 0 ? 2 : 1, ms) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = kerr_set(err, K_EIO, "poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			char b[64];
+
+			while (read(wake_fd, b, sizeof b) > 0)
+				;
+		}
+		if ((pfd[0].revents & POLLIN) ? db_event(ifd, base) : 1)
+			need_drain = 1;
+	}
+	close(ifd);
+	return rc;
+}
+
+krc sync_resume(sync_ctx *sy, int requeue, struct kerr *err)
+{
+	char *p = NULL;
+	krc rc;
+
+	sy->failures = 0;
+	sy->hold_until = 0;
+	rc = store_meta_get(sy->st, "sync.paused", &p, err);
+	if (rc == K_OK && p && *p) {
+		sync_log("delivery resumed (it was paused: %s)", p);
+		rc = store_meta_set(sy->st, "sync.paused", NULL, err);
+		if (rc == K_OK)
+			rc = audit(sy, "sync.resumed", p, err);
+	}
+	free(p);
+	if (rc == K_OK && requeue) {
+		int n = 0;
+		char detail[32];
+
+		rc = store_outbox_requeue(sy->st, &n, err);
+		if (rc == K_OK) {
+			sync_log("%d failed record(s) put back in the queue", n);
+			snprintf(detail, sizeof detail, "%d", n);
+			rc = audit(sy, "record.requeue", detail, err);
+		}
+	}
+	return rc;
+}
+
+krc sync_new(sync_ctx **out, const config *cfg, struct kerr *err)
+{
+	char ca[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], lock[PATH_MAX + 16];
+	const char *server = config_str(cfg, "sync.server");
+	const char *pin = config_str(cfg, "sync.pinned_pubkey");
+	sync_ctx *sy;
+	size_t n;
+	krc rc = K_OK;
+
+	*out = NULL;
+	sy = calloc(1, sizeof *sy);
+	if (sy == NULL)
+		return kerr_set(err, K_ENOMEM, "out of memory");
+	sy->lock_fd = -1;
+	if (*server == '\0') {
+		rc = kerr_set(err, K_ECONFIG, "sync.server is not set: there is no server to deliver to");
+		goto out;
+	}
+	if (strncmp(server, "https://", 8) != 0) {
+		rc = kerr_set(err, K_ECONFIG, "sync.server must be an https:// URL");
+		goto out;
+	}
+	for (const char *p = server; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+			rc = kerr_set(err, K_ECONFIG, "sync.server holds a space or control character");
+			goto out;
+		}
+	sy->base = strdup(server);
+	if (sy->base == NULL) {
+		rc = kerr_set(err, K_ENOMEM, "out of memory");
+		goto out;
+	}
+	n = strlen(sy->base);
+	while (n > 8 && sy->base[n - 1] == '/')
+		sy->base[--n] = '\0';
+	if (*pin && strncmp(pin, "sha256//", 8) != 0) {
+		rc = kerr_set(err, K_ECONFIG, "sync.pinned_pubkey must look like sha256//<base64>");
+		goto out;
+	}
+	config_path(cfg, "sync.ca_file", ca, sizeof ca);
+	config_path(cfg, "sync.client_cert", cert, sizeof cert);
+	config_path(cfg, "sync.client_key", key, sizeof key);
+	config_path(cfg, "sync.token_file", sy->token_file, sizeof sy->token_file);
+	config_path(cfg, "kiosk.database", sy->db_path, sizeof sy->db_path);
+	sy->backoff_max = config_int(cfg, "sync.backoff_max");
+	if (*ca && (rc = check_readable("sync.ca_file", ca, err)))
+		goto out;
+	if (!*cert != !*key) {
+		rc = kerr_set(err, K_ECONFIG, "sync.client_cert and sync.client_key go together");
+		goto out;
+	}
+	if (*cert && ((rc = check_readable("sync.client_cert", cert, err)) ||
+		      (rc = check_private("sync.client_key", key, err))))
+		goto out;
+	if (*sy->token_file == '\0' && *cert == '\0')
+		sync_log("note: no token_file or client_cert set; sending without credentials");
+	rc = store_open(&sy->st, sy->db_path, err);
+	if (rc)
+		goto out;
+	sy->retention = (int64_t)config_int(cfg, "kiosk.retention_days") * 86400;
+	store_set_retention(sy->st, sy->retention);
+	/* One sync per database: two would race on the same records. */
+	snprintf(lock, sizeof lock, "%s.sync-lock", sy->db_path);
+	sy->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (sy->lock_fd < 0) {
+		rc = kerr_set(err, K_EIO, "%s: %s", lock, strerror(errno));
+		goto out;
+	}
+	if (flock(sy->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		rc = kerr_set(err, K_EBUSY, "another kiosk-sync is running on %s", sy->db_path);
+		goto out;
+	}
+	sy->h = curl_easy_init();
+	if (sy->h == NULL) {
+		rc = kerr_set(err, K_ENOMEM, "libcurl could not start");
+		goto out;
+	}
+	rc = setup_handle(sy, cfg, ca, cert, key, err);
+	if (rc == K_OK)
+		rc = load_headers(sy, err);
+out:
+	if (rc) {
+		sync_free(sy);
+		return rc;
+	}
+	*out = sy;
+	return K_OK;
+}
+
+store *sync_store(sync_ctx *sy)
+{
+	return sy->st;
+}
+
+void sync_free(sync_ctx *sy)
+{
+	if (sy == NULL)
+		return;
+	if (sy->h)
+		curl_easy_cleanup(sy->h);
+	curl_slist_free_all(sy->hdrs);
+	store_close(sy->st);
+	if (sy->lock_fd >= 0)
+		close(sy->lock_fd);
+	free(sy->resp);
+	free(sy->base);
+	free(sy->token);
+	free(sy);
+}

@@ -1,0 +1,79 @@
+/* ui: the patient's screen, drawn with ncurses.
+ *
+ * Draws the engine's current screen and turns keys, mouse/touch, resize
+ * and signals into engine events; nothing else.  It never saves, never
+ * decides and never reads the clock: the run loop (app.c) owns the engine,
+ * the store and the timers, and tells the UI what mode to draw.
+ *
+ * ui.c and ui_staff.c are the only files that include <curses.h>.  The UI
+ * owns the terminal from ui_new() to ui_free(): raw mode (Ctrl-C, Ctrl-Z,
+ * Ctrl-\ and flow control do nothing), SIGTERM/SIGHUP end the loop cleanly
+ * and a crash restores the terminal without printing patient data.
+ * Every patient-visible word comes from the content (content_msg/content_str). */
+#ifndef KIOSK_UI_H
+#define KIOSK_UI_H
+
+#include <stdbool.h>
+
+#include "engine.h"
+#include "kerr.h"
+
+typedef struct ui ui;
+
+struct ui_opts {
+	int staff_key;     /* function key number that opens staff mode (1..12), 0 for none */
+	bool contrast;     /* start in the high-contrast theme */
+};
+
+enum ui_mode {
+	UI_MODE_SCREEN,      /* the engine's current screen */
+	UI_MODE_STILL_THERE, /* idle warning: "Are you still there?" with a countdown */
+	UI_MODE_UNAVAILABLE, /* the kiosk cannot take answers now (database failed) */
+};
+
+/* What to draw.  e is borrowed for the duration of the call. */
+struct ui_view {
+	enum ui_mode mode;
+	const engine *e;
+	int seconds;         /* STILL_THERE: seconds left */
+	int lang;            /* UNAVAILABLE/STILL_THERE when e is NULL: language index */
+	const struct content *c; /* used when e is NULL */
+};
+
+enum ui_input {
+	UI_IN_TICK,   /* nothing happened within the wait */
+	UI_IN_RESIZE, /* the terminal changed size (already redrawn on next ui_draw) */
+	UI_IN_KEY,    /* a key the UI handled itself (typing, moving): the patient is there */
+	UI_IN_EVENT,  /* *ev holds an engine event to apply */
+	UI_IN_STAFF,  /* the staff key */
+	UI_IN_QUIT,   /* SIGTERM/SIGHUP, or the terminal went away */
+};
+
+/* Take over the terminal (stdin/stdout) and install the signal handlers.
+ * K_EIO when stdin/stdout is not a terminal.  *out owned by the caller. */
+krc ui_new(ui **out, const struct ui_opts *o, struct kerr *err);
+
+/* Clear the screen and its scrollback and give the terminal back as it was.
+ * ui_free(NULL) is a no-op. */
+void ui_free(ui *u);
+
+/* Draw v into the screen; only the cells that changed reach the terminal. */
+void ui_draw(ui *u, const struct ui_view *v);
+
+/* Wait up to wait_ms for input and interpret it for the screen last drawn
+ * (v must be the view given to the last ui_draw).  On UI_IN_EVENT *ev is
+ * filled; ev->value points into the UI and stays valid until the next call. */
+enum ui_input ui_read(ui *u, const struct ui_view *v, int wait_ms, struct engine_event *ev);
+
+/* A session ended (finished, wiped, reset): forget everything typed, clear
+ * the screen and the terminal's scrollback. */
+void ui_forget(ui *u);
+
+/* Another module drew on the terminal (staff mode): repaint everything on
+ * the next ui_draw. */
+void ui_touch(ui *u);
+
+/* Whether the terminal shows UTF-8 (else the ASCII fallback is used). */
+bool ui_utf8(const ui *u);
+
+#endif

@@ -1,0 +1,45 @@
+#!/bin/bash
+# `kiosk check` on broken content: each folder in tests/fixtures/broken
+# holds files that replace (or a `remove` list that deletes) files of the
+# valid tests/fixtures/mini content, and `expect`: the exact diagnostics,
+# with DIR for the content folder.  The check must fail with exit 1 and
+# print exactly those lines; the valid content must pass.
+set -u
+root=$(pwd)
+kiosk="$BUILD/kiosk"
+fail=0
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+out=$("$kiosk" check tests/fixtures/mini/screens) || { echo "valid content refused:"; echo "$out"; exit 1; }
+
+for case in tests/fixtures/broken/*/; do
+	name=$(basename "$case")
+	rm -rf "$work/c" && mkdir -p "$work/c" && cp -R tests/fixtures/mini/. "$work/c/"
+	for f in "$root/$case"*.yaml; do [ -e "$f" ] && cp "$f" "$work/c/screens/"; done
+	if [ -f "$case/remove" ]; then
+		while read -r r; do rm -f "$work/c/screens/$r"; done < "$case/remove"
+	fi
+	"$kiosk" check "$work/c/screens" > "$work/out" 2>&1
+	rc=$?
+	sed "s#$work/c/screens#DIR#g" "$work/out" | grep -v '^DIR: ' > "$work/got"
+	if [ $rc -ne 1 ]; then
+		echo "$name: exit $rc, want 1"; fail=1
+	fi
+	if ! diff -u "$case/expect" "$work/got"; then
+		echo "$name: diagnostics differ"; fail=1
+	fi
+	grep -q '^DIR: .* error(s)' <(sed "s#$work/c/screens#DIR#g" "$work/out") || { echo "$name: no summary line"; fail=1; }
+done
+
+# A bad config is refused with file:line and a did-you-mean.
+printf '[kiosk]\nidle_secnds = 20\n' > "$work/bad.conf"
+if "$kiosk" check --config "$work/bad.conf" > "$work/out" 2>&1; then
+	echo "bad config accepted"; fail=1
+fi
+grep -q "bad.conf:2: unknown key 'kiosk.idle_secnds' (did you mean 'kiosk.idle_seconds'?)" "$work/out" || { echo "config message:"; cat "$work/out"; fail=1; }
+"$kiosk" check --config kiosk.conf > "$work/out" 2>&1 || { echo "kiosk.conf refused:"; cat "$work/out"; fail=1; }
+# Every flag of the bundled content can be raised.
+"$kiosk" check --paths screens > "$work/out" 2>&1 || { echo "bundled content refused:"; cat "$work/out"; fail=1; }
+if grep -q UNREACHABLE "$work/out"; then grep UNREACHABLE "$work/out"; fail=1; fi
+exit $fail

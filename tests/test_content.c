@@ -1,0 +1,133 @@
+/* Loads every file of the bundled content and the test content, checks
+ * them, and reads answers files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "check.h"
+#include "content.h"
+
+static const struct kdate today = { 2026, 11, 26 };
+
+static void test_bundled(void **state)
+{
+	struct content *c = NULL;
+	struct content_diags d = { 0 };
+	struct kerr err = { "" };
+
+	(void)state;
+	if (content_load(&c, "screens", &d, &err) != K_OK)
+		check_print(&d, "screens", stderr);
+	assert_non_null(c);
+	assert_int_equal(check_content(c, today, &d), K_OK);
+	assert_int_equal(d.errors, 0);
+	assert_int_equal(c->n_langs, 2);
+	assert_string_equal(c->langs[1], "es");
+	assert_true(c->n_screens >= 20);
+	assert_int_equal(strncmp(c->version, "sha256:", 7), 0);
+	assert_int_equal(strlen(c->version), 7 + 64);
+	/* every patient-visible text has both languages */
+	for (int i = 0; i < c->n_screens; i++) {
+		assert_non_null(c->screens[i].title.s[0]);
+		assert_non_null(c->screens[i].title.s[1]);
+		for (int f = 0; f < c->screens[i].n_flags; f++) {
+			assert_non_null(c->screens[i].flags[f].patient.s[0]);
+			assert_non_null(c->screens[i].flags[f].patient.s[1]);
+		}
+	}
+	/* every interface message exists in every language */
+	for (int k = 0; content_msg_required[k]; k++)
+		for (int l = 0; l < c->n_langs; l++)
+			assert_string_not_equal(content_msg(c, content_msg_required[k], l), content_msg_required[k]);
+	/* {phone} is filled in */
+	{
+		int o = content_find(c, "outcome");
+
+		assert_true(o >= 0);
+		assert_non_null(strstr(content_str(c, &c->screens[o].outcome[2], 0), c->phone));
+	}
+	/* every flag is reachable */
+	{
+		char *out = NULL;
+		size_t n = 0;
+		FILE *f = open_memstream(&out, &n);
+
+		assert_int_equal(check_paths(c, today, f), 0);
+		fclose(f);
+		assert_null(strstr(out, "UNREACHABLE"));
+		free(out);
+	}
+	content_diags_free(&d);
+	content_free(c);
+}
+
+static void test_version_changes_with_content(void **state)
+{
+	struct content *a = NULL, *b = NULL;
+	struct kerr err = { "" };
+
+	(void)state;
+	assert_int_equal(content_load(&a, "screens", NULL, &err), K_OK);
+	assert_int_equal(content_load(&b, "tests/fixtures/mini/screens", NULL, &err), K_OK);
+	assert_string_not_equal(a->version, b->version);
+	content_free(b);
+	assert_int_equal(content_load(&b, "screens", NULL, &err), K_OK);
+	assert_string_equal(a->version, b->version);
+	content_free(a);
+	content_free(b);
+}
+
+static void test_missing_folder(void **state)
+{
+	struct content *c = NULL;
+	struct content_diags d = { 0 };
+	struct kerr err = { "" };
+
+	(void)state;
+	assert_int_equal(content_load(&c, "/nonexistent/screens", &d, &err), K_ECONTENT);
+	assert_null(c);
+	assert_non_null(strstr(err.msg, "cannot open content folder"));
+	content_diags_free(&d);
+}
+
+static void test_read_kv(void **state)
+{
+	char **k = NULL, **v = NULL;
+	int n = 0;
+	struct kerr err = { "" };
+	FILE *f = fopen("/tmp/kiosk-kv-test.yaml", "w");
+
+	(void)state;
+	assert_non_null(f);
+	fputs("today: 2026-11-26\nmeds: [iso, thinner]\nname: \"Zoë\"\n", f);
+	fclose(f);
+	assert_int_equal(content_read_kv("/tmp/kiosk-kv-test.yaml", &k, &v, &n, &err), K_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(k[1], "meds");
+	assert_string_equal(v[1], "iso,thinner");
+	assert_string_equal(v[2], "Zoë");
+	content_kv_free(k, v, n);
+	f = fopen("/tmp/kiosk-kv-test.yaml", "w");
+	assert_non_null(f);
+	fputs("- just\n- a list\n", f);
+	fclose(f);
+	assert_int_equal(content_read_kv("/tmp/kiosk-kv-test.yaml", &k, &v, &n, &err), K_EINVAL);
+	remove("/tmp/kiosk-kv-test.yaml");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bundled),
+		cmocka_unit_test(test_version_changes_with_content),
+		cmocka_unit_test(test_missing_folder),
+		cmocka_unit_test(test_read_kv),
+	};
+
+	return cmocka_run_group_tests_name("content", tests, NULL, NULL);
+}
