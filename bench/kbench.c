@@ -1,7 +1,9 @@
 /* kbench: in-process timings against libkiosk.a for `make bench`.
  *
  *   kbench fsync DIR N          fdatasync floor: N x (512-byte pwrite +
- *                               fdatasync) on a file in DIR
+ *                               fdatasync) on a file in DIR, overwriting
+ *   kbench fsync-append DIR N   the same, each write growing the file (as
+ *                               a WAL does after it was truncated)
  *   kbench answers DB N         N x store_answer_save on one session
  *   kbench intakes DB N         N x (session start, 15 answers, complete
  *                               with a ~4 KB FHIR bundle)
@@ -39,7 +41,7 @@ static int fail(const char *what, const struct kerr *err)
 	return 1;
 }
 
-static int do_fsync(const char *dir, int n)
+static int do_fsync(const char *dir, int n, int append)
 {
 	char path[4096], buf[512];
 	int fd;
@@ -58,7 +60,9 @@ static int do_fsync(const char *dir, int n)
 	for (int i = 0; i < n; i++) {
 		double t = now_us();
 
-		if (pwrite(fd, buf, sizeof buf, (off_t)(i % 64) * 4096) != (ssize_t)sizeof buf ||
+		off_t at = append ? (off_t)(64 + i) * 4096 : (off_t)(i % 64) * 4096;
+
+		if (pwrite(fd, buf, sizeof buf, at) != (ssize_t)sizeof buf ||
 		    fdatasync(fd))
 			return fail("fdatasync", NULL);
 		printf("%.1f\n", now_us() - t);
@@ -136,12 +140,15 @@ static int do_store(const char *mode, const char *db, int n, const char *outdir)
 		if (store_session_start(st, "bench", "en", now, id, &err) != K_OK)
 			goto out;
 		for (int i = 0; i < n; i++) {
-			char qid[32];
+			char qid[32], val[32];
 			double t;
 
+			/* A new value every time (a patient changing an answer):
+			 * SQLite writes nothing for an update that changes nothing. */
 			snprintf(qid, sizeof qid, "q%d", i % 20);
+			snprintf(val, sizeof val, "answer %d", i);
 			t = now_us();
-			if (store_answer_save(st, id, qid, i & 1 ? "yes" : "no", now, &err) != K_OK)
+			if (store_answer_save(st, id, qid, val, now + i, &err) != K_OK)
 				goto out;
 			printf("%.1f\n", now_us() - t);
 		}
@@ -224,12 +231,12 @@ int main(int argc, char **argv)
 	int n;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: kbench fsync|answers|intakes|fill|content PATH N [OUTDIR]\n");
+		fprintf(stderr, "usage: kbench fsync|fsync-append|answers|intakes|fill|content PATH N [OUTDIR]\n");
 		return 2;
 	}
 	n = atoi(argv[3]);
-	if (!strcmp(argv[1], "fsync"))
-		return do_fsync(argv[2], n);
+	if (!strcmp(argv[1], "fsync") || !strcmp(argv[1], "fsync-append"))
+		return do_fsync(argv[2], n, argv[1][5] == '-');
 	if (!strcmp(argv[1], "content"))
 		return do_content(argv[2], n);
 	if (!strcmp(argv[1], "answers") || !strcmp(argv[1], "intakes") || !strcmp(argv[1], "fill"))

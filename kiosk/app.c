@@ -285,6 +285,16 @@ static void resume(struct app *a)
 		return;
 	}
 	between_sessions(a, false);
+	if (strcmp(ss->content_version, a->content->version) != 0) {
+		/* The record must carry the one wording it was taken with:
+		 * a session started on other content starts over instead. */
+		fprintf(stderr, "kiosk: the interrupted session was started on content %.20s, not %.20s; "
+			"it is deleted and the patient starts again\n", ss->content_version, a->content->version);
+		if (store_session_wipe(a->st, ss->id, "content changed", "staff", &err) != K_OK)
+			fprintf(stderr, "kiosk: %s\n", err.msg);
+		store_session_free(ss);
+		return;
+	}
 	for (int i = 0; i < ss->n; i++) {
 		kerr_clear(&err);
 		if (engine_restore(a->e, ss->qids[i], ss->values[i], &err) != K_OK)
@@ -320,6 +330,8 @@ static void staff(struct app *a)
 	act = ui_staff_run(&ctx);
 	ui_touch(a->u);
 	a->last = mono();
+	if (a->mode == UI_MODE_STILL_THERE)
+		a->mode = UI_MODE_SCREEN; /* someone is at the kiosk: no countdown */
 	switch (act) {
 	case UI_STAFF_NONE:
 		break;
@@ -420,8 +432,15 @@ int cmd_run(int argc, char **argv)
 		v.seconds = (int)(a.warn - (mono() - a.warn_start));
 		ui_draw(a.u, &v);
 		in = ui_read(a.u, &v, TICK_MS, &ev);
-		if (in == UI_IN_QUIT)
+		if (in == UI_IN_QUIT) {
+			/* Exit 0 means "stopped on purpose" to the service
+			 * manager (no restart); a lost terminal is a failure. */
+			if (!ui_stop_requested()) {
+				fprintf(stderr, "kiosk: the terminal went away (end of input)\n");
+				status = 3;
+			}
 			break;
+		}
 		if (in == UI_IN_STAFF) {
 			staff(&a);
 			if (a.quit)

@@ -127,7 +127,9 @@ krc intake_apply(struct intake *in, const struct engine_fxlist *fx, int64_t now,
 			rc = store_answer_drop(in->st, in->session, f->qid, err);
 			break;
 		case ENGINE_FX_LANG:
-			if (in->session[0])
+			/* A completed record is frozen; its language is the one it
+			 * was taken in. */
+			if (in->session[0] && !in->completed)
 				rc = store_session_lang(in->st, in->session, f->value, err);
 			break;
 		case ENGINE_FX_COMPLETE:

@@ -532,7 +532,7 @@ out:
 
 /* Create the file 0600 before SQLite does (SQLite would use 0644 minus the
  * umask); SQLite gives the -wal and -shm files the same mode.  An existing
- * file readable by others is tightened. */
+ * file readable by others is tightened (group access is kept). */
 static krc make_file(const char *path, struct kerr *err)
 {
 	struct stat sb;
@@ -543,9 +543,12 @@ static krc make_file(const char *path, struct kerr *err)
 			return kerr_set(err, K_ESTORE, "database is read-only: %s", path);
 		return kerr_set(err, K_ESTORE, "cannot create database %s: %s", path, strerror(errno));
 	}
-	if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0 && fchmod(fd, 0600) != 0) {
+	/* Others never read patient data.  The group may: a deployment shares
+	 * the file between the kiosk and sync users through one group
+	 * (deploy/DEPLOY.md), and a new file is 0600 anyway. */
+	if (fstat(fd, &sb) == 0 && (sb.st_mode & 007) != 0 && fchmod(fd, sb.st_mode & 0770) != 0) {
 		close(fd);
-		return kerr_set(err, K_ESTORE, "cannot make database private (chmod 0600) %s: %s", path,
+		return kerr_set(err, K_ESTORE, "cannot make database private (chmod o-rwx) %s: %s", path,
 				strerror(errno));
 	}
 	close(fd);

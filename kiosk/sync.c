@@ -580,7 +580,6 @@ struct sync_ctx {
 	char db_path[PATH_MAX];
 	char token_file[PATH_MAX];
 	struct timespec token_mtime;
-	char *token;
 	int lock_fd;
 	int64_t backoff_max;
 	int64_t retention;           /* seconds patient data stays after delivery */
@@ -638,12 +637,16 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 }
 
 /* A secret file must be private to the sync user: group or world access
- * means someone else may have read it already. */
-static krc check_private(const char *what, const char *path, struct kerr *err)
+ * means someone else may have read it already.  sb: the file's stat, or
+ * NULL to stat path. */
+static krc check_private(const char *what, const char *path, const struct stat *sbp,
+			 struct kerr *err)
 {
 	struct stat sb;
 
-	if (stat(path, &sb) != 0)
+	if (sbp)
+		sb = *sbp;
+	else if (stat(path, &sb) != 0)
 		return kerr_set(err, K_ECONFIG, "%s %s: %s", what, path, strerror(errno));
 	if (!S_ISREG(sb.st_mode))
 		return kerr_set(err, K_ECONFIG, "%s %s is not a regular file", what, path);
@@ -682,12 +685,19 @@ static krc load_headers(sync_ctx *sy, struct kerr *err)
 		if (sy->hdrs && sb.st_mtim.tv_sec == sy->token_mtime.tv_sec &&
 		    sb.st_mtim.tv_nsec == sy->token_mtime.tv_nsec)
 			return K_OK;
-		rc = check_private("token file", sy->token_file, err);
-		if (rc)
-			return rc;
 		f = fopen(sy->token_file, "r");
 		if (f == NULL)
 			return kerr_set(err, K_ECONFIG, "token file %s: %s", sy->token_file, strerror(errno));
+		/* Check the file we opened, not the name: no window to swap it. */
+		if (fstat(fileno(f), &sb) != 0) {
+			fclose(f);
+			return kerr_set(err, K_ECONFIG, "token file %s: %s", sy->token_file, strerror(errno));
+		}
+		rc = check_private("token file", sy->token_file, &sb, err);
+		if (rc) {
+			fclose(f);
+			return rc;
+		}
 		tok = calloc(1, cap);
 		len = tok ? fread(tok, 1, cap - 1, f) : 0;
 		fclose(f);
@@ -783,7 +793,6 @@ static krc setup_handle(sync_ctx *sy, const config *cfg, const char *ca, const c
 		SETOPT(CURLOPT_SSLCERT, cert);
 		SETOPT(CURLOPT_SSLKEY, key);
 	}
-	SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	SETOPT(CURLOPT_CONNECTTIMEOUT, ct);
 	SETOPT(CURLOPT_TIMEOUT, to);
 	/* A stalled server (less than 1 byte/s) is given up on before the
@@ -799,6 +808,10 @@ static krc setup_handle(sync_ctx *sy, const config *cfg, const char *ca, const c
 #undef SETOPT
 	if (c != CURLE_OK)
 		return kerr_set(err, K_ECONFIG, "libcurl: %s", curl_easy_strerror(c));
+	/* HTTP/2 when the server offers it (ALPN), else HTTP/1.1 keep-alive;
+	 * a libcurl built without HTTP/2 refuses the option, which is fine. */
+	if (curl_easy_setopt(sy->h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS) != CURLE_OK)
+		sync_log("note: this libcurl has no HTTP/2; using HTTP/1.1");
 	return K_OK;
 }
 
@@ -1099,6 +1112,17 @@ out:
 	return rc;
 }
 
+/* K_EINVAL from the store: the record is no longer waiting (staff acted
+ * on it meanwhile).  Not a reason to stop delivering the others. */
+static krc changed_meanwhile(const char *id, krc rc, struct kerr *err)
+{
+	if (rc != K_EINVAL)
+		return rc;
+	sync_log("record %s: changed meanwhile (%s); left as it is", id, err ? err->msg : "");
+	kerr_clear(err);
+	return K_OK;
+}
+
 static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct sync_report *rep,
 		   struct kerr *err)
 {
@@ -1127,6 +1151,7 @@ static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct sync
 		sync_log("record %s: refused by the server (%s); kept as failed, see kiosk status",
 			 it->id, a.why);
 		rc = store_outbox_failed(sy->st, it->id, a.reason, err);
+		rc = changed_meanwhile(it->id, rc, err);
 		break;
 	case SYNC_AUTH: {
 		char what[64];
@@ -1140,6 +1165,7 @@ static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct sync
 		wait = note_transient(sy, it->attempts + 1, &a, now);
 		sync_log("record %s: %s; next try in %llds", it->id, a.why, (long long)wait);
 		rc = store_outbox_retry(sy->st, it->id, now + wait, a.reason, err);
+		rc = changed_meanwhile(it->id, rc, err);
 		break;
 	}
 	return rc;
@@ -1206,8 +1232,9 @@ krc sync_drain(sync_ctx *sy, const volatile sig_atomic_t *stop, struct sync_repo
 	return rc;
 }
 
-/* Milliseconds until something may be due: -1 when only a new record (or
- * staff clearing a pause) can give work. */
+/* Milliseconds until something may be due.  When only a new record (or
+ * staff clearing a pause) can give work, the idle wake-up: it keeps the
+ * hourly purge of kept patient data going. */
 static krc next_wait(sync_ctx *sy, int *ms, struct kerr *err)
 {
 	struct store_outbox_item *it = NULL;
@@ -1217,7 +1244,7 @@ static krc next_wait(sync_ctx *sy, int *ms, struct kerr *err)
 	int is_paused;
 	krc rc;
 
-	*ms = -1;
+	*ms = IDLE_WAKE_MS;
 	rc = paused(sy, &is_paused, err);
 	if (rc || is_paused)
 		return rc;
@@ -1291,9 +1318,17 @@ krc sync_run(sync_ctx *sy, const volatile sig_atomic_t *stop, int wake_fd, struc
 			*slash = '\0';
 	}
 	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (ifd < 0 || inotify_add_watch(ifd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0)
-		return kerr_set(err, K_EIO, "cannot watch %s for new records: %s", dir, strerror(errno));
-	sync_log("running: watching %s for new records", dir);
+	if (ifd >= 0 && inotify_add_watch(ifd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0) {
+		close(ifd);
+		ifd = -1;
+	}
+	if (ifd < 0)
+		/* Out of inotify watches, or a file system without them: a
+		 * once-a-second look at the outbox is the next best thing. */
+		sync_log("running: cannot watch %s (%s); looking for new records every second", dir,
+			 strerror(errno));
+	else
+		sync_log("running: watching %s for new records", dir);
 	while (!*stop) {
 		struct pollfd pfd[2] = { { ifd, POLLIN, 0 }, { wake_fd, POLLIN, 0 } };
 		int ms;
@@ -1309,6 +1344,8 @@ krc sync_run(sync_ctx *sy, const volatile sig_atomic_t *stop, int wake_fd, struc
 		rc = next_wait(sy, &ms, err);
 		if (rc)
 			break;
+		if (ifd < 0 && (ms < 0 || ms > 1000))
+			ms = 1000;
 		if (poll(pfd, wake_fd >= 0 ? 2 : 1, ms) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1324,7 +1361,8 @@ krc sync_run(sync_ctx *sy, const volatile sig_atomic_t *stop, int wake_fd, struc
 		if ((pfd[0].revents & POLLIN) ? db_event(ifd, base) : 1)
 			need_drain = 1;
 	}
-	close(ifd);
+	if (ifd >= 0)
+		close(ifd);
 	return rc;
 }
 
@@ -1409,7 +1447,7 @@ krc sync_new(sync_ctx **out, const config *cfg, struct kerr *err)
 		goto out;
 	}
 	if (*cert && ((rc = check_readable("sync.client_cert", cert, err)) ||
-		      (rc = check_private("sync.client_key", key, err))))
+		      (rc = check_private("sync.client_key", key, NULL, err))))
 		goto out;
 	if (*sy->token_file == '\0' && *cert == '\0')
 		sync_log("note: no token_file or client_cert set; sending without credentials");
@@ -1463,6 +1501,5 @@ void sync_free(sync_ctx *sy)
 		close(sy->lock_fd);
 	free(sy->resp);
 	free(sy->base);
-	free(sy->token);
 	free(sy);
 }

@@ -79,7 +79,6 @@ static int exit_for(krc rc)
 	case K_OK:
 		return EXIT_DONE;
 	case K_ECONFIG:
-	case K_EINVAL:
 		return EXIT_USAGE;
 	case K_EBUSY:
 		return EXIT_RUNNING;

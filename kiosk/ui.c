@@ -837,7 +837,7 @@ static const struct qr_lines *layout(ui *u, const engine *e)
 		/* Beside the text, inside the rows between header and key help. */
 		if (q && (q->n > LINES - 3 || q->cols + 30 > COLS))
 			q = NULL;
-		if (q)
+		if (q && COLS - q->cols - 4 < u->body_w)
 			u->body_w = COLS - q->cols - 4;
 	}
 	width = u->body_w;
@@ -1461,6 +1461,11 @@ static enum ui_input handle(ui *u, const struct ui_view *v, int r, wint_t wc,
 		return letter(u, e, (wchar_t)wc, ev);
 	/* Control keys (Ctrl-C, Ctrl-Z, ...) and unknown keys do nothing. */
 	return UI_IN_KEY;
+}
+
+bool ui_stop_requested(void)
+{
+	return quit_flag != 0;
 }
 
 enum ui_input ui_read(ui *u, const struct ui_view *v, int wait_ms, struct engine_event *ev)

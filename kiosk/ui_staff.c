@@ -496,7 +496,7 @@ static enum ui_staff_action menu(struct ss *s)
 
 	for (;;) {
 		int n = 0, ch, r = FIELD_OK;
-		char line[256], keys[80], pending[PATH_MAX];
+		char line[256], keys[80], pending[PATH_MAX] = "";
 		struct kerr err = { "" };
 		bool yes = false;
 
@@ -582,7 +582,10 @@ static enum ui_staff_action menu(struct ss *s)
 		case IT_RETRY: {
 			int k = 0;
 
-			if (store_outbox_requeue(s->ctx->st, &k, &err) != K_OK) {
+			/* Retrying also lifts a pause after refused credentials
+			 * (sync.h): the running sync resumes within a second. */
+			if (store_outbox_requeue(s->ctx->st, &k, &err) != K_OK ||
+			    store_meta_set(s->ctx->st, "sync.paused", NULL, &err) != K_OK) {
 				snprintf(s->note, sizeof s->note, "retry failed: %.200s", err.msg);
 				break;
 			}

@@ -851,6 +851,22 @@ static void test_full_and_readonly_disk(void **state)
 }
 
 /* Read-only without mounts: a file this user may read but not write. */
+/* A deployment shares the database through a group: group access is
+ * kept, access for others is removed. */
+static void test_group_mode(void **state)
+{
+	struct fx *f = *state;
+	struct kerr err = { "" };
+	struct stat sb;
+
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(chmod(f->path, 0664), 0);
+	assert_int_equal(store_open(&f->s, f->path, &err), K_OK);
+	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0660);
+}
+
 static void test_readonly_file(void **state)
 {
 	struct fx *f = *state;
@@ -1032,6 +1048,7 @@ int main(void)
 		T(test_not_a_database),
 		T(test_corrupt_pages),
 		T(test_full_and_readonly_disk),
+		T(test_group_mode),
 		T(test_readonly_file),
 		T(test_two_handles),
 		T(test_busy_lock),

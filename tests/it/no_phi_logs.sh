@@ -18,7 +18,8 @@ PHONE="(561) 555-0147"
 SECRETS=("$NAME_FIRST" "$NAME_LAST" "$DOB" "1954/12/03" "555-0147" "5550147")
 
 PORT=$(free_port)
-server_start "$PORT" --faults "400"
+# The first request uploads the Questionnaire; the second, the record, is refused.
+server_start "$PORT" --faults "ok,400"
 mkdir -p "$T/var" "$T/out"
 cat >"$T/kiosk.conf" <<CONF
 [kiosk]

@@ -43,8 +43,11 @@ sync_setup() {
 	sh "$ROOT/tests/tools/mkcerts.sh" "$PKI"
 	# The server validates every document with tests/tools/fhir-validate.
 	sh "$ROOT/tests/tools/fhir-deps.sh" >/dev/null || fail "cannot install the FHIR definitions"
-	# shellcheck disable=SC2046
-	cc -std=c11 -D_DEFAULT_SOURCE -I"$ROOT/kiosk" -o "$T/fill_outbox" \
+	# A sanitized build's library needs the sanitizer runtime too.
+	local san=""
+	nm "$BUILD/libkiosk.a" 2>/dev/null | grep -q __asan_ && san="-fsanitize=address,undefined"
+	# shellcheck disable=SC2046,SC2086
+	cc -std=c11 -D_DEFAULT_SOURCE $san -I"$ROOT/kiosk" -o "$T/fill_outbox" \
 		"$ROOT/tests/tools/fill_outbox.c" "$BUILD/libkiosk.a" \
 		$(pkg-config --libs sqlite3 libsodium) || fail "cannot build fill_outbox"
 	TOKEN=test-token-$$

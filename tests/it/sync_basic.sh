@@ -64,6 +64,9 @@ daemon_start
 WAIT=10 wait_for grep -q "running: watching" "$T/daemon.log" || fail "the daemon did not start"
 fill 1 6
 WAIT=10 wait_for all_held || fail "the daemon did not pick up the new record"
+# One sync per database: a second one is refused, status 6.
+sync_once
+[ "$RC" -eq 6 ] || fail "a second kiosk-sync on the same database: exit $RC, expected 6"
 # Idle, it sleeps in poll(): a handful of wake-ups at most, not a polling loop.
 sleep 0.5
 c1=$(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$DAEMON_PID/status")

@@ -1,0 +1,1014 @@
+#!/usr/bin/python3
+"""`make bench`: the kiosk side by side with a browser kiosk (headless
+Chromium on a local HTML form) and a shell script of `dialog` screens posting
+records with `curl`, on this machine.  It prints a table and writes
+bench/results.md.  A benchmark, not a test: it measures and prints, it does
+not assert.
+
+Usage: bench.py [--build DIR] [--quick] [--out FILE]
+  --build DIR   folder with kiosk, kiosk-sync and libkiosk.a (default: $BUILD or build)
+  --quick       fewer runs and records (a smoke run, about a minute)
+  --out FILE    where to write the results (default: bench/results.md)
+
+Every figure is min / median of several runs.  Times are wall clock; on a
+shared machine the CPU time columns are the steadier figure.
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PY = "/usr/bin/python3"
+CHROMIUM = "/usr/lib/chromium/chromium"
+# The flags a kiosk or test harness gives headless Chromium so it does not
+# phone home or set up a profile's extras (Puppeteer's defaults, in short).
+CHROMIUM_FLAGS = [
+    "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run",
+    "--no-default-browser-check", "--disable-background-networking",
+    "--disable-component-update", "--disable-default-apps", "--disable-extensions",
+    "--disable-sync", "--metrics-recording-only", "--mute-audio",
+    "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider",
+]
+TERM_ENV = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+KEY_DOWN, KEY_UP = r"\eOB", r"\eOA"  # xterm cursor keys in keypad-transmit mode
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    kw.setdefault("check", True)
+    return subprocess.run(cmd, **kw)
+
+
+def mm(samples):
+    """(min, median) of the samples that exist, None when there are none."""
+    s = [x for x in samples if x is not None]
+    if not s:
+        return None
+    return (min(s), statistics.median(s))
+
+
+# ---- the machine ----
+
+def machine(work):
+    info = {}
+    info["nproc"] = os.cpu_count()
+    model = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    info["cpu"] = model or platform.processor()
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal"):
+                info["mem"] = "%.1f GiB" % (int(line.split()[1]) / 1048576)
+    df = run(["df", "-PT", work], capture_output=True, text=True).stdout.splitlines()[-1].split()
+    dev, fstype, size = df[0], df[1], int(df[2]) * 1024
+    rota = "?"
+    base = os.path.basename(os.path.realpath(dev)) if dev.startswith("/dev/") else ""
+    for cand in (base, re.sub(r"p?\d+$", "", base)):
+        path = "/sys/block/%s/queue/rotational" % cand
+        if cand and os.path.exists(path):
+            rota = "rotational" if open(path).read().strip() == "1" else "non-rotational"
+            break
+    info["disk"] = "%s (%s, %.0f GB, %s), bench files in %s" % (dev, fstype, size / 1e9, rota,
+                                                               os.path.dirname(work))
+    info["kernel"] = platform.release()
+    info["load"] = " ".join(open("/proc/loadavg").read().split()[:3])
+
+    def version(cmd):
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+            text = (out.stdout or out.stderr).strip().splitlines()
+            return text[0] if text else "?"
+        except (OSError, subprocess.TimeoutExpired):
+            return "absent"
+    info["versions"] = "; ".join([
+        version([CHROMIUM, "--version"]), "dialog " + version(["dialog", "--version"]).split()[-1],
+        " ".join(version(["curl", "--version"]).split()[:2]),
+        "SQLite " + version(["sqlite3", "--version"]).split()[0],
+        "Python " + platform.python_version() + " (test FHIR server)"])
+    return info
+
+
+# ---- helpers built here ----
+
+def build_helpers(build, work):
+    bindir = os.path.join(work, "bin")
+    os.makedirs(bindir, exist_ok=True)
+    run(["cc", "-O2", "-o", os.path.join(bindir, "ptyrun"), os.path.join(ROOT, "bench/ptyrun.c"),
+         "-lutil"])
+    libs = run(["pkg-config", "--libs", "sqlite3", "libsodium", "libfyaml"], capture_output=True,
+               text=True).stdout.split()
+    run(["cc", "-std=c11", "-O2", "-D_DEFAULT_SOURCE", "-I" + os.path.join(ROOT, "kiosk"), "-o",
+         os.path.join(bindir, "kbench"), os.path.join(ROOT, "bench/kbench.c"),
+         os.path.join(build, "libkiosk.a")] + libs)
+    return bindir
+
+
+def ptyrun(bindir, steps, cmd, cwd, quiet=60, timeout=20000):
+    """Run cmd on an 80x24 pty through the steps; a list of step dicts and
+    the memory figures (see bench/ptyrun.c)."""
+    env = dict(os.environ)
+    env.update(TERM_ENV)
+    env.pop("LANGUAGE", None)
+    out = subprocess.run([os.path.join(bindir, "ptyrun"), "-q", str(quiet), "-t", str(timeout)] +
+                         steps + ["--"] + cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    res = {"steps": [], "ok": out.returncode == 0}
+    for line in out.stdout.splitlines():
+        kv = dict(p.split("=", 1) for p in line.split())
+        if "step" in kv:
+            res["steps"].append({k: int(v) for k, v in kv.items()})
+        elif "hwm_kb" in kv:
+            res["hwm_kb"] = int(kv["hwm_kb"])
+            res["maxrss_kb"] = int(kv["maxrss_kb"])
+    return res
+
+
+def first_words(text, n=2):
+    words = [w for w in re.split(r"\s+", text.strip()) if w]
+    return " ".join(words[:n])
+
+
+# ---- the same 20 screens for the alternatives ----
+
+def questionnaire(build, content):
+    out = run([os.path.join(build, "kiosk"), "export-fhir", content], capture_output=True,
+              text=True, cwd=ROOT).stdout
+    return json.loads(out)
+
+
+def screens20(q):
+    """The first 20 screens of the content, as (kind, text, options, repeats)."""
+    out = []
+    for it in q["item"][:20]:
+        opts = [o["valueCoding"].get("display", o["valueCoding"]["code"])
+                for o in it.get("answerOption", []) if "valueCoding" in o]
+        kind = {"display": "info", "choice": "choice"}.get(it["type"], "text")
+        out.append({"id": it["linkId"], "kind": kind, "text": it.get("text", it["linkId"]),
+                    "options": opts, "repeats": bool(it.get("repeats"))})
+    return out
+
+
+def dialog_args(s, title):
+    """One dialog invocation for screen s, sized for 80x24."""
+    base = ["dialog", "--backtitle", title, "--title", s["id"]]
+    if s["kind"] == "info":
+        return base + ["--msgbox", s["text"], "16", "76"]
+    if s["kind"] == "choice" and s["repeats"]:
+        items = []
+        for i, o in enumerate(s["options"]):
+            items += [str(i + 1), o, "off"]
+        return base + ["--checklist", s["text"], "20", "76", "12"] + items
+    if s["kind"] == "choice":
+        items = []
+        for i, o in enumerate(s["options"]):
+            items += [str(i + 1), o]
+        return base + ["--menu", s["text"], "20", "76", "12"] + items
+    return base + ["--inputbox", s["text"], "10", "76"]
+
+
+def shell_quote(a):
+    return "'" + a.replace("'", "'\\''") + "'"
+
+
+def html_form(screens, title, path):
+    """The browser kiosk: one page, one section per screen, shown one at a
+    time by a few lines of script (what a web intake form looks like)."""
+    esc = lambda t: (t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                     .replace("\n", "<br>"))
+    parts = ["<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
+             "<meta name=viewport content='width=device-width'><title>%s</title>" % esc(title),
+             "<style>body{font:20px sans-serif;margin:0;background:#fff}header{background:#1a4d8f;"
+             "color:#fff;padding:8px 16px}section{display:none;padding:16px}section.on{display:block}"
+             "label{display:block;margin:8px 0}button{font-size:20px;margin:16px 8px 0 0}</style>",
+             "</head><body><header>%s</header><form id=f>" % esc(title)]
+    for i, s in enumerate(screens):
+        parts.append("<section id=s%d%s><h1>%s</h1><p>%s</p>" % (
+            i, " class=on" if i == 0 else "", esc(s["id"]), esc(s["text"])))
+        kind = "checkbox" if s["repeats"] else "radio"
+        for j, o in enumerate(s["options"]):
+            parts.append("<label><input type=%s name=%s value=%d> %s</label>" % (
+                kind, s["id"], j, esc(o)))
+        if s["kind"] == "text":
+            parts.append("<input name=%s size=40>" % s["id"])
+        parts.append("<button type=button onclick=go(%d)>Back</button>"
+                     "<button type=button onclick=go(%d)>Continue</button></section>" % (i - 1, i + 1))
+    parts.append("</form><script>function go(n){var s=document.querySelectorAll('section');"
+                 "if(n<0||n>=s.length)return;for(var i=0;i<s.length;i++)"
+                 "s[i].className=i==n?'on':'';}</script></body></html>")
+    with open(path, "w") as f:
+        f.write("\n".join(parts))
+
+
+# ---- start-up ----
+
+def kiosk_conf(work, name, content):
+    d = os.path.join(work, name)
+    os.makedirs(d, exist_ok=True)
+    conf = os.path.join(d, "kiosk.conf")
+    with open(conf, "w") as f:
+        f.write("[kiosk]\ndatabase = %s/var/kiosk.db\ncontent = %s\npublished = %s/published\n"
+                "pepper_file = %s/pepper\n" % (d, content, d, d))
+    return conf
+
+
+def bench_kiosk_start(build, bindir, work, conf, marker, runs):
+    cmd = [os.path.join(build, "kiosk"), "--config", conf]
+    ptyrun(bindir, ["wait:" + marker], cmd, work)  # creates the database
+    t, cpu, rss, nbytes = [], [], [], []
+    for _ in range(runs):
+        r = ptyrun(bindir, ["wait:" + marker], cmd, work)
+        if not r["ok"] or not r["steps"]:
+            log("kiosk start-up: the first screen did not appear")
+            continue
+        s = r["steps"][0]
+        t.append(s["last_us"] / 1000)
+        cpu.append(s["cpu_us"] / 1000)
+        rss.append(r["hwm_kb"] / 1024)
+        nbytes.append(s["bytes"])
+    return {"time": mm(t), "cpu": mm(cpu), "rss": mm(rss), "bytes": mm(nbytes)}
+
+
+def bench_dialog_start(bindir, work, screens, title, runs):
+    """dialog: the first screen (runs times), then each of the 20 screens."""
+    first = {"time": [], "cpu": [], "rss": []}
+    per = {"time": [], "rss": []}
+    for k in range(runs):
+        r = ptyrun(bindir, ["wait:" + first_words(screens[0]["text"]), r"key:\r"],
+                   dialog_args(screens[0], title), work)
+        if r["ok"]:
+            s = r["steps"][0]
+            first["time"].append(s["last_us"] / 1000)
+            first["cpu"].append(s["cpu_us"] / 1000)
+            first["rss"].append(r["maxrss_kb"] / 1024)
+    for s in screens:
+        r = ptyrun(bindir, ["wait:" + first_words(s["text"]), r"key:\r"], dialog_args(s, title),
+                   work)
+        if r["ok"]:
+            per["time"].append(r["steps"][0]["last_us"] / 1000)
+            per["rss"].append(r["maxrss_kb"] / 1024)
+    return {"time": mm(first["time"]), "cpu": mm(first["cpu"]), "rss": mm(first["rss"]),
+            "screen_time": mm(per["time"]), "screen_rss": mm(per["rss"]),
+            "screens": len(per["time"])}
+
+
+def instructions(bindir, work, name, marker, cmd, extra_steps=()):
+    """Instructions the program executes to draw its first screen and exit
+    (valgrind's callgrind: a count that does not depend on the load of a
+    shared machine)."""
+    if not shutil.which("valgrind"):
+        return None
+    out = os.path.join(work, "callgrind-%s.out" % name)
+    ptyrun(bindir, ["wait:" + marker] + list(extra_steps),
+           ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out] + cmd, work,
+           timeout=120000)
+    try:
+        with open(out) as f:
+            for line in f:
+                if line.startswith("summary:") or line.startswith("totals:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def proc_children(pid):
+    out = []
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                out += [int(x) for x in f.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def tree(pid):
+    todo, seen = [pid], []
+    while todo:
+        p = todo.pop()
+        seen.append(p)
+        todo += proc_children(p)
+    return seen
+
+
+def rss_kb(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def pss_kb(pid):
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_ns(pid):
+    try:
+        with open("/proc/%d/schedstat" % pid) as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def bench_chromium(work, html, runs, budget):
+    """Headless Chromium: exec to the DOM of the loaded form on stdout, and
+    the peak of the summed RSS of all its processes until then."""
+    t, rss, pss, cpu = [], [], [], []
+    if not os.path.exists(CHROMIUM):
+        log("chromium is not installed: skipped")
+        return None
+    start_all = time.monotonic()
+    for k in range(runs):
+        if time.monotonic() - start_all > budget and k >= 2:
+            break
+        prof = os.path.join(work, "chromium-profile-%d" % k)
+        t0 = time.monotonic()
+        p = subprocess.Popen([CHROMIUM] + CHROMIUM_FLAGS + ["--user-data-dir=" + prof,
+                             "--dump-dom", "file://" + html], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+        os.set_blocking(p.stdout.fileno(), False)
+        first, peak, peak_pss, used, got = None, 0, 0, 0, b""
+        while True:
+            try:
+                chunk = os.read(p.stdout.fileno(), 65536)
+            except BlockingIOError:
+                chunk = None
+            if chunk == b"":
+                break
+            if chunk:
+                got += chunk
+                if first is None:
+                    first = time.monotonic() - t0
+            procs = tree(p.pid)
+            total = sum(rss_kb(x) for x in procs)
+            peak = max(peak, total)
+            if total >= peak:
+                peak_pss = max(peak_pss, sum(pss_kb(x) for x in procs))
+            if first is not None and b"</html>" in got:
+                used = sum(cpu_ns(x) for x in procs)
+                break
+            if time.monotonic() - t0 > 120:
+                log("chromium: no page after 120 s")
+                break
+            time.sleep(0.01)
+        p.kill()
+        p.wait()
+        shutil.rmtree(prof, ignore_errors=True)
+        if first is not None:
+            t.append(first * 1000)
+            rss.append(peak / 1024)
+            pss.append(peak_pss / 1024)
+            cpu.append(used / 1e6)
+    return {"time": mm(t), "rss": mm(rss), "pss": mm(pss), "cpu": mm(cpu), "runs": len(t)}
+
+
+# ---- per answer ----
+
+def bench_kiosk_keys(build, bindir, work, conf, welcome, sessions):
+    """Highlight moves and Enter (answer saved, next screen) on the
+    language screen; Esc goes back to it for the next Enter."""
+    # Keys are timed until the terminal is quiet: ncurses redraws only what
+    # changed, so a screen's text may never appear whole in the output.
+    steps = ["wait:" + welcome, r"key:\r"]
+    kinds = ["start", "info-enter"]
+    for _ in range(10):
+        steps += ["key:" + KEY_DOWN, "key:" + KEY_UP]
+        kinds += ["move", "move"]
+    for _ in range(5):
+        # Enter answers English (saved), Esc comes back, Down + Enter
+        # answers Spanish: every Enter saves a changed answer.
+        steps += [r"key:\r", r"key:\e", "key:" + KEY_DOWN, r"key:\r", r"key:\e", "key:" + KEY_UP]
+        kinds += ["enter", "esc", "move", "enter", "esc", "move"]
+    cmd = [os.path.join(build, "kiosk"), "--config", conf]
+    got = {"move": [], "enter": []}
+    for _ in range(sessions):
+        r = ptyrun(bindir, steps, cmd, work)
+        for kind, s in zip(kinds, r["steps"]):
+            if kind in got and s["bytes"] > 0:
+                got[kind].append(s)
+        if not r["ok"]:
+            log("kiosk keys: a screen did not appear (%d of %d steps)" % (len(r["steps"]),
+                                                                        len(steps)))
+    return {k: {"time": mm([s["last_us"] / 1000 for s in v]),
+                "bytes": mm([s["bytes"] for s in v]),
+                "cpu": mm([s["cpu_us"] / 1000 for s in v]), "n": len(v)}
+            for k, v in got.items()}
+
+
+def bench_dialog_keys(bindir, work, screens, title, sessions):
+    """The dialog script: 20 dialog processes in a row; Enter on each
+    draws the next; highlight moves on the language menu."""
+    script = " && ".join(" ".join(shell_quote(a) for a in dialog_args(s, title)) + " 2>>answers"
+                         for s in screens)
+    steps = ["wait:" + first_words(screens[0]["text"])]
+    kinds = ["start"]
+    for i, s in enumerate(screens[1:], 1):
+        steps.append(r"keywait:\r:" + first_words(s["text"]))
+        kinds.append("enter")
+        if s["kind"] == "choice" and not s["repeats"] and len([k for k in kinds if k == "move"]) == 0:
+            for _ in range(10):
+                steps += ["key:" + KEY_DOWN, "key:" + KEY_UP]
+                kinds += ["move", "move"]
+    steps.append(r"key:\r")
+    kinds.append("end")
+    got = {"move": [], "enter": []}
+    for _ in range(sessions):
+        r = ptyrun(bindir, steps, ["sh", "-c", script], work)
+        for kind, s in zip(kinds, r["steps"]):
+            if kind in got and s["bytes"] > 0:
+                got[kind].append(s)
+        if not r["ok"]:
+            log("dialog script: a screen did not appear (%d of %d steps)" % (len(r["steps"]),
+                                                                           len(steps)))
+    return {k: {"time": mm([s["last_us"] / 1000 for s in v]),
+                "bytes": mm([s["bytes"] for s in v]), "n": len(v)}
+            for k, v in got.items()}
+
+
+# ---- store and content ----
+
+def kbench(bindir, *args):
+    out = run([os.path.join(bindir, "kbench")] + [str(a) for a in args], capture_output=True,
+              text=True)
+    return [[float(x) for x in line.split()] for line in out.stdout.splitlines()]
+
+
+def bench_store(bindir, work, quick):
+    d = os.path.join(work, "store")
+    os.makedirs(d, exist_ok=True)
+    n = 50 if quick else 300
+    fs = [r[0] / 1000 for r in kbench(bindir, "fsync", d, n)]
+    fsa = [r[0] / 1000 for r in kbench(bindir, "fsync-append", d, n)]
+    ans = [r[0] / 1000 for r in kbench(bindir, "answers", os.path.join(d, "a.db"), n)]
+    it = kbench(bindir, "intakes", os.path.join(d, "i.db"), 10 if quick else 40)
+    return {"fsync": mm(fs), "fsync_append": mm(fsa), "answer": mm(ans), "complete": mm([r[0] / 1000 for r in it]),
+            "intake": mm([r[1] / 1000 for r in it])}
+
+
+def cpu_of(cmd, timeout=None):
+    """Wall and CPU (user+sys) of one run of cmd, its output."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
+    out = b""
+    deadline = None if timeout is None else t0 + timeout
+    os.set_blocking(p.stdout.fileno(), False)
+    while True:
+        try:
+            chunk = os.read(p.stdout.fileno(), 65536)
+        except BlockingIOError:
+            chunk = None
+        if chunk == b"":
+            break
+        if chunk:
+            out += chunk
+        if deadline and time.monotonic() > deadline:
+            p.kill()
+            _, status, ru = os.wait4(p.pid, 0)
+            return {"wall": None, "cpu": ru.ru_utime + ru.ru_stime, "rc": None,
+                    "out": out.decode(errors="replace"), "timeout": timeout}
+        time.sleep(0.005)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
+    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rc": os.waitstatus_to_exitcode(status),
+            "out": out.decode(errors="replace")}
+
+
+def bench_content(build, bindir, work, big, chain, quick):
+    res = {}
+    kiosk = os.path.join(build, "kiosk")
+    for name, d, n, nexec in (("bundled", os.path.join(ROOT, "screens"), 20 if not quick else 5, 5),
+                              ("big", big, 5 if not quick else 2, 3 if not quick else 1)):
+        rows = kbench(bindir, "content", d, n)
+        runs = [cpu_of([kiosk, "check", d]) for _ in range(nexec)]
+        m = re.search(r"ok, (\d+) screens", runs[-1]["out"]) if runs else None
+        res[name] = {"load": mm([r[0] / 1000 for r in rows]), "check": mm([r[1] / 1000 for r in rows]),
+                     "exec": mm([r["wall"] * 1000 for r in runs]),
+                     "exec_cpu": mm([r["cpu"] * 1000 for r in runs]),
+                     "screens": int(m.group(1)) if m else None,
+                     "rc": runs[-1]["rc"] if runs else None}
+    r = cpu_of([kiosk, "check", chain], timeout=90)
+    errs = len(re.findall(r"can never fire", r["out"]))
+    m = re.search(r"(\d+) error", r["out"])
+    res["chain"] = {"wall": r["wall"], "cpu": r["cpu"], "false_errors": errs,
+                    "errors": int(m.group(1)) if m else 0, "timeout": r.get("timeout")}
+    return res
+
+
+# ---- sync ----
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server:
+    """tests/tools/fhir_server.py on a fresh port, without FHIR validation
+    (both the kiosk and curl talk to the same server; validation would
+    only measure the validator)."""
+
+    def __init__(self, work, pki, token):
+        self.port = free_port()
+        ready = os.path.join(work, "ready-%d" % self.port)
+        self.log = open(os.path.join(work, "server-%d.log" % self.port), "w")
+        self.p = subprocess.Popen([PY, os.path.join(ROOT, "tests/tools/fhir_server.py"),
+                                   "--port", str(self.port), "--cert", pki + "/server.pem",
+                                   "--key", pki + "/server.key", "--token", token,
+                                   "--ready", ready, "--no-validate"],
+                                  stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(300):
+            if os.path.exists(ready) and os.path.getsize(ready):
+                break
+            time.sleep(0.05)
+        self.url = "https://127.0.0.1:%d/fhir" % self.port
+        self.cpu0 = self.ticks()
+
+    def ticks(self):
+        """utime + stime of all the server's threads (schedstat is one
+        thread only)."""
+        try:
+            with open("/proc/%d/stat" % self.p.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            return 0
+
+    def cpu(self):
+        return (self.ticks() - self.cpu0) / os.sysconf("SC_CLK_TCK")
+
+    def stats(self, pki):
+        out = run(["curl", "-sf", "--cacert", pki + "/ca.pem",
+                   "https://127.0.0.1:%d/_dump" % self.port], capture_output=True, text=True,
+                  check=False).stdout
+        try:
+            d = json.loads(out)
+            return {"transactions": d["transactions"], "connections": d["connections"]}
+        except (ValueError, KeyError):
+            return {"transactions": None, "connections": None}
+
+    def stop(self):
+        self.p.terminate()
+        try:
+            self.p.wait(10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+        self.log.close()
+
+
+def sync_conf(d, server, pki, tokfile):
+    conf = os.path.join(d, "kiosk.conf")
+    with open(conf, "w") as f:
+        f.write("[kiosk]\ndatabase = %s/var/kiosk.db\n[sync]\nserver = %s\nca_file = %s/ca.pem\n"
+                "token_file = %s\n" % (d, server.url, pki, tokfile))
+    return conf
+
+
+def bench_sync(build, bindir, work, quick):
+    pki = os.path.join(work, "pki")
+    run(["sh", os.path.join(ROOT, "tests/tools/mkcerts.sh"), pki], stdout=subprocess.DEVNULL)
+    token = "bench-token-%d" % os.getpid()
+    tokfile = os.path.join(work, "token")
+    with open(tokfile, "w") as f:
+        f.write(token + "\n")
+    os.chmod(tokfile, 0o600)
+    n = 100 if quick else 1000
+    n_curl = 50 if quick else 300
+    backlog = 500 if quick else 10000
+    recs = os.path.join(work, "records")
+    os.makedirs(recs, exist_ok=True)
+    res = {"n": n, "n_curl": n_curl, "backlog": backlog}
+
+    def deliver(name, count, outdir=None, budget=600):
+        """Queue count intakes, then time kiosk-sync --once delivering
+        them; the server's count is sampled every second (progress), and
+        the run is stopped after budget seconds."""
+        d = os.path.join(work, name)
+        os.makedirs(os.path.join(d, "var"), exist_ok=True)
+        t0 = time.monotonic()
+        run([os.path.join(bindir, "kbench"), "fill", os.path.join(d, "var/kiosk.db"), str(count)] +
+            ([outdir] if outdir else []), stdout=subprocess.DEVNULL)
+        fill = time.monotonic() - t0
+        srv = Server(work, pki, token)
+        conf = sync_conf(d, srv, pki, tokfile)
+        logf = open(os.path.join(d, "sync.log"), "w")
+        t0 = time.monotonic()
+        p = subprocess.Popen([os.path.join(build, "kiosk-sync"), "--once", "--config", conf],
+                             stdout=logf, stderr=subprocess.STDOUT)
+        samples, stopped = [(0.0, 0)], False
+        while True:
+            try:
+                pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid:
+                break
+            time.sleep(1 if count > 2000 else 0.05)
+            el = time.monotonic() - t0
+            if count > 2000:
+                samples.append((el, srv.stats(pki)["transactions"] or 0))
+            if el > budget:
+                p.terminate()
+                pid, status, ru = os.wait4(p.pid, 0)
+                stopped = True
+                break
+        wall = time.monotonic() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        logf.close()
+        st = srv.stats(pki)
+        samples.append((wall, st["transactions"] or 0))
+        scpu = srv.cpu()
+        srv.stop()
+        if p.returncode != 0 and not stopped:
+            log("kiosk-sync --once exited %s (see %s/sync.log)" % (p.returncode, d))
+        # Rate while the first and the last tenth of the queue went out.
+        first = last = None
+        for (ta, na), (tb, nb) in zip(samples, samples[1:]):
+            if nb > na and first is None and nb >= count / 10:
+                first = nb / tb if tb else None
+        tail = [x for x in samples if x[1] >= samples[-1][1] - count / 10]
+        if len(tail) >= 2 and tail[-1][0] > tail[0][0]:
+            last = (tail[-1][1] - tail[0][1]) / (tail[-1][0] - tail[0][0])
+        return {"wall": None if stopped else wall, "elapsed": wall, "cpu": ru.ru_utime + ru.ru_stime,
+                "server_cpu": scpu, "fill": fill, "rc": p.returncode, "stopped": stopped,
+                "first_rate": first, "last_rate": last, **st}
+
+    log("sync: kiosk-sync, %d records" % n)
+    res["kiosk"] = deliver("sync1", n, recs)
+    files = [os.path.join(recs, "%d.json" % i) for i in range(n)]
+    common = ["--cacert", pki + "/ca.pem", "-H", "Authorization: Bearer " + token,
+              "-H", "Content-Type: application/fhir+json"]
+
+    log("sync: one curl process per record, %d records" % n_curl)
+    srv = Server(work, pki, token)
+    script = os.path.join(work, "curl-each.sh")
+    with open(script, "w") as f:
+        f.write("for f in \"$@\"; do curl -sS -o /dev/null --fail %s --data-binary @\"$f\" %s "
+                "|| exit 1; done\n" % (" ".join(shell_quote(a) for a in common), srv.url))
+    r = cpu_of(["sh", script] + files[:n_curl])
+    res["curl_each"] = {"wall": r["wall"], "cpu": r["cpu"], "server_cpu": srv.cpu(), "rc": r["rc"],
+                        **srv.stats(pki)}
+    srv.stop()
+
+    log("sync: one curl reusing its connection, %d records" % n)
+    srv = Server(work, pki, token)
+    cfg = os.path.join(work, "curl-reuse.cfg")
+    with open(cfg, "w") as f:
+        for i, path in enumerate(files):
+            if i:
+                f.write("next\n")
+            f.write('url = "%s"\ncacert = "%s/ca.pem"\nheader = "Authorization: Bearer %s"\n'
+                    'header = "Content-Type: application/fhir+json"\ndata-binary = "@%s"\n'
+                    'output = "/dev/null"\nsilent\nfail\n' % (srv.url, pki, token, path))
+    r = cpu_of(["curl", "-K", cfg])
+    res["curl_reuse"] = {"wall": r["wall"], "cpu": r["cpu"], "server_cpu": srv.cpu(),
+                         "rc": r["rc"], **srv.stats(pki)}
+    srv.stop()
+
+    log("sync: a day offline, %d records queued then drained" % backlog)
+    res["backlog_run"] = deliver("sync2", backlog, budget=60 if quick else 240)
+    return res
+
+
+# ---- report ----
+
+def f_ms(v, digits=1):
+    if v is None:
+        return "n/a"
+    if v >= 1000:
+        return "%.2f s" % (v / 1000)
+    if v < 1:
+        return "%.0f us" % (v * 1000)
+    return ("%." + str(digits) + "f ms") % v
+
+
+def pair(m, f):
+    return "n/a" if m is None else "%s / %s" % (f(m[0]), f(m[1]))
+
+
+def ratio(alt, kiosk, better_low=True):
+    if alt is None or kiosk is None or not alt[1] or not kiosk[1]:
+        return "n/a"
+    r = alt[1] / kiosk[1] if better_low else kiosk[1] / alt[1]
+    return "%.1fx" % r if r >= 1 else "%.2fx" % r
+
+
+def rate(count, wall):
+    return None if not wall else count / wall
+
+
+def report(info, R, quick):
+    rows = []  # (group, measure, kiosk, alternative, alt value, ratio, target)
+    mib = lambda v: "%.1f MiB" % v
+    byt = lambda v: "%d B" % v
+    ks, ds, ch = R["kiosk_start"], R["dialog_start"], R["chromium"]
+    rows.append(("Start-up", "exec to first screen drawn", pair(ks["time"], f_ms),
+                 "dialog (1st screen)", pair(ds["time"], f_ms), ratio(ds["time"], ks["time"]),
+                 "< 15 ms"))
+    if ch:
+        rows.append(("", "", "", "Chromium (form loaded)", pair(ch["time"], f_ms),
+                     ratio(ch["time"], ks["time"]), ""))
+    rows.append(("", "CPU time to first screen", pair(ks["cpu"], f_ms), "dialog",
+                 pair(ds["cpu"], f_ms), ratio(ds["cpu"], ks["cpu"]), ""))
+    if ch:
+        rows.append(("", "", "", "Chromium (all processes)", pair(ch["cpu"], f_ms),
+                     ratio(ch["cpu"], ks["cpu"]), ""))
+    ins = R.get("instr") or {}
+    if ins.get("kiosk") and ins.get("dialog"):
+        rows.append(("", "instructions: start, first screen, exit", "%.1f M" % (ins["kiosk"] / 1e6),
+                     "dialog", "%.1f M" % (ins["dialog"] / 1e6),
+                     ratio((0, ins["dialog"]), (0, ins["kiosk"])), ""))
+    rows.append(("", "peak RSS", pair(ks["rss"], mib), "dialog (one screen)",
+                 pair(ds["screen_rss"], mib), ratio(ds["screen_rss"], ks["rss"]), "< 8 MiB"))
+    if ch:
+        rows.append(("", "", "", "Chromium (sum of processes)", pair(ch["rss"], mib),
+                     ratio(ch["rss"], ks["rss"]), ""))
+        rows.append(("", "", "", "Chromium (sum of PSS)", pair(ch["pss"], mib),
+                     ratio(ch["pss"], ks["rss"]), ""))
+    rows.append(("", "each of the 20 screens, start to drawn", "", "dialog",
+                 pair(ds["screen_time"], f_ms), "", ""))
+    kb = R["kiosk_start_big"]
+    rows.append(("", "first screen, %s-screen content" % (R["content"]["big"]["screens"] or "1,000"),
+                 pair(kb["time"], f_ms), "", "", "", ""))
+    rows.append(("", "peak RSS, same", pair(kb["rss"], mib), "", "", "", ""))
+    kk, dk = R["kiosk_keys"], R["dialog_keys"]
+    rows.append(("Per answer", "key moving the highlight: bytes to terminal",
+                 pair(kk["move"]["bytes"], byt), "dialog", pair(dk["move"]["bytes"], byt),
+                 ratio(dk["move"]["bytes"], kk["move"]["bytes"]), "< 200 B"))
+    rows.append(("", "key moving the highlight: key to screen updated",
+                 pair(kk["move"]["time"], f_ms), "dialog", pair(dk["move"]["time"], f_ms),
+                 ratio(dk["move"]["time"], kk["move"]["time"]), ""))
+    rows.append(("", "key moving the highlight: CPU", pair(kk["move"]["cpu"], f_ms), "", "", "",
+                 "< 1 ms"))
+    rows.append(("", "Enter: answer saved, next screen drawn", pair(kk["enter"]["time"], f_ms),
+                 "dialog (next process)", pair(dk["enter"]["time"], f_ms),
+                 ratio(dk["enter"]["time"], kk["enter"]["time"]), "1 ms CPU + 1 commit"))
+    rows.append(("", "Enter: CPU", pair(kk["enter"]["cpu"], f_ms), "", "", "", "< 1 ms"))
+    rows.append(("", "Enter: bytes to terminal", pair(kk["enter"]["bytes"], byt), "dialog",
+                 pair(dk["enter"]["bytes"], byt), ratio(dk["enter"]["bytes"], kk["enter"]["bytes"]),
+                 ""))
+    st = R["store"]
+    rows.append(("Store", "save one answer (synchronous=FULL)", pair(st["answer"], f_ms),
+                 "fdatasync floor", pair(st["fsync"], f_ms),
+                 "%.1fx fsync" % (st["answer"][1] / st["fsync"][1]), "< 2x fsync"))
+    rows.append(("", "", "", "fdatasync, file growing", pair(st["fsync_append"], f_ms),
+                 "%.1fx" % (st["answer"][1] / st["fsync_append"][1]), ""))
+    rows.append(("", "complete one intake (record + outbox)", pair(st["complete"], f_ms),
+                 "", "", "%.1fx fsync" % (st["complete"][1] / st["fsync"][1]), ""))
+    rows.append(("", "whole intake: start, 15 answers, complete", pair(st["intake"], f_ms), "", "",
+                 "", ""))
+    rows.append(("", "durable commits per second", "%.0f/s" % (1000 / st["answer"][1]),
+                 "fsync floor", "%.0f/s" % (1000 / st["fsync"][1]), "", ""))
+    c = R["content"]
+    for name, label in (("bundled", "bundled"), ("big", "generated")):
+        x = c[name]
+        rows.append(("Content" if name == "bundled" else "",
+                     "%s, %s screens: load / check (in process)" % (label, x["screens"]),
+                     "%s / %s" % (f_ms(x["load"][1] if x["load"] else None),
+                                  f_ms(x["check"][1] if x["check"] else None)),
+                     "", "", "", ""))
+        rows.append(("", "%s: `kiosk check` (wall, CPU)" % label,
+                     "%s, %s" % (pair(x["exec"], f_ms), f_ms(x["exec_cpu"][1] if x["exec_cpu"] else None)),
+                     "", "", "", ""))
+    b, g = c["bundled"], c["big"]
+    if b["load"] and g["load"] and b["screens"] and g["screens"]:
+        per_b = (b["load"][1] + b["check"][1]) / b["screens"]
+        per_g = (g["load"][1] + g["check"][1]) / g["screens"]
+        rows.append(("", "load + check per screen, generated vs bundled",
+                     "%s vs %s" % (f_ms(per_g, 3), f_ms(per_b, 3)), "", "",
+                     "%.1fx" % (per_g / per_b), "linear: ~1x"))
+    ci = c["chain"]
+    rows.append(("", "`kiosk check`, %d follow-ups in one chain" % R["chain_n"],
+                 ("> %d s (stopped)" % ci["timeout"]) if ci["wall"] is None else
+                 "%.1f s (CPU %.1f s), %d false 'can never fire'" % (ci["wall"], ci["cpu"],
+                                                                    ci["false_errors"]),
+                 "", "", "", "0 errors"))
+    sy = R["sync"]
+    k = sy["kiosk"]
+    kr = rate(sy["n"], k["wall"])
+    ce = rate(sy["n_curl"], sy["curl_each"]["wall"])
+    cr = rate(sy["n"], sy["curl_reuse"]["wall"])
+    fmt_rate = lambda v: "n/a" if v is None else "%.0f rec/s" % v
+    rows.append(("Sync", "%d queued intakes to HTTPS FHIR (kiosk-sync --once)" % sy["n"],
+                 fmt_rate(kr), "curl, one process per record", fmt_rate(ce),
+                 "n/a" if not (kr and ce) else "%.1fx" % (kr / ce), ">= 10x"))
+    rows.append(("", "", "", "curl, one reused connection", fmt_rate(cr),
+                 "n/a" if not (kr and cr) else "%.2fx" % (kr / cr), ">= 0.5x"))
+    rows.append(("", "connections used / records the server stored",
+                 "%s / %s" % (k["connections"], k["transactions"]), "curl reused",
+                 "%s / %s" % (sy["curl_reuse"]["connections"], sy["curl_reuse"]["transactions"]),
+                 "", ""))
+    rows.append(("", "CPU per record: sender / test server",
+                 "%s / %s" % (f_ms(k["cpu"] * 1000 / sy["n"], 2), f_ms(k["server_cpu"] * 1000 / sy["n"], 2)),
+                 "curl per record / reused",
+                 "%s / %s" % (f_ms(sy["curl_each"]["cpu"] * 1000 / sy["n_curl"], 2),
+                              f_ms(sy["curl_reuse"]["cpu"] * 1000 / sy["n"], 2)), "", ""))
+    bl = sy["backlog_run"]
+    if bl["stopped"]:
+        drained = "stopped after %.0f s: %s of %d delivered" % (bl["elapsed"], bl["transactions"],
+                                                               sy["backlog"])
+    else:
+        drained = "%.1f s (%s)" % (bl["wall"], fmt_rate(rate(sy["backlog"], bl["wall"])))
+    rows.append(("", "a day offline: drain %d queued" % sy["backlog"], drained,
+                 "curl reused, at its rate", "n/a" if not cr else "%.1f s" % (sy["backlog"] / cr),
+                 "n/a" if not (cr and bl["transactions"]) else "%.2fx" % (
+                     (bl["transactions"] / bl["elapsed"]) / cr), ""))
+    if bl.get("first_rate") or bl.get("last_rate"):
+        rows.append(("", "delivery rate: first tenth / last tenth of the backlog",
+                     "%s / %s" % (fmt_rate(bl.get("first_rate")), fmt_rate(bl.get("last_rate"))),
+                     "", "", "", "flat"))
+    rows.append(("", "filling that backlog (one durable commit per intake)",
+                 "%.1f s (%.0f intakes/s)" % (bl["fill"], sy["backlog"] / bl["fill"]), "", "", "",
+                 ""))
+
+    head = ("group", "measure", "kiosk (min / median)", "alternative", "alternative (min / median)",
+            "kiosk ahead by", "target")
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+    text = []
+    line = "  ".join(h.ljust(w) for h, w in zip(head, widths))
+    text.append(line)
+    text.append("-" * len(line))
+    for r in rows:
+        text.append("  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip())
+    table = "\n".join(text)
+
+    md = ["# Benchmark results", "",
+          "Written by `make bench` (bench/bench.py) on %s%s." % (
+              time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+              " (quick run: fewer samples)" if quick else ""), "",
+          "## Machine", "",
+          "- CPUs: %s x %s" % (info["nproc"], info["cpu"]),
+          "- memory: %s" % info["mem"],
+          "- disk: %s" % info["disk"],
+          "- kernel: %s" % info["kernel"],
+          "- load average at start / end: %s / %s" % (info["load"], info["load_end"]),
+          "- versions: %s" % info["versions"], "",
+          "## Figures", "",
+          "Each cell is min / median.  \"kiosk ahead by\" is alternative / kiosk for times, sizes",
+          "and bytes, and kiosk / alternative for throughput (above 1: the kiosk is ahead).", "",
+          "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        md.append("| " + " | ".join(str(x).replace("|", "\\|") for x in r) + " |")
+    md += ["", "## How it was measured", "", METHOD]
+    return table, "\n".join(md) + "\n"
+
+
+METHOD = """\
+- Start-up: bench/ptyrun.c forks the program on an 80x24 pseudo-terminal
+  (TERM=xterm-256color, C.UTF-8) and times from just before exec to the last
+  byte of the burst that draws the first screen (its text seen, then 60 ms
+  of quiet).  CPU is the program's /proc/PID/schedstat run time; peak RSS is
+  VmHWM (kiosk) or ru_maxrss from wait4 (dialog).  The kiosk runs with the
+  bundled content and a database that already exists.
+- dialog: the first 20 screens of the bundled content (from `kiosk
+  export-fhir`) as msgbox / menu / checklist / inputbox, one process each,
+  chained with && in `sh -c` for the per-answer figures.
+- Instructions: the same start-up under valgrind --tool=callgrind, from
+  exec to exit after the first screen (SIGTERM for the kiosk, Enter for
+  dialog); unlike times, the count does not depend on the machine's load.
+- Chromium: /usr/lib/chromium/chromium --headless --dump-dom on a local HTML
+  form of the same 20 screens, with the usual automation flags (no
+  background networking, extensions, sync, first-run); timed from exec to
+  the loaded DOM arriving on stdout; RSS is the peak of the sum of VmRSS
+  over all its processes, sampled every 10 ms.
+- Per answer: on the language screen, Down/Up (bytes and time until the
+  terminal is quiet again, CPU of the kiosk) and Enter (the answer is saved
+  with one durable commit and the next screen drawn); Esc brings it back and
+  the next Enter saves the other language, so every save changes data.
+  dialog: the same keys on its menu, Enter ends one dialog and the script
+  starts the next.
+- Store: bench/kbench.c against libkiosk.a on a fresh database in the bench
+  folder (same disk): store_answer_save with a new value each time,
+  store_session_complete with a 4 KB FHIR bundle; the floor is a 512-byte
+  pwrite + fdatasync on a file in the same folder.
+- Content: content_load + check_content in process (kbench), and the
+  `kiosk check` command; the generated folder is the bundled content plus
+  1,000 yesno/choice screens (bench/gen_content.py) with flags and `when`
+  conditions on earlier screens of the same block of ten.  The chain row
+  uses follow-ups that each depend on the one before.
+- Sync: the test FHIR server (tests/tools/fhir_server.py, Python, TLS with
+  a test CA from tests/tools/mkcerts.sh, validation off) on 127.0.0.1, a
+  fresh instance per run.  kiosk-sync --once delivers ~4 KB transaction
+  Bundles queued by kbench; curl posts the same-sized records, either one
+  process per record from a shell loop or all in one `curl -K` (one
+  connection).  The test server is single-process Python: its CPU per
+  record is shown, as it bounds every sender here.
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.environ.get("BUILD") or os.path.join(ROOT, "build"))
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench/results.md"))
+    ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    a = ap.parse_args()
+    build = os.path.abspath(a.build)
+    for f in ("kiosk", "kiosk-sync", "libkiosk.a"):
+        if not os.path.exists(os.path.join(build, f)):
+            sys.exit("bench: %s/%s is missing (make all first)" % (build, f))
+    # /var/tmp is on disk on Debian (/tmp may be tmpfs, where fsync is free).
+    work = tempfile.mkdtemp(prefix="kiosk-bench.", dir="/var/tmp")
+    t_start = time.monotonic()
+    R = {}
+    try:
+        info = machine(work)
+        log("machine: %s x %s, %s, load %s" % (info["nproc"], info["cpu"], info["mem"], info["load"]))
+        bindir = build_helpers(build, work)
+        q = questionnaire(build, os.path.join(ROOT, "screens"))
+        title = q.get("publisher") or q.get("title") or "Clinic"
+        screens = screens20(q)
+        welcome = first_words(screens[0]["text"])
+        big = os.path.join(work, "big")
+        run([PY, os.path.join(ROOT, "bench/gen_content.py"), os.path.join(ROOT, "screens"),
+             os.path.join(ROOT, "assets"), big, "1000"])
+        R["chain_n"] = 70
+        chain = os.path.join(work, "chain")
+        run([PY, os.path.join(ROOT, "bench/gen_content.py"), os.path.join(ROOT, "screens"),
+             os.path.join(ROOT, "assets"), chain, str(R["chain_n"]), "--chain"])
+        runs = 3 if a.quick else 9
+
+        log("start-up: kiosk")
+        conf = kiosk_conf(work, "k1", os.path.join(ROOT, "screens"))
+        R["kiosk_start"] = bench_kiosk_start(build, bindir, work, conf, welcome, runs)
+        conf_big = kiosk_conf(work, "k2", os.path.join(big, "screens"))
+        R["kiosk_start_big"] = bench_kiosk_start(build, bindir, work, conf_big, welcome,
+                                                 3 if a.quick else 5)
+        log("start-up: dialog")
+        R["dialog_start"] = bench_dialog_start(bindir, work, screens, title, runs)
+        log("start-up: instruction counts (valgrind)")
+        R["instr"] = {
+            "kiosk": instructions(bindir, work, "kiosk", welcome,
+                                  [os.path.join(build, "kiosk"), "--config", conf]),
+            "dialog": instructions(bindir, work, "dialog", welcome,
+                                   dialog_args(screens[0], title), [r"key:\r"]),
+        }
+        log("start-up: Chromium")
+        html = os.path.join(work, "form.html")
+        html_form(screens, title, html)
+        R["chromium"] = bench_chromium(work, html, 2 if a.quick else 5, 90)
+
+        log("per answer: kiosk")
+        R["kiosk_keys"] = bench_kiosk_keys(build, bindir, work, conf, welcome, 1 if a.quick else 3)
+        log("per answer: dialog")
+        R["dialog_keys"] = bench_dialog_keys(bindir, work, screens, title, 1 if a.quick else 3)
+
+        log("store")
+        R["store"] = bench_store(bindir, work, a.quick)
+        log("content")
+        R["content"] = bench_content(build, bindir, work, os.path.join(big, "screens"),
+                                     os.path.join(chain, "screens"), a.quick)
+        log("sync")
+        R["sync"] = bench_sync(build, bindir, work, a.quick)
+        info["load_end"] = " ".join(open("/proc/loadavg").read().split()[:3])
+        table, md = report(info, R, a.quick)
+        md += "\nThe whole run took %.0f s.\n" % (time.monotonic() - t_start)
+        with open(a.out, "w") as f:
+            f.write(md)
+        with open(os.path.join(work, "raw.json"), "w") as f:
+            json.dump(R, f, indent=1, default=str)
+        print()
+        print("Machine: %s x %s, %s; %s; load %s -> %s" % (
+            info["nproc"], info["cpu"], info["mem"], info["disk"], info["load"], info["load_end"]))
+        print()
+        print(table)
+        print()
+        print("Written to %s (%.0f s)." % (os.path.relpath(a.out, os.getcwd()),
+                                          time.monotonic() - t_start))
+    finally:
+        if a.keep:
+            log("work folder kept: " + work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+# A crash in the middle of an intake: after the restart the kiosk shows the
+# welcome screen (not the patient's answers); staff sign in and resume the
+# interrupted session, and the patient goes on where she was with her
+# answers kept, in the same session.
+. tests/e2e/lib.sh
+
+e2e_conf
+echo 482913 | "$KIOSK" staff add maria --role staff --config "$CONF" >/dev/null || fail "staff add"
+e2e_start k xterm-256color C.UTF-8
+wait_for k "Welcome to"
+step k Enter "Which language"
+step k 1 "Your name"
+typ k "Rosalind Pemberton"; step k Enter "Date of birth"
+typ k "1972-08-14"; step k Enter "Phone number"
+id=$(sql "select id from sessions where state = 'in_progress'")
+[ -n "$id" ] || fail "no session in progress"
+# Crash: SIGKILL, no chance to clean up.
+pane=$(t list-panes -t k -F '#{pane_pid}')
+pid=$(pgrep -P "$pane" | head -1)
+[ -n "$pid" ] || fail "cannot find the kiosk process"
+kill -9 "$pid"
+wait_for k "kiosk-exit=137"
+t kill-session -t k
+
+e2e_start k2 xterm-256color C.UTF-8
+wait_for k2 "Welcome to"
+lacks k2 "Rosalind"
+[ "$(sql "select state from sessions where id = '$id'")" = interrupted ] ||
+	fail "after the restart: $(sql 'select id, state from sessions')"
+step k2 F12 "Staff sign-in"
+typ k2 maria; key k2 Enter; typ k2 482913
+step k2 Enter "Staff menu - maria (staff)"
+shows k2 "1  Resume an interrupted session"
+step k2 Enter "Phone number"
+lacks k2 "Staff menu"
+[ "$(sql "select state from sessions where id = '$id'")" = in_progress ] ||
+	fail "not resumed: $(sql 'select id, state from sessions')"
+step k2 Escape "Date of birth"
+shows k2 "1972-08-14"
+[ "$(sql "select count(*) from audit where actor = 'maria' and action = 'staff resume session'")" = 1 ] ||
+	fail "resume not audited"
+echo "ok: staff resume an interrupted session after a crash"
