@@ -38,13 +38,6 @@ struct solver {
 	long evals;
 };
 
-static bool asks(const struct content_screen *s)
-{
-	return s->kind == CONTENT_YESNO || s->kind == CONTENT_CHOICE || s->kind == CONTENT_MULTI ||
-	       s->kind == CONTENT_TEXT || s->kind == CONTENT_NUMBER || s->kind == CONTENT_DATE ||
-	       s->kind == CONTENT_CONSENT;
-}
-
 static void err_at(struct content_diags *d, const struct content_screen *s, int line, int col,
 		   bool warning, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
@@ -118,7 +111,7 @@ static void check_cond(const struct content *c, int self, const struct content_c
 		       cd->question, q->file);
 		return;
 	}
-	if (!asks(q)) {
+	if (!content_asks(q->kind)) {
 		err_at(d, me, cd->line, cd->col, false, "'%s' is a %s screen and has no answer to test",
 		       cd->question, content_kind_name(q->kind));
 		return;
@@ -342,7 +335,7 @@ static void check_fit(const struct content *c, const struct content_screen *s, s
 	/* Chrome: title, blank, progress and key help, validation message. */
 	const int room = 24 - 5;
 
-	if (!asks(s) || s->kind == CONTENT_CONSENT)
+	if (!content_asks(s->kind) || s->kind == CONTENT_CONSENT)
 		return; /* info, consent and aftercare text scroll */
 	for (int l = 0; l < c->n_langs; l++) {
 		int need = wrapped_lines(s->text.s[l], 76) + wrapped_lines(s->help.s[l], 76);
@@ -521,7 +514,7 @@ static void build_baseline(struct solver *sv)
 	for (int i = 0; i < c->n_screens; i++) {
 		const struct content_screen *s = &c->screens[i];
 
-		if (!asks(s) || sv->cand[i].n == 0)
+		if (!content_asks(s->kind) || sv->cand[i].n == 0)
 			continue;
 		sv->base[i] = sv->cand[i].v[0];
 		for (int k = 0; k < sv->cand[i].n; k++) {
@@ -584,7 +577,7 @@ static int relevant(const struct solver *sv, const struct target *t, int *out, i
 		if (q < 0 || mark[q])
 			continue;
 		mark[q] = true;
-		if (n < max && asks(&c->screens[q]))
+		if (n < max && content_asks(c->screens[q].kind))
 			out[n++] = q;
 		for (int j = 0; j < c->screens[q].when.n && sp < 512; j++)
 			stack[sp++] = c->screens[q].when.c[j].q;
@@ -690,7 +683,7 @@ static void check_structure(const struct content *c, struct kdate today, struct 
 	for (int i = 0; i < c->n_screens; i++) {
 		const struct content_screen *s = &c->screens[i];
 
-		if (asks(s))
+		if (content_asks(s->kind))
 			last_q = i;
 		if (s->kind == CONTENT_OUTCOME && outcome < 0)
 			outcome = i;
@@ -851,7 +844,7 @@ krc check_content(const struct content *c, struct kdate today, struct content_di
 		}
 	}
 	for (int i = 0; i < c->n_screens; i++)
-		if (asks(&c->screens[i]) && sv.base[i] == NULL)
+		if (content_asks(c->screens[i].kind) && sv.base[i] == NULL)
 			err_at(d, &c->screens[i], 0, 0, true, "question '%s' has no answer that raises no flag",
 			       c->screens[i].id);
 	solver_free(&sv);

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kstr.h"
+
 enum ctype { C_STR, C_INT, C_BOOL, C_PATH };
 
 struct ckey {
@@ -63,45 +65,16 @@ static int find_key(const char *k)
 	return -1;
 }
 
-/* Levenshtein distance, capped, for did-you-mean. */
-static int distance(const char *a, const char *b)
-{
-	int la = (int)strlen(a), lb = (int)strlen(b);
-	int row[64];
-
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (int j = 0; j <= lb; j++)
-		row[j] = j;
-	for (int i = 1; i <= la; i++) {
-		int prev = row[0];
-
-		row[0] = i;
-		for (int j = 1; j <= lb; j++) {
-			int cur = row[j];
-			int best = prev + (a[i - 1] != b[j - 1]);
-
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = cur;
-		}
-	}
-	return row[lb];
-}
-
 static const char *suggest(const char *k)
 {
 	int best = 4, bi = -1;
 
 	for (size_t i = 0; i < NKEYS; i++) {
-		int d = distance(k, keys[i].key);
+		int d = kstr_distance(k, keys[i].key);
 		const char *dot = strchr(keys[i].key, '.');
 
-		if (dot && distance(k, dot + 1) < d)
-			d = distance(k, dot + 1);
+		if (dot && kstr_distance(k, dot + 1) < d)
+			d = kstr_distance(k, dot + 1);
 		if (d < best) {
 			best = d;
 			bi = (int)i;

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "kstr.h"
+
 /* Interface messages every content must define in every language. */
 const char *const content_msg_required[] = {
 	"next", "back", "yes", "no", "unsure", "finish",
@@ -39,6 +41,22 @@ static const char *const kind_names[] = {
 	[CONTENT_OUTCOME] = "outcome", [CONTENT_AFTERCARE] = "aftercare",
 };
 #define N_KINDS ((int)(sizeof kind_names / sizeof kind_names[0]))
+
+bool content_asks(enum content_kind k)
+{
+	switch (k) {
+	case CONTENT_YESNO:
+	case CONTENT_CHOICE:
+	case CONTENT_MULTI:
+	case CONTENT_TEXT:
+	case CONTENT_NUMBER:
+	case CONTENT_DATE:
+	case CONTENT_CONSENT:
+		return true;
+	default:
+		return false;
+	}
+}
 
 const char *content_kind_name(enum content_kind k)
 {
@@ -210,32 +228,6 @@ static char *str_value(struct loader *l, struct fy_node *n, const char *what)
 	return dup_or_oom(l, s);
 }
 
-static int distance(const char *a, const char *b)
-{
-	int la = (int)strlen(a), lb = (int)strlen(b), row[64];
-
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (int j = 0; j <= lb; j++)
-		row[j] = j;
-	for (int i = 1; i <= la; i++) {
-		int prev = row[0];
-
-		row[0] = i;
-		for (int j = 1; j <= lb; j++) {
-			int cur = row[j], best = prev + (a[i - 1] != b[j - 1]);
-
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = cur;
-		}
-	}
-	return row[lb];
-}
-
 static void unknown_key(struct loader *l, struct fy_node *key, const char *k, const char *const *known,
 			const char *where)
 {
@@ -243,7 +235,7 @@ static void unknown_key(struct loader *l, struct fy_node *key, const char *k, co
 	int bd = 3;
 
 	for (int i = 0; known[i]; i++) {
-		int d = distance(k, known[i]);
+		int d = kstr_distance(k, known[i]);
 
 		if (d < bd) {
 			bd = d;
@@ -833,8 +825,8 @@ static void parse_screen(struct loader *l, struct fy_node *root, const char *ass
 		int bd = 3;
 
 		for (int i = 0; i < N_KINDS; i++)
-			if (scalar(kindn) && distance(scalar(kindn), kind_names[i]) < bd) {
-				bd = distance(scalar(kindn), kind_names[i]);
+			if (scalar(kindn) && kstr_distance(scalar(kindn), kind_names[i]) < bd) {
+				bd = kstr_distance(scalar(kindn), kind_names[i]);
 				best = kind_names[i];
 			}
 		if (best)

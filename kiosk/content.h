@@ -243,4 +243,8 @@ void content_kv_free(char **keys, char **vals, int n);
 
 const char *content_kind_name(enum content_kind k);
 
+/* True for the kinds that take an answer (yesno, choice, multi, text,
+ * number, date, consent). */
+bool content_asks(enum content_kind k);
+
 #endif

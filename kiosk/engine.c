@@ -38,22 +38,6 @@ struct engine {
 	char *arena;
 };
 
-static bool asks(const struct content_screen *s)
-{
-	switch (s->kind) {
-	case CONTENT_YESNO:
-	case CONTENT_CHOICE:
-	case CONTENT_MULTI:
-	case CONTENT_TEXT:
-	case CONTENT_NUMBER:
-	case CONTENT_DATE:
-	case CONTENT_CONSENT:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static size_t slot_size(const struct content_screen *s)
 {
 	size_t n = 0;
@@ -503,7 +487,7 @@ static void advance(engine *e, struct kdate today)
 		/* Editing from review: visit any newly shown question that needs
 		 * an answer, then go back to the summary. */
 		for (j = next_shown(e, e->cur); j >= 0 && j < e->review_return; j = next_shown(e, j))
-			if (asks(&e->c->screens[j]) && !e->has[j] && e->c->screens[j].required)
+			if (content_asks(e->c->screens[j].kind) && !e->has[j] && e->c->screens[j].required)
 				break;
 		if (j < 0 || j >= e->review_return) {
 			j = e->review_return;
@@ -542,7 +526,7 @@ krc engine_step(engine *e, const struct engine_event *ev, struct kdate today,
 	case ENGINE_EV_ANSWER: {
 		char norm[2048];
 
-		if (!asks(s) || e->completed) {
+		if (!content_asks(s->kind) || e->completed) {
 			rc = kerr_set(err, K_EINVAL, "screen '%s' takes no answer", s->id);
 			break;
 		}
@@ -569,7 +553,7 @@ krc engine_step(engine *e, const struct engine_event *ev, struct kdate today,
 		break;
 	}
 	case ENGINE_EV_NEXT:
-		if (asks(s) && !e->has[e->cur] && s->required && !e->completed) {
+		if (content_asks(s->kind) && !e->has[e->cur] && s->required && !e->completed) {
 			set_error(e, s->kind == CONTENT_MULTI || s->kind == CONTENT_CHOICE ||
 				  s->kind == CONTENT_YESNO ? "err_choose" : "err_required", NULL, NULL);
 			break;
@@ -595,7 +579,7 @@ krc engine_step(engine *e, const struct engine_event *ev, struct kdate today,
 	}
 	case ENGINE_EV_JUMP:
 		if (e->completed || s->kind != CONTENT_REVIEW || ev->screen < 0 || ev->screen >= e->cur ||
-		    !e->shown[ev->screen] || !asks(&c->screens[ev->screen])) {
+		    !e->shown[ev->screen] || !content_asks(c->screens[ev->screen].kind)) {
 			rc = kerr_set(err, K_EINVAL, "cannot edit screen %d from here", ev->screen);
 			break;
 		}
@@ -631,7 +615,7 @@ krc engine_restore(engine *e, const char *qid, const char *value, struct kerr *e
 {
 	int i = content_find(e->c, qid);
 
-	if (i < 0 || !asks(&e->c->screens[i]))
+	if (i < 0 || !content_asks(e->c->screens[i].kind))
 		return kerr_set(err, K_ENOTFOUND, "the content has no question '%s'", qid);
 	if (strlen(value) >= e->cap[i])
 		return kerr_set(err, K_EINVAL, "saved answer to '%s' does not fit", qid);
@@ -654,7 +638,7 @@ void engine_resume(engine *e, struct kdate today)
 			continue;
 		if (s->kind == CONTENT_REVIEW && review < 0)
 			review = i;
-		if (asks(s) && s->required && !e->has[i]) {
+		if (content_asks(s->kind) && s->required && !e->has[i]) {
 			e->cur = i;
 			return;
 		}
@@ -697,7 +681,7 @@ void engine_progress(const engine *e, int *n, int *total)
 	int t = 0, k = 0;
 
 	for (int i = 0; i < e->c->n_screens; i++) {
-		if (!e->shown[i] || !asks(&e->c->screens[i]))
+		if (!e->shown[i] || !content_asks(e->c->screens[i].kind))
 			continue;
 		t++;
 		if (i == e->cur)

@@ -164,22 +164,6 @@ static bool authored_ok(const char *s)
 
 /* ---- shared pieces ------------------------------------------------------ */
 
-static bool is_question(enum content_kind k)
-{
-	switch (k) {
-	case CONTENT_YESNO:
-	case CONTENT_CHOICE:
-	case CONTENT_MULTI:
-	case CONTENT_TEXT:
-	case CONTENT_NUMBER:
-	case CONTENT_DATE:
-	case CONTENT_CONSENT:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static const char *first(const struct content *c, const struct content_text *t)
 {
 	return content_str(c, t, 0);
@@ -406,7 +390,7 @@ static const char *given(const struct content *c, const char *const *answers, in
 {
 	if (i < 0 || i >= c->n_screens || !answers[i] || !answers[i][0])
 		return NULL;
-	if (!is_question(c->screens[i].kind))
+	if (!content_asks(c->screens[i].kind))
 		return NULL;
 	return answers[i];
 }
@@ -931,7 +915,7 @@ static bool when_resolved(struct fx *x, const struct content_screen *s)
 {
 	for (int i = 0; i < s->when.n; i++) {
 		int q = s->when.c[i].q;
-		if (q < 0 || q >= x->c->n_screens || !is_question(x->c->screens[q].kind)) {
+		if (q < 0 || q >= x->c->n_screens || !content_asks(x->c->screens[q].kind)) {
 			fx_fail(x, K_ECONTENT, "screen '%s' has a condition on an unknown question",
 				s->id);
 			return false;
@@ -1028,7 +1012,7 @@ static void q_item(struct fx *x, const struct content_screen *s)
 {
 	const struct content *c = x->c;
 	json *j = x->j;
-	bool q = is_question(s->kind), expr = false;
+	bool q = content_asks(s->kind), expr = false;
 	const struct content_text *text = item_text(c, s);
 	char day[11];
 
