@@ -16,7 +16,7 @@
 
 #define MAX_CAND 24     /* candidate answers tried per question */
 #define MAX_DEPTH 3     /* answers changed at most, from the baseline */
-#define MAX_EVALS 200000
+#define MAX_EVALS 20000 /* brute-force fallback only */
 
 struct cands {
 	int n;
@@ -32,6 +32,11 @@ struct solver {
 	const char **view;      /* what rules see */
 	bool *shown;
 	bool *base_shown;       /* screens the baseline patient sees */
+	bool *pinned;           /* backchaining: answers fixed so far */
+	int *trail;             /* pinned screens, in order, for undo */
+	int ntrail;
+	int *changed;           /* screens a found path changes from the baseline */
+	long steps;             /* backchaining work done for this target */
 	struct rules_flag flags[RULES_MAX_FLAGS];
 	int n_flags;
 	enum content_severity outcome;
@@ -612,11 +617,111 @@ static bool search(struct solver *sv, const struct target *t, const int *rel, in
 	return false;
 }
 
-/* Find a shortest change of the baseline reaching t; on success the
- * assignment is in sv->try_ and the changed screens in changed[0..*n). */
-static bool solve(struct solver *sv, const struct target *t, int *changed, int *n)
+/* ---- backchaining: work back from what the target needs ----
+ *
+ * To make a condition hold, pick an answer for its question that satisfies
+ * it (the baseline answer first, so paths stay short), then make that
+ * question shown by satisfying its own `when`, recursively.  Conditions only
+ * look at earlier screens, so this ends, and it costs about one pass per
+ * link of a chain of follow-ups however deep. */
+
+static void unpin_to(struct solver *sv, int mark)
 {
-	int rel[64], nrel;
+	while (sv->ntrail > mark) {
+		int q = sv->trail[--sv->ntrail];
+
+		sv->pinned[q] = false;
+		sv->try_[q] = sv->base[q];
+	}
+}
+
+static bool want_when(struct solver *sv, const struct content_when *w, int self, int depth);
+
+/* Conditions i.. of an all-list. */
+static bool want_all(struct solver *sv, const struct content_when *w, int i, int self, int depth)
+{
+	const struct content_cond *cd;
+	int q, mark;
+
+	if (i == w->n)
+		return true;
+	cd = &w->c[i];
+	q = cd->q >= 0 ? cd->q : (cd->question ? -1 : self);
+	if (q < 0)
+		return false;
+	if (cd->op == CONTENT_OP_UNANSWERED)
+		return want_all(sv, w, i + 1, self, depth); /* judged by the final walk */
+	if (sv->pinned[q])
+		return rules_cond(sv->c, cd, self, sv->try_, sv->today) && want_all(sv, w, i + 1, self, depth);
+	mark = sv->ntrail;
+	for (int k = -1; k < sv->cand[q].n; k++) {
+		const char *v = k < 0 ? sv->base[q] : sv->cand[q].v[k];
+
+		if (v == NULL || (k >= 0 && sv->base[q] && !strcmp(v, sv->base[q])))
+			continue;
+		sv->try_[q] = v;
+		if (!rules_cond(sv->c, cd, self, sv->try_, sv->today)) {
+			sv->try_[q] = sv->base[q];
+			continue;
+		}
+		sv->pinned[q] = true;
+		sv->trail[sv->ntrail++] = q;
+		if (want_when(sv, &sv->c->screens[q].when, q, depth + 1) && want_all(sv, w, i + 1, self, depth))
+			return true;
+		unpin_to(sv, mark);
+	}
+	return false;
+}
+
+static bool want_when(struct solver *sv, const struct content_when *w, int self, int depth)
+{
+	if (w->n == 0)
+		return true;
+	/* Conditions look only at earlier screens, so depth stays below the
+	 * screen count; the step budget bounds backtracking on content where
+	 * the target cannot be reached (then the bounded search takes over). */
+	if (depth > sv->c->n_screens || ++sv->steps > 100000)
+		return false;
+	if (!w->any)
+		return want_all(sv, w, 0, self, depth);
+	for (int i = 0; i < w->n; i++) {
+		struct content_when one = { false, 1, &w->c[i], w->line, w->col };
+		int mark = sv->ntrail;
+
+		if (want_all(sv, &one, 0, self, depth))
+			return true;
+		unpin_to(sv, mark);
+	}
+	return false;
+}
+
+static bool backchain(struct solver *sv, const struct target *t)
+{
+	const struct content *c = sv->c;
+	bool ok = false;
+
+	unpin_to(sv, 0);
+	sv->steps = 0;
+	if (t->kind == T_SCREEN) {
+		ok = want_when(sv, &c->screens[t->screen].when, t->screen, 0);
+	} else if (t->kind == T_FLAG) {
+		/* The flag's screen must be shown, then its rule must hold. */
+		ok = want_when(sv, &c->screens[t->screen].when, t->screen, 0) &&
+		     want_when(sv, &t->flag->when, t->screen, 0);
+	}
+	if (ok) {
+		eval(sv, sv->try_);
+		ok = hit(sv, t);
+	}
+	return ok;
+}
+
+/* Find a short change of the baseline reaching t: backchaining first,
+ * then a bounded search over combinations.  On success the assignment is
+ * in sv->try_ and the changed screens in changed[0..*n). */
+static bool solve(struct solver *sv, const struct target *t, int *n)
+{
+	int *changed = sv->changed, rel[64], nrel;
 
 	for (int i = 0; i < sv->c->n_screens; i++)
 		sv->try_[i] = sv->base[i];
@@ -626,6 +731,51 @@ static bool solve(struct solver *sv, const struct target *t, int *changed, int *
 		*n = 0;
 		return true;
 	}
+	if (t->kind == T_OUTCOME) {
+		/* The shortest path to any flag of that severity that ends in
+		 * exactly that outcome. */
+		int best = -1, best_n = 0;
+		const struct content_flag *bf = NULL;
+
+		for (int i = 0; i < sv->c->n_screens; i++)
+			for (int f = 0; f < sv->c->screens[i].n_flags; f++) {
+				struct target tf = { T_FLAG, &sv->c->screens[i].flags[f], i, CONTENT_SEV_CLEAR };
+				int k;
+
+				if (tf.flag->severity != t->outcome || !solve(sv, &tf, &k))
+					continue;
+				eval(sv, sv->try_);
+				if (sv->outcome == t->outcome && (best < 0 || k < best_n)) {
+					best = i;
+					best_n = k;
+					bf = tf.flag;
+				}
+			}
+		if (bf) {
+			struct target tf = { T_FLAG, bf, best, CONTENT_SEV_CLEAR };
+
+			return solve(sv, &tf, n);
+		}
+		for (int i = 0; i < sv->c->n_screens; i++)
+			sv->try_[i] = sv->base[i];
+	}
+	if (backchain(sv, t)) {
+		*n = 0;
+		for (int i = 0; i < sv->ntrail; i++) {
+			int q = sv->trail[i];
+
+			if (sv->base[q] == NULL || strcmp(sv->try_[q], sv->base[q]) != 0)
+				changed[(*n)++] = q;
+		}
+		/* Keep the answers, forget the pins. */
+		for (int i = 0; i < sv->ntrail; i++)
+			sv->pinned[sv->trail[i]] = false;
+		sv->ntrail = 0;
+		return true;
+	}
+	unpin_to(sv, 0);
+	for (int i = 0; i < sv->c->n_screens; i++)
+		sv->try_[i] = sv->base[i];
 	nrel = relevant(sv, t, rel, 64);
 	if (t->kind == T_OUTCOME) {
 		nrel = 0;
@@ -657,7 +807,11 @@ static krc solver_new(struct solver *sv, const struct content *c, struct kdate t
 	sv->view = calloc(n, sizeof *sv->view);
 	sv->shown = calloc(n, sizeof *sv->shown);
 	sv->base_shown = calloc(n, sizeof *sv->base_shown);
-	if (!sv->cand || !sv->base || !sv->try_ || !sv->view || !sv->shown || !sv->base_shown)
+	sv->pinned = calloc(n, sizeof *sv->pinned);
+	sv->trail = calloc(n, sizeof *sv->trail);
+	sv->changed = calloc(n + MAX_DEPTH + 1, sizeof *sv->changed);
+	if (!sv->changed || !sv->cand || !sv->base || !sv->try_ || !sv->view || !sv->shown || !sv->base_shown ||
+	    !sv->pinned || !sv->trail)
 		return K_ENOMEM;
 	build_cands(sv);
 	build_baseline(sv);
@@ -672,6 +826,9 @@ static void solver_free(struct solver *sv)
 	free(sv->view);
 	free(sv->shown);
 	free(sv->base_shown);
+	free(sv->pinned);
+	free(sv->trail);
+	free(sv->changed);
 }
 
 /* ---- structure ---- */
@@ -827,10 +984,10 @@ krc check_content(const struct content *c, struct kdate today, struct content_di
 	}
 	for (int i = 0; i < c->n_screens; i++) {
 		const struct content_screen *s = &c->screens[i];
-		int changed[MAX_DEPTH + 1], n;
+		int n;
 		struct target t = { T_SCREEN, NULL, i, CONTENT_SEV_CLEAR };
 
-		if (s->when.n && !solve(&sv, &t, changed, &n)) {
+		if (s->when.n && !solve(&sv, &t, &n)) {
 			err_at(d, s, s->when.line, s->when.col, false,
 			       "screen '%s' can never be shown: no answers make its 'when' hold", s->id);
 			continue;
@@ -838,7 +995,7 @@ krc check_content(const struct content *c, struct kdate today, struct content_di
 		for (int f = 0; f < s->n_flags; f++) {
 			struct target tf = { T_FLAG, &s->flags[f], i, CONTENT_SEV_CLEAR };
 
-			if (!solve(&sv, &tf, changed, &n))
+			if (!solve(&sv, &tf, &n))
 				err_at(d, s, s->flags[f].line, s->flags[f].col, false,
 				       "flag '%s' can never fire: no answers raise it", s->flags[f].code);
 		}
@@ -895,12 +1052,12 @@ int check_paths(const struct content *c, struct kdate today, FILE *out)
 
 		for (int f = 0; f < s->n_flags; f++) {
 			struct target t = { T_FLAG, &s->flags[f], i, CONTENT_SEV_CLEAR };
-			int changed[MAX_DEPTH + 1], n;
+			int n;
 
 			fprintf(out, "flag %s (%s):", s->flags[f].code,
 				rules_severity_name(s->flags[f].severity));
-			if (solve(&sv, &t, changed, &n)) {
-				print_answers(&sv, changed, n, out);
+			if (solve(&sv, &t, &n)) {
+				print_answers(&sv, sv.changed, n, out);
 			} else {
 				fprintf(out, " UNREACHABLE\n");
 				missing++;
@@ -909,11 +1066,11 @@ int check_paths(const struct content *c, struct kdate today, FILE *out)
 	}
 	for (int o = CONTENT_SEV_CLEAR; o <= CONTENT_SEV_DEFER; o++) {
 		struct target t = { T_OUTCOME, NULL, 0, (enum content_severity)o };
-		int changed[MAX_DEPTH + 1], n;
+		int n;
 
 		fprintf(out, "outcome %s:", rules_severity_name((enum content_severity)o));
-		if (solve(&sv, &t, changed, &n)) {
-			print_answers(&sv, changed, n, out);
+		if (solve(&sv, &t, &n)) {
+			print_answers(&sv, sv.changed, n, out);
 		} else {
 			fprintf(out, " UNREACHABLE\n");
 			missing++;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "check.h"
@@ -120,6 +121,62 @@ static void test_read_kv(void **state)
 	remove("/tmp/kiosk-kv-test.yaml");
 }
 
+/* A chain of 80 follow-ups, each asked only when the one before was not
+ * "yes", each with a flag that also looks two links back: every screen is
+ * reachable and every flag can fire (the checker works back through the
+ * chain instead of trying combinations, which found no path here). */
+static void test_deep_chain(void **state)
+{
+	char dir[64], path[160], cmd[640];
+	struct content *c = NULL;
+	struct content_diags d = { 0 };
+	struct kerr err = { "" };
+	FILE *f;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/kiosk-chain-%d", (int)getpid());
+	snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s/screens && cp -R tests/fixtures/mini/assets %s/ && "
+		 "cp tests/fixtures/mini/screens/_content.yaml tests/fixtures/mini/screens/0[1-5]0-*.yaml "
+		 "tests/fixtures/mini/screens/080-consent.yaml tests/fixtures/mini/screens/090-review.yaml "
+		 "tests/fixtures/mini/screens/100-outcome.yaml %s/screens/", dir, dir, dir, dir);
+	assert_int_equal(system(cmd), 0);
+	for (int i = 0; i < 80; i++) {
+		snprintf(path, sizeof path, "%s/screens/05%03d.yaml", dir, i);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fprintf(f, "id: q%d\nkind: yesno\nnot_sure: true\ntitle: {en: Q, es: P}\ntext: {en: Q?, es: P?}\n", i);
+		if (i > 0)
+			fprintf(f, "when: {question: q%d, not_equals: \"yes\"}\n", i - 1);
+		if (i >= 2)
+			fprintf(f, "flags:\n  - {code: F%d, severity: review, when: {any: [{equals: \"yes\"}, "
+				   "{question: q%d, equals: \"yes\"}]}, staff: S, patient: {en: P, es: P}}\n", i, i - 2);
+		else
+			fprintf(f, "flags:\n  - {code: F%d, severity: review, when: {equals: \"yes\"}, staff: S,"
+				   " patient: {en: P, es: P}}\n", i);
+		fclose(f);
+	}
+	snprintf(path, sizeof path, "%s/screens", dir);
+	assert_int_equal(content_load(&c, path, &d, &err), K_OK);
+	if (check_content(c, today, &d) != K_OK)
+		check_print(&d, path, stderr);
+	assert_int_equal(d.errors, 0);
+	{
+		char *out = NULL;
+		size_t n = 0;
+		FILE *m = open_memstream(&out, &n);
+
+		assert_int_equal(check_paths(c, today, m), 0);
+		fclose(m);
+		/* the last flag needs every link of the chain answered "no" */
+		assert_non_null(strstr(out, "flag F79 (review): q79=yes\n"));
+		free(out);
+	}
+	content_diags_free(&d);
+	content_free(c);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_version_changes_with_content),
 		cmocka_unit_test(test_missing_folder),
 		cmocka_unit_test(test_read_kv),
+		cmocka_unit_test(test_deep_chain),
 	};
 
 	return cmocka_run_group_tests_name("content", tests, NULL, NULL);
