@@ -297,6 +297,8 @@ static char *expand(struct loader *l, const char *s)
 	size_t n = strlen(s) + 1, lp = strlen(ph), lc = strlen(cl);
 	char *out, *o;
 
+	if (strchr(s, '{') == NULL) /* the common case: nothing to fill in */
+		return dup_or_oom(l, s);
 	for (const char *p = s; *p; p++) {
 		if (!strncmp(p, "{phone}", 7))
 			n += lp;
@@ -310,7 +312,9 @@ static char *expand(struct loader *l, const char *s)
 	}
 	o = out;
 	while (*s) {
-		if (!strncmp(s, "{phone}", 7)) {
+		if (*s != '{') {
+			*o++ = *s++;
+		} else if (!strncmp(s, "{phone}", 7)) {
 			memcpy(o, ph, lp);
 			o += lp;
 			s += 7;
