@@ -12,6 +12,11 @@
  *                               each bundle to OUTDIR/<n>.json (the same
  *                               records for the curl comparison)
  *   kbench content DIR N        N x content_load + check_content
+ *   kbench paired DIR N         N rounds, each under the same disk load:
+ *                               one fdatasync overwriting, one growing a
+ *                               file, one store_answer_save (new value), and
+ *                               every 15th round a store_session_complete;
+ *                               prints "kind us" lines
  *
  * Timed modes print one line per operation: microseconds (wall clock).
  * intakes prints "complete_us intake_us".  Patient data is synthetic. */
@@ -198,6 +203,70 @@ out:
 	return rc;
 }
 
+static double sync_once(int fd, off_t at)
+{
+	char buf[512];
+	double t;
+
+	memset(buf, 'x', sizeof buf);
+	t = now_us();
+	if (pwrite(fd, buf, sizeof buf, at) != (ssize_t)sizeof buf || fdatasync(fd))
+		return -1;
+	return now_us() - t;
+}
+
+static int do_paired(const char *dir, int n)
+{
+	char path[4096], id[STORE_ID_LEN];
+	struct kerr err = { "" };
+	store *st = NULL;
+	int64_t now = (int64_t)time(NULL);
+	int fd, rc = 1;
+
+	snprintf(path, sizeof path, "%s/paired-probe", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return fail(path, NULL);
+	for (int i = 0; i < 64; i++)
+		if (sync_once(fd, (off_t)i * 4096) < 0)
+			return fail("fdatasync", NULL);
+	snprintf(path, sizeof path, "%s/paired.db", dir);
+	if (store_open(&st, path, &err) != K_OK)
+		return fail("store_open", &err);
+	if (store_session_start(st, "bench", "en", now, id, &err) != K_OK)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		char qid[32], val[32];
+		double t;
+
+		printf("fsync %.1f\n", sync_once(fd, (off_t)(i % 64) * 4096));
+		printf("fsync_append %.1f\n", sync_once(fd, (off_t)(64 + i) * 4096));
+		snprintf(qid, sizeof qid, "q%d", i % 15);
+		snprintf(val, sizeof val, "answer %d", i);
+		t = now_us();
+		if (store_answer_save(st, id, qid, val, now + i, &err) != K_OK)
+			goto out;
+		printf("answer %.1f\n", now_us() - t);
+		if (i % 15 == 14) {
+			t = now_us();
+			if (complete(st, id, i, now + i, &err))
+				goto out;
+			printf("complete %.1f\n", now_us() - t);
+			if (store_session_start(st, "bench", "en", now + i, id, &err) != K_OK)
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc)
+		fail("paired", &err);
+	store_close(st);
+	close(fd);
+	snprintf(path, sizeof path, "%s/paired-probe", dir);
+	unlink(path);
+	return rc;
+}
+
 static int do_content(const char *dir, int n)
 {
 	time_t t = time(NULL);
@@ -231,7 +300,7 @@ int main(int argc, char **argv)
 	int n;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: kbench fsync|fsync-append|answers|intakes|fill|content PATH N [OUTDIR]\n");
+		fprintf(stderr, "usage: kbench fsync|fsync-append|answers|intakes|fill|content|paired PATH N [OUTDIR]\n");
 		return 2;
 	}
 	n = atoi(argv[3]);
@@ -239,6 +308,8 @@ int main(int argc, char **argv)
 		return do_fsync(argv[2], n, argv[1][5] == '-');
 	if (!strcmp(argv[1], "content"))
 		return do_content(argv[2], n);
+	if (!strcmp(argv[1], "paired"))
+		return do_paired(argv[2], n);
 	if (!strcmp(argv[1], "answers") || !strcmp(argv[1], "intakes") || !strcmp(argv[1], "fill"))
 		return do_store(argv[1], argv[2], n, argc > 4 ? argv[4] : NULL);
 	fprintf(stderr, "kbench: unknown mode %s\n", argv[1]);

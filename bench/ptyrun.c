@@ -14,7 +14,8 @@
  *   step=N first_us=.. marker_us=.. last_us=.. bytes=.. cpu_us=..
  * first_us: first output byte; marker_us: TEXT seen; last_us: the last
  * byte before the quiet gap (the screen is drawn); bytes: written to the
- * terminal; cpu_us: CPU the program used (its /proc/PID/schedstat).
+ * terminal; cpu_us: CPU the program used (its /proc/PID/schedstat);
+ * utick / stick: user / system CPU in clock ticks (coarse; sum many steps).
  * At the end the program gets SIGTERM (SIGKILL a second later) and:
  *   hwm_kb=..   peak RSS read from /proc/PID/status before the signal
  *   maxrss_kb=..  ru_maxrss from wait4()
@@ -61,6 +62,26 @@ static int64_t cpu_us(pid_t pid)
 		ns = 0;
 	fclose(f);
 	return (int64_t)(ns / 1000);
+}
+
+/* User and system CPU in clock ticks (/proc/PID/stat). */
+static void ticks(pid_t pid, long long *ut, long long *st)
+{
+	char path[64], buf[1024], *p;
+	FILE *f;
+	size_t n;
+
+	*ut = *st = 0;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld", ut, st) != 2)
+		*ut = *st = 0;
 }
 
 static long hwm_kb(pid_t pid)
@@ -163,6 +184,7 @@ int main(int argc, char **argv)
 		char *spec = strdup(steps[i]), *arg = strchr(spec, ':'), *text = NULL;
 		size_t len = 0, textlen = 0, have = 0;
 		int64_t start, first = -1, marker = -1, last = -1, deadline, cpu0 = cpu_us(pid);
+		long long ut0, st0, ut1, st1;
 
 		if (!arg) {
 			fprintf(stderr, "ptyrun: bad step '%s'\n", spec);
@@ -186,6 +208,7 @@ int main(int argc, char **argv)
 		}
 		if (text)
 			textlen = unescape(text);
+		ticks(pid, &ut0, &st0);
 		start = i == 0 && !strcmp(spec, "wait") ? t0 : now_us();
 		if (strcmp(spec, "wait")) {
 			len = unescape(arg);
@@ -242,11 +265,13 @@ int main(int argc, char **argv)
 		if (text && marker < 0)
 			status = 1;
 done_step:
-		printf("step=%d first_us=%lld marker_us=%lld last_us=%lld bytes=%zu cpu_us=%lld\n", i,
+		ticks(pid, &ut1, &st1);
+		printf("step=%d first_us=%lld marker_us=%lld last_us=%lld bytes=%zu cpu_us=%lld "
+		       "utick=%lld stick=%lld\n", i,
 		       (long long)(first < 0 ? -1 : first - start),
 		       (long long)(marker < 0 ? -1 : marker - start),
 		       (long long)(last < 0 ? -1 : last - start), have,
-		       (long long)(cpu_us(pid) - cpu0));
+		       (long long)(cpu_us(pid) - cpu0), ut1 - ut0, st1 - st0);
 		if (raw)
 			fprintf(raw, "\n=== end of step %d ===\n", i);
 		free(spec);

@@ -499,14 +499,6 @@ static void eval(struct solver *sv, const char *const *a)
 	sv->n_flags = rules_eval(c, sv->view, sv->today, sv->flags, RULES_MAX_FLAGS, &sv->outcome);
 }
 
-static bool flag_raised(const struct solver *sv, const struct content_flag *f)
-{
-	for (int i = 0; i < sv->n_flags; i++)
-		if (sv->flags[i].rule == f)
-			return true;
-	return false;
-}
-
 /* Baseline: for each question in order, the first candidate that raises
  * none of its own flags and is not "not sure", judged as if the screen
  * were shown (so a follow-up's baseline is benign too). */
@@ -546,14 +538,26 @@ struct target {
 	enum content_severity outcome;
 };
 
-static bool hit(const struct solver *sv, const struct target *t)
+/* Does assignment a reach t?  Flags and screens only depend on earlier
+ * screens, so the walk stops at the target's screen and evaluates only
+ * its rule; an outcome needs the whole walk. */
+static bool reach(struct solver *sv, const struct target *t, const char *const *a)
 {
-	switch (t->kind) {
-	case T_FLAG: return flag_raised(sv, t->flag);
-	case T_SCREEN: return sv->shown[t->screen];
-	case T_OUTCOME: return sv->outcome == t->outcome;
+	const struct content *c = sv->c;
+	int lim = t->screen;
+
+	if (t->kind == T_OUTCOME) {
+		eval(sv, a);
+		return sv->outcome == t->outcome;
 	}
-	return false;
+	sv->evals++;
+	for (int i = 0; i <= lim; i++) {
+		sv->shown[i] = rules_when(c, &c->screens[i].when, i, sv->view, sv->today);
+		sv->view[i] = sv->shown[i] ? a[i] : NULL;
+	}
+	if (t->kind == T_SCREEN)
+		return sv->shown[lim];
+	return sv->view[lim] != NULL && rules_when(c, &t->flag->when, lim, sv->view, sv->today);
 }
 
 /* Screens whose answers can matter for target: those its conditions name,
@@ -598,8 +602,7 @@ static bool search(struct solver *sv, const struct target *t, const int *rel, in
 	if (depth == 0) {
 		if (sv->evals > MAX_EVALS)
 			return false;
-		eval(sv, sv->try_);
-		return hit(sv, t);
+		return reach(sv, t, sv->try_);
 	}
 	for (int r = from; r < nrel; r++) {
 		int q = rel[r];
@@ -709,11 +712,7 @@ static bool backchain(struct solver *sv, const struct target *t)
 		ok = want_when(sv, &c->screens[t->screen].when, t->screen, 0) &&
 		     want_when(sv, &t->flag->when, t->screen, 0);
 	}
-	if (ok) {
-		eval(sv, sv->try_);
-		ok = hit(sv, t);
-	}
-	return ok;
+	return ok && reach(sv, t, sv->try_);
 }
 
 /* Find a short change of the baseline reaching t: backchaining first,
@@ -726,8 +725,7 @@ static bool solve(struct solver *sv, const struct target *t, int *n)
 	for (int i = 0; i < sv->c->n_screens; i++)
 		sv->try_[i] = sv->base[i];
 	sv->evals = 0;
-	eval(sv, sv->try_);
-	if (hit(sv, t)) {
+	if (reach(sv, t, sv->try_)) {
 		*n = 0;
 		return true;
 	}
