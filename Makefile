@@ -61,7 +61,10 @@ deps:
 deps-check:
 	@sh tests/tools/deps.sh $(DEPS_CHECK)
 
-run: deps all
+# The build runs in a new make so that pkg-config sees the packages that
+# `deps` has just installed on a fresh machine.
+run: deps
+	@$(MAKE) --no-print-directory all
 	@mkdir -p var
 	./$(BUILD)/kiosk --config kiosk.conf
 
@@ -84,8 +87,9 @@ cppcheck:
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
 	  --inline-suppr -Ikiosk --suppress=missingIncludeSystem kiosk/
 
-bench: deps-check all
+bench: deps-check
 	@sh tests/tools/deps.sh $(DEPS_BENCH)
+	@$(MAKE) --no-print-directory all
 	@BUILD=$(abspath $(BUILD)) sh bench/run.sh
 
 install: all

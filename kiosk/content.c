@@ -1158,6 +1158,8 @@ krc content_load(struct content **out, const char *dir, struct content_diags *di
 	if (n_names > CONTENT_MAX_SCREENS) {
 		content_diag_add(l.d, dir, 0, 0, false, "too many screens (%d; at most %d)", n_names,
 				 CONTENT_MAX_SCREENS);
+		for (int i = CONTENT_MAX_SCREENS; i < n_names; i++)
+			free(names[i]);
 		n_names = CONTENT_MAX_SCREENS;
 	}
 
