@@ -66,7 +66,7 @@ deps-check:
 run: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p var
-	./$(BUILD)/kiosk --config kiosk.conf
+	$(BUILD)/kiosk --config kiosk.conf
 
 # Unit tests run in a separate sanitized tree; the scripted tests (content
 # fixtures, crash, sync, tmux) drive the real binaries of the normal build.
