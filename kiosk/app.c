@@ -183,6 +183,10 @@ static void open_store(struct app *a)
 		return;
 	}
 	a->in.st = a->st;
+	if (intake_retry(&a->in, now, &err) != K_OK) {
+		unavailable(a, &err);
+		return;
+	}
 	a->mode = UI_MODE_SCREEN;
 	queue_questionnaire(a);
 	if (n > 0)
@@ -257,13 +261,18 @@ static void timers(struct app *a)
 		}
 		break;
 	case UI_MODE_UNAVAILABLE:
-		/* Try again now and then; a full disk may have been cleared. */
+		/* Try again now and then; a full disk may have been cleared.
+		 * A finished intake still waiting to be written goes first. */
 		if (now - a->last >= a->done) {
+			struct kerr err = { { 0 } };
+
 			a->last = now;
 			if (a->st == NULL)
 				open_store(a);
-			else
+			else if (intake_retry(&a->in, time(NULL), &err) == K_OK)
 				a->mode = UI_MODE_SCREEN;
+			else
+				fprintf(stderr, "kiosk: database still unavailable: %s\n", err.msg);
 		}
 		break;
 	}
@@ -357,6 +366,10 @@ static void staff(struct app *a)
 
 static void app_free(struct app *a)
 {
+	if (a->in.pending)
+		fprintf(stderr, "kiosk: a completed intake could not be written; its answers stay in the "
+			"database for staff to resume\n");
+	intake_clear(&a->in);
 	ui_free(a->u);
 	engine_free(a->e);
 	content_free(a->content);

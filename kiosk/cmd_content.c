@@ -376,6 +376,7 @@ int cmd_simulate(int argc, char **argv)
 	}
 	status = 0;
 out:
+	intake_clear(&in);
 	store_close(st);
 	free(s.visited);
 	engine_free(s.e);

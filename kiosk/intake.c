@@ -18,19 +18,89 @@ void intake_datetime(int64_t now, char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
 }
 
+/* Everything completing one session writes, copied out of the engine so
+ * that it survives the engine being reset for the next patient. */
+struct intake_pending {
+	char session[STORE_ID_LEN];
+	char outcome[8];
+	char *flags, *details, *bundle, *name, *dob;
+};
+
+static void pending_free(struct intake_pending *p)
+{
+	if (p == NULL)
+		return;
+	free(p->flags);
+	free(p->details);
+	free(p->bundle);
+	free(p->name);
+	free(p->dob);
+	free(p);
+}
+
+void intake_clear(struct intake *in)
+{
+	pending_free(in->pending);
+	in->pending = NULL;
+}
+
+krc intake_retry(struct intake *in, int64_t now, struct kerr *err)
+{
+	struct intake_pending *p = in->pending;
+	struct store_completion sc;
+	krc rc;
+
+	if (p == NULL)
+		return K_OK;
+	if (in->st == NULL)
+		return kerr_set(err, K_ESTORE, "no database");
+	memset(&sc, 0, sizeof sc);
+	sc.session = p->session;
+	sc.outcome = p->outcome;
+	sc.flags = p->flags;
+	sc.flag_details = p->details;
+	sc.bundle = p->bundle;
+	sc.patient_name = p->name;
+	sc.patient_dob = p->dob;
+	sc.now = now;
+	rc = store_session_complete(in->st, &sc, err);
+	if (rc != K_OK)
+		return rc;
+	store_audit(in->st, now, "kiosk", "session completed", p->outcome, NULL);
+	intake_clear(in);
+	return K_OK;
+}
+
+static char *dup_opt(const char *s, bool *oom)
+{
+	char *r;
+
+	if (s == NULL)
+		return NULL;
+	r = strdup(s);
+	if (r == NULL)
+		*oom = true;
+	return r;
+}
+
+/* Build the completion from the engine, keep it as pending, and write it. */
 static krc complete(struct intake *in, int64_t now, struct kerr *err)
 {
 	const struct content *c = engine_content(in->e);
 	const char **answers = calloc((size_t)c->n_screens, sizeof *answers);
 	const struct rules_flag *flags;
-	struct store_completion sc;
-	char authored[40], *bundle = NULL, *codes = NULL, *details = NULL;
+	struct intake_pending *p = calloc(1, sizeof *p);
+	char authored[40];
 	size_t clen = 1, dlen = 1;
 	int n_flags, name_q, dob_q;
+	bool oom = false;
 	krc rc;
 
-	if (answers == NULL)
+	if (answers == NULL || p == NULL) {
+		free(answers);
+		free(p);
 		return kerr_set(err, K_ENOMEM, "out of memory");
+	}
 	for (int i = 0; i < c->n_screens; i++)
 		answers[i] = engine_answer(in->e, i);
 	flags = engine_flags(in->e, &n_flags);
@@ -38,48 +108,45 @@ static krc complete(struct intake *in, int64_t now, struct kerr *err)
 		clen += strlen(flags[i].code) + 1;
 		dlen += strlen(flags[i].code) + strlen(flags[i].staff) + 4;
 	}
-	codes = calloc(clen, 1);
-	details = calloc(dlen, 1);
-	if (codes == NULL || details == NULL) {
+	p->flags = calloc(clen, 1);
+	p->details = calloc(dlen, 1);
+	if (p->flags == NULL || p->details == NULL) {
 		rc = kerr_set(err, K_ENOMEM, "out of memory");
-		goto out;
+		goto fail;
 	}
 	for (int i = 0; i < n_flags; i++) {
 		if (i) {
-			strcat(codes, ",");
-			strcat(details, "\n");
+			strcat(p->flags, ",");
+			strcat(p->details, "\n");
 		}
-		strcat(codes, flags[i].code);
-		strcat(details, flags[i].code);
-		strcat(details, ": ");
-		strcat(details, flags[i].staff);
+		strcat(p->flags, flags[i].code);
+		strcat(p->details, flags[i].code);
+		strcat(p->details, ": ");
+		strcat(p->details, flags[i].staff);
 	}
 	intake_datetime(now, authored, sizeof authored);
 	rc = fhir_bundle(c, answers, flags, n_flags, engine_outcome(in->e), in->session, authored,
-			 engine_lang(in->e), &bundle, err);
+			 engine_lang(in->e), &p->bundle, err);
 	if (rc != K_OK)
-		goto out;
+		goto fail;
 	name_q = c->name_question ? content_find(c, c->name_question) : -1;
 	dob_q = c->dob_question ? content_find(c, c->dob_question) : -1;
-	memset(&sc, 0, sizeof sc);
-	sc.session = in->session;
-	sc.outcome = rules_severity_name(engine_outcome(in->e));
-	sc.flags = codes;
-	sc.flag_details = details;
-	sc.bundle = bundle;
-	sc.patient_name = name_q >= 0 ? answers[name_q] : NULL;
-	sc.patient_dob = dob_q >= 0 ? answers[dob_q] : NULL;
-	sc.now = now;
-	rc = store_session_complete(in->st, &sc, err);
-	if (rc == K_OK) {
-		in->completed = true;
-		store_audit(in->st, now, "kiosk", "session completed", sc.outcome, NULL);
+	p->name = dup_opt(name_q >= 0 ? answers[name_q] : NULL, &oom);
+	p->dob = dup_opt(dob_q >= 0 ? answers[dob_q] : NULL, &oom);
+	if (oom) {
+		rc = kerr_set(err, K_ENOMEM, "out of memory");
+		goto fail;
 	}
-out:
+	snprintf(p->session, sizeof p->session, "%s", in->session);
+	snprintf(p->outcome, sizeof p->outcome, "%s", rules_severity_name(engine_outcome(in->e)));
 	free(answers);
-	free(codes);
-	free(details);
-	free(bundle);
+	intake_clear(in);
+	in->pending = p;
+	in->completed = true;
+	return intake_retry(in, now, err);
+fail:
+	free(answers);
+	pending_free(p);
 	return rc;
 }
 
@@ -129,6 +196,10 @@ krc intake_apply(struct intake *in, const struct engine_fxlist *fx, int64_t now,
 
 		switch (f->kind) {
 		case ENGINE_FX_START:
+			/* A finished intake that is not on disk yet goes first. */
+			rc = intake_retry(in, now, err);
+			if (rc != K_OK)
+				break;
 			in->completed = false;
 			rc = store_session_start(in->st, c->version, c->langs[engine_lang(in->e)], now, in->session, err);
 			if (rc == K_OK)

@@ -21,12 +21,25 @@ struct intake {
 	char session[STORE_ID_LEN];    /* current session id, "" when none */
 	bool completed;                /* the current session was completed */
 	char questionnaire[80];        /* content version last queued as a Questionnaire */
+	/* A completed intake the store could not write yet (disk full, database
+	 * locked...): kept here, owned by the intake, and written by
+	 * intake_retry() before any new session may start. */
+	struct intake_pending *pending;
 };
 
 /* Apply fx (from the last engine_step on in->e) at time now (Unix seconds).
  * On a store failure returns K_ESTORE with the reason (no patient data);
- * the caller shows the "please see the front desk" screen. */
+ * the caller shows the "please see the front desk" screen.  A completion
+ * that fails is kept (see intake_retry), never dropped. */
 krc intake_apply(struct intake *in, const struct engine_fxlist *fx, int64_t now, struct kerr *err);
+
+/* Write a completion that failed earlier.  K_OK when there is none left;
+ * otherwise the store's error.  intake_apply() calls it before a new
+ * session starts, so no finished intake is ever dropped for the next. */
+krc intake_retry(struct intake *in, int64_t now, struct kerr *err);
+
+/* Free what the intake owns (a pending completion).  Safe to call twice. */
+void intake_clear(struct intake *in);
 
 /* Queue the content as a FHIR Questionnaire for the sync process (store
  * meta "questionnaire.pending", see sync.h) unless the server already has

@@ -1376,7 +1376,12 @@ krc store_outbox_failed(store *s, const char *id, const char *reason, struct ker
 			r = kerr_set(err, K_EINVAL, "record %s is %s, not waiting", id, state);
 		goto out;
 	}
-	snprintf(detail, sizeof detail, "%s %s", id, reason ? reason : "");
+	/* The audit log is kept for good and cannot be redacted, while a
+	 * server's explanation may quote the patient's data: only its status
+	 * ("HTTP 422", the part before the first ':') goes into the log.  The
+	 * full reason stays on the record, for staff, until it is delivered. */
+	snprintf(detail, sizeof detail, "%s %.*s", id, reason ? (int)strcspn(reason, ":") : 0,
+		 reason ? reason : "");
 	r = audit_append(s, (int64_t)time(NULL), "sync", "record.failed", detail, err);
 out:
 	return tx_end(s, r, err);

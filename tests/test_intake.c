@@ -1,0 +1,110 @@
+/* Engine effects on a real SQLite file, including a completion the store
+ * cannot write at that moment: it is kept and written later, never lost,
+ * and no new session starts before it is on disk. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "content.h"
+#include "engine.h"
+#include "intake.h"
+#include "store.h"
+
+static const struct kdate today = { 2026, 11, 26 };
+
+static int count(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int n = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static krc send(struct intake *in, engine *e, enum engine_ev kind, const char *value)
+{
+	struct engine_event ev = { kind, value, 0 };
+	struct engine_fxlist fx;
+	struct kerr err = { "" };
+
+	assert_int_equal(engine_step(e, &ev, today, &fx, &err), K_OK);
+	assert_null(engine_error(e));
+	return intake_apply(in, &fx, 1000, &err);
+}
+
+static void test_complete_later(void **state)
+{
+	char dir[64], path[96], cmd[128];
+	struct content *c = NULL;
+	engine *e = NULL;
+	store *st = NULL;
+	struct intake in;
+	struct kerr err = { "" };
+	sqlite3 *lock;
+	static const char *answers[] = { "en", "Ana", "1990-01-31", "no", "none", "Ana" };
+
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/kiosk-intake-%d", (int)getpid());
+	snprintf(path, sizeof path, "%s/k.db", dir);
+	assert_int_equal(content_load(&c, "tests/fixtures/mini/screens", NULL, &err), K_OK);
+	assert_int_equal(engine_new(&e, c, "en", &err), K_OK);
+	assert_int_equal(store_open(&st, path, &err), K_OK);
+	memset(&in, 0, sizeof in);
+	in.st = st;
+	in.e = e;
+
+	assert_int_equal(send(&in, e, ENGINE_EV_NEXT, NULL), K_OK);
+	for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++)
+		assert_int_equal(send(&in, e, ENGINE_EV_ANSWER, answers[i]), K_OK);
+	assert_string_equal(engine_screen(e)->id, "review");
+
+	/* Another process holds the write lock past the busy timeout. */
+	assert_int_equal(sqlite3_open(path, &lock), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(send(&in, e, ENGINE_EV_NEXT, NULL), K_ESTORE);
+	assert_non_null(in.pending);
+
+	/* The patient leaves; the next one cannot start while it is unwritten. */
+	assert_int_equal(send(&in, e, ENGINE_EV_TIMEOUT, NULL), K_OK);
+	assert_int_equal(send(&in, e, ENGINE_EV_NEXT, NULL), K_OK);
+	assert_int_equal(send(&in, e, ENGINE_EV_ANSWER, "en"), K_ESTORE);
+
+	/* The lock goes away: the finished intake is written first, once. */
+	assert_int_equal(sqlite3_exec(lock, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(lock);
+	assert_int_equal(intake_retry(&in, 1001, &err), K_OK);
+	assert_null(in.pending);
+	assert_int_equal(intake_retry(&in, 1002, &err), K_OK);
+	assert_int_equal(count(path, "SELECT count(*) FROM outbox"), 1);
+	assert_int_equal(count(path, "SELECT count(*) FROM sessions WHERE state = 'completed'"), 1);
+
+	intake_clear(&in);
+	store_close(st);
+	engine_free(e);
+	content_free(c);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_complete_later),
+	};
+
+	return cmocka_run_group_tests_name("intake", tests, NULL, NULL);
+}
