@@ -335,7 +335,8 @@ static void staff(struct app *a)
 	ctx.st = a->st;
 	ctx.cfg = a->cfg;
 	ctx.content_version = a->content->version;
-	ctx.session_open = engine_started(a->e) && !engine_completed(a->e);
+	/* A finished intake still on screen can be reset too (it ends it). */
+	ctx.session_open = engine_started(a->e);
 	act = ui_staff_run(&ctx);
 	ui_touch(a->u);
 	a->last = mono();

@@ -75,10 +75,18 @@ static krc pepper_read(const char *path, unsigned char *pep, struct kerr *err)
 		rc = kerr_set(err, K_EAUTH, "%s: the pepper is readable by others (chmod 600 it)", path);
 		goto out;
 	}
-	n = read(fd, pep, STAFF_PEPPER_LEN + 1);
-	if (n != STAFF_PEPPER_LEN)
-		rc = kerr_set(err, K_EAUTH, "%s: the pepper must be exactly %d bytes", path,
-			      STAFF_PEPPER_LEN);
+	{
+		/* One byte more than needed tells a longer file from the right one. */
+		unsigned char buf[STAFF_PEPPER_LEN + 1];
+
+		n = read(fd, buf, sizeof buf);
+		if (n != STAFF_PEPPER_LEN)
+			rc = kerr_set(err, K_EAUTH, "%s: the pepper must be exactly %d bytes", path,
+				      STAFF_PEPPER_LEN);
+		else
+			memcpy(pep, buf, STAFF_PEPPER_LEN);
+		sodium_memzero(buf, sizeof buf);
+	}
 out:
 	close(fd);
 	return rc;
@@ -387,6 +395,10 @@ krc staff_login(staff *sf, const char *name, const char *pin, int64_t now, struc
 			goto out;
 	}
 
+	/* Whatever was typed for a name that is no account stays out of the
+	 * audit log, which is kept for good: a patient may type their own. */
+	if (!known)
+		who = "(unknown name)";
 	if (ls.locked_until > now) {
 		rc = store_audit(sf->st, now, who, "staff login refused", "account locked", err);
 		if (rc == K_OK)

@@ -152,8 +152,8 @@ static volatile sig_atomic_t have_tio;
 
 static void on_quit(int sig)
 {
-	(void)sig;
-	quit_flag = 1;
+	/* SIGHUP means the terminal hung up: not an orderly stop. */
+	quit_flag = sig == SIGHUP ? 2 : 1;
 }
 
 static void on_crash(int sig)
@@ -1465,7 +1465,7 @@ static enum ui_input handle(ui *u, const struct ui_view *v, int r, wint_t wc,
 
 bool ui_stop_requested(void)
 {
-	return quit_flag != 0;
+	return quit_flag == 1;
 }
 
 enum ui_input ui_read(ui *u, const struct ui_view *v, int wait_ms, struct engine_event *ev)

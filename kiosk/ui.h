@@ -65,9 +65,9 @@ void ui_draw(ui *u, const struct ui_view *v);
  * filled; ev->value points into the UI and stays valid until the next call. */
 enum ui_input ui_read(ui *u, const struct ui_view *v, int wait_ms, struct engine_event *ev);
 
-/* True when UI_IN_QUIT came from SIGTERM/SIGHUP (an orderly stop), false
- * when the terminal went away (end of input, I/O error): the caller exits
- * non-zero then, so a service manager restarts it. */
+/* True when UI_IN_QUIT came from SIGTERM (an orderly stop), false when
+ * the terminal went away (SIGHUP, end of input, I/O error): the caller
+ * exits non-zero then, so a service manager restarts it. */
 bool ui_stop_requested(void);
 
 /* A session ended (finished, wiped, reset): forget everything typed, clear

@@ -23,6 +23,7 @@
 
 #include "publish.h"
 #include "staff.h"
+#include "ui.h"
 
 #define KEY_ESC 27
 
@@ -37,7 +38,16 @@ struct ss {
 	time_t last_key;         /* monotonic seconds */
 	char note[256];          /* one-line message under the menu */
 	bool idled;              /* left because nobody pressed a key */
+	int eof_count;           /* reads that failed at once: the terminal is gone */
 };
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static time_t mono(void)
 {
@@ -52,11 +62,20 @@ static time_t mono(void)
 static int get_key(struct ss *s)
 {
 	for (;;) {
+		long long before = mono_ms();
 		int ch = getch();
 
 		if (ch != ERR) {
 			s->last_key = mono();
+			s->eof_count = 0;
 			return ch;
+		}
+		/* SIGTERM/SIGHUP, or the terminal went away (ERR at once instead
+		 * of after the 1 s timeout): leave staff mode, which wipes the
+		 * screen, rather than wait for the idle time. */
+		if (ui_stop_requested() || (mono_ms() - before < 100 && ++s->eof_count >= 3)) {
+			s->idled = true;
+			return ERR;
 		}
 		if (mono() - s->last_key >= s->idle) {
 			s->idled = true;
