@@ -132,6 +132,10 @@ static bool valid(const struct ckey *k, const char *v, char *why, size_t n)
 	case C_PATH:
 		break;
 	}
+	if ((!strcmp(k->key, "kiosk.database") || !strcmp(k->key, "kiosk.content")) && *v == '\0') {
+		snprintf(why, n, "must name a file or folder");
+		return false;
+	}
 	if (!strcmp(k->key, "sync.server") && *v && strncmp(v, "https://", 8) != 0) {
 		snprintf(why, n, "the server must be an https:// URL");
 		return false;

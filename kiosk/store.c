@@ -508,7 +508,7 @@ static krc migrate(store *s, struct kerr *err)
 
 static bool is_memory(const char *path)
 {
-	return strcmp(path, ":memory:") == 0 || path[0] == '\0';
+	return strcmp(path, ":memory:") == 0;
 }
 
 /* Create path's folder (and missing parents) 0700. */
@@ -579,6 +579,8 @@ krc store_open(store **out, const char *path, struct kerr *err)
 		return kerr_set(err, K_EINVAL, "no database path");
 	if (sodium_init() < 0)
 		return kerr_set(err, K_ESTORE, "libsodium failed to initialise");
+	if (path[0] == '\0')
+		return kerr_set(err, K_ESTORE, "no database file configured (kiosk.database)");
 	mem = is_memory(path);
 	if (!mem && ((r = make_dirs(path, err)) != K_OK || (r = make_file(path, err)) != K_OK))
 		return r;

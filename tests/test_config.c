@@ -104,6 +104,11 @@ static void test_errors(void **state)
 	assert_non_null(strstr(out, ":6: 'kiosk.language' is set twice (first on line 5)"));
 	free(out);
 
+	out = load("[kiosk]\ndatabase =\n", &rc, &cfg);
+	assert_int_equal(rc, K_ECONFIG);
+	assert_non_null(strstr(out, ":2: kiosk.database: must name a file or folder"));
+	free(out);
+
 	out = load("[kiosk]\nstaff_key = Ctrl-C\n", &rc, &cfg);
 	assert_int_equal(rc, K_ECONFIG);
 	assert_non_null(strstr(out, "is not a function key"));
