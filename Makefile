@@ -65,7 +65,7 @@ deps-check:
 # `deps` has just installed on a fresh machine.
 run: deps
 	@$(MAKE) --no-print-directory all
-	@mkdir -p var
+	@install -d -m 0700 var
 	$(BUILD)/kiosk --config kiosk.conf
 
 # Unit tests run in a separate sanitized tree; the scripted tests (content
