@@ -40,7 +40,9 @@ enum sync_class sync_classify(long http_status)
 		return SYNC_DELIVERED;
 	if (http_status == 401 || http_status == 403)
 		return SYNC_AUTH;
-	if (http_status == 408 || http_status == 429)
+	/* 409: the server saw a concurrent write to the same resource (FHIR
+	 * servers answer it for version conflicts); trying again is right. */
+	if (http_status == 408 || http_status == 409 || http_status == 429)
 		return SYNC_RETRY;
 	if (http_status >= 400 && http_status <= 499)
 		return SYNC_PERMANENT;

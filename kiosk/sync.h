@@ -25,7 +25,7 @@
  *                             "") and the running sync resumes within a
  *                             second; kiosk-sync --retry-failed and a
  *                             restart of sync clear it too.
- * Permanently refused records (4xx other than 401/403/408/429) stay in the
+ * Permanently refused records (4xx other than 401/403/408/409/429) stay in the
  * store marked failed with the server's OperationOutcome text and are sent
  * again only after store_outbox_requeue (staff).
  *
@@ -46,7 +46,7 @@
 /* What happened to one request, and what to do about the record. */
 enum sync_class {
 	SYNC_DELIVERED = 0,  /* 2xx: the server holds it */
-	SYNC_RETRY,          /* transport error, timeout, 408, 429, 5xx, odd answer */
+	SYNC_RETRY,          /* transport error, timeout, 408, 409, 429, 5xx, odd answer */
 	SYNC_PERMANENT,      /* other 4xx: the server will never accept it as is */
 	SYNC_AUTH,           /* 401/403: credentials refused, pause everything */
 };

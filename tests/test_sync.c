@@ -32,7 +32,7 @@ static void test_classify(void **state)
 		{ 403, SYNC_AUTH },
 		{ 404, SYNC_PERMANENT },
 		{ 408, SYNC_RETRY },
-		{ 409, SYNC_PERMANENT },
+		{ 409, SYNC_RETRY },
 		{ 412, SYNC_PERMANENT },
 		{ 422, SYNC_PERMANENT },
 		{ 429, SYNC_RETRY },
