@@ -490,9 +490,11 @@ krc publish_content(const config *cfg, const char *src, const char *actor, int64
 	/* Audit before switching: nothing goes live unrecorded. */
 	if ((rc = audit(cfg, now, actor, "content published", ver, err)) != K_OK)
 		goto out;
-	if ((rc = history_add(pub, now, "publish", ver, actor, err)) != K_OK)
+	/* The history records what went live, so it follows the switch: a
+	 * failed switch must not leave a line that a rollback would trust. */
+	if ((rc = switch_current(pub, hex, err)) != K_OK)
 		goto out;
-	rc = switch_current(pub, hex, err);
+	rc = history_add(pub, now, "publish", ver, actor, err);
 out:
 	if (made_tmp)
 		rm_tree(tmp);
@@ -519,9 +521,9 @@ krc publish_rollback(const config *cfg, const char *actor, int64_t now,
 		return rc;
 	if ((rc = audit(cfg, now, actor, "content rolled back", prev, err)) != K_OK)
 		return rc;
-	if ((rc = history_add(pub, now, "rollback", prev, actor, err)) != K_OK)
-		return rc;
 	if ((rc = switch_current(pub, hex, err)) != K_OK)
+		return rc;
+	if ((rc = history_add(pub, now, "rollback", prev, actor, err)) != K_OK)
 		return rc;
 	snprintf(version, PUBLISH_VERSION_LEN, "%s", prev);
 	return K_OK;
