@@ -341,6 +341,14 @@ static void lock_wrong(struct lockstate *ls, int64_t now)
 {
 	int64_t secs = STAFF_LOCK_SECONDS;
 
+	/* A lock that ended more than the longest lock ago is history: the
+	 * doubling starts again, so an old burst of wrong tries (or someone
+	 * at the kiosk poking at a staff name now and then) cannot keep an
+	 * account locked for a day.  `kiosk staff pin NAME` unlocks at once. */
+	if (ls->locked_until && now - ls->locked_until > STAFF_LOCK_MAX_SECONDS) {
+		ls->lockouts = 0;
+		ls->locked_until = 0;
+	}
 	if (++ls->failures < STAFF_MAX_FAILURES)
 		return;
 	ls->failures = 0;

@@ -10,7 +10,8 @@
  *
  * Lockout: STAFF_MAX_FAILURES wrong PINs in a row lock the name for
  * STAFF_LOCK_SECONDS, doubling with each further lock (capped at
- * STAFF_LOCK_MAX_SECONDS); a good login clears both.  The state lives in
+ * STAFF_LOCK_MAX_SECONDS); a good login, a new PIN, or a day without a lock
+ * clears both.  The state lives in
  * the store, so a restart does not reset it.  Names without an account are
  * treated exactly like a wrong PIN (same answer, same work, same lockout,
  * kept under a keyed hash of the name) so the login never tells which

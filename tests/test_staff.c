@@ -224,8 +224,17 @@ static void test_lock_after_five_doubling(void **state)
 	five_wrong(f, "li", t, &res);
 	assert_int_equal(res.locked_until, t + 4 + 4 * STAFF_LOCK_SECONDS);
 
+	/* A day of quiet after a lock ends: the doubling starts again. */
+	{
+		int64_t later = t + 4 + 4 * STAFF_LOCK_SECONDS + STAFF_LOCK_MAX_SECONDS + 1;
+
+		five_wrong(f, "li", later, &res);
+		assert_int_equal(res.locked_until, later + 4 + STAFF_LOCK_SECONDS);
+		t = later + 4;
+	}
+
 	/* After it expires the right PIN works and clears the record. */
-	t += 4 + 4 * STAFF_LOCK_SECONDS;
+	t += STAFF_LOCK_SECONDS;
 	assert_int_equal(try_login(f, "li", GOOD, t, &res, NULL), K_OK);
 	five_wrong(f, "li", t + 1, &res);
 	assert_int_equal(res.locked_until, t + 5 + STAFF_LOCK_SECONDS);
