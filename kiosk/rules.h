@@ -13,7 +13,9 @@
 
 #define RULES_MAX_FLAGS 128
 
-/* One flag raised for this intake. */
+/* One flag raised for this intake.  For an automatic flag, staff points
+ * into the struct's own staff_buf: keep flags where rules_eval() wrote
+ * them (or engine_flags() returns them) rather than copying one by value. */
 struct rules_flag {
 	char code[64];
 	enum content_severity severity;
