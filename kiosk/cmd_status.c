@@ -307,7 +307,7 @@ int cmd_status(int argc, char **argv)
 			dbpath);
 		goto out;
 	}
-	if (store_open(&s, dbpath, &err) != K_OK || store_status_get(s, &st, &err) != K_OK ||
+	if (store_open_readonly(&s, dbpath, &err) != K_OK || store_status_get(s, &st, &err) != K_OK ||
 	    store_intakes(s, 0, &v, &nv, &err) != K_OK ||
 	    (verify && store_audit_verify(s, &bad, &err) != K_OK)) {
 		fprintf(stderr, "kiosk status: %s\n", err.msg);

@@ -566,6 +566,46 @@ static krc make_file(const char *path, struct kerr *err)
 	return K_OK;
 }
 
+krc store_open_readonly(store **out, const char *path, struct kerr *err)
+{
+	store *s = NULL;
+	int rc, v = 0;
+	krc r = K_OK;
+
+	*out = NULL;
+	if (path == NULL || path[0] == '\0' || is_memory(path))
+		return kerr_set(err, K_EINVAL, "no database file to read");
+	s = calloc(1, sizeof *s);
+	if (s == NULL || (s->path = strdup(path)) == NULL) {
+		r = kerr_set(err, K_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		r = fail(s, rc, "open", err);
+		goto out;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	if ((rc = sqlite3_busy_timeout(s->db, 5000)) != SQLITE_OK) {
+		r = fail(s, rc, "open", err);
+		goto out;
+	}
+	if ((r = user_version(s, &v, err)) != K_OK)
+		goto out;
+	/* Reading never upgrades: a database the running kiosk has not
+	 * migrated yet (or a newer one) is reported, not touched. */
+	if (v != SCHEMA_VERSION)
+		r = kerr_set(err, K_ESTORE, "database schema %d differs from this kiosk's (%d); start the "
+			     "kiosk to upgrade it: %s", v, SCHEMA_VERSION, path);
+out:
+	if (r != K_OK) {
+		store_close(s);
+		return r;
+	}
+	*out = s;
+	return K_OK;
+}
+
 krc store_open(store **out, const char *path, struct kerr *err)
 {
 	store *s = NULL;

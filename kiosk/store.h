@@ -33,6 +33,11 @@ typedef struct store store;
  * works for tests.  *out is owned by the caller (store_close). */
 krc store_open(store **out, const char *path, struct kerr *err);
 void store_close(store *s);
+
+/* Open an existing database for reading only (kiosk status): nothing is
+ * created, chmodded or migrated.  A schema other than this build's is
+ * refused with K_ESTORE.  Writing verbs fail on such a handle. */
+krc store_open_readonly(store **out, const char *path, struct kerr *err);
 /* Keep patient data of delivered records for seconds after delivery
  * (kiosk.retention_days); store_purge() then deletes it.  0 (the default)
  * means store_outbox_delivered() deletes it at once. */

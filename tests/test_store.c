@@ -658,8 +658,27 @@ static void test_migrate_v1(void **state)
 	free(script);
 	assert_int_equal(q_int(path, "PRAGMA user_version"), 1);
 
+	/* Reading (kiosk status) never upgrades the database under a kiosk. */
+	assert_int_equal(store_open_readonly(&s, path, &err), K_ESTORE);
+	assert_null(s);
+	assert_non_null(strstr(err.msg, "database schema 1 differs from this kiosk's (3)"));
+	assert_int_equal(q_int(path, "PRAGMA user_version"), 1);
+	kerr_clear(&err);
+
 	assert_int_equal(store_open(&s, path, &err), K_OK);
 	assert_int_equal(q_int(path, "PRAGMA user_version"), 3);
+	{
+		store *ro = NULL;
+		struct store_status rst;
+
+		assert_int_equal(store_open_readonly(&ro, path, &err), K_OK);
+		assert_int_equal(store_status_get(ro, &rst, &err), K_OK);
+		assert_int_equal(rst.waiting, 1);
+		/* ... and cannot write. */
+		assert_int_equal(store_audit(ro, 1, "test", "x", "", &err), K_ESTORE);
+		kerr_clear(&err);
+		store_close(ro);
+	}
 	/* The waiting record is still queued, its retry time kept. */
 	assert_int_equal(store_outbox_next(s, 1000, &it, &due, &err), K_ENOTFOUND);
 	assert_int_equal(due, 1500);
