@@ -566,30 +566,37 @@ static krc make_file(const char *path, struct kerr *err)
 	return K_OK;
 }
 
+/* A new store handle on path, opened with SQLite flags, extended result
+ * codes and the busy timeout both processes rely on.  On failure *sp may
+ * hold a half-made handle for the caller's store_close(). */
+static krc connect_db(store **sp, const char *path, int flags, struct kerr *err)
+{
+	store *s = calloc(1, sizeof *s);
+	int rc;
+
+	*sp = s;
+	if (s == NULL || (s->path = strdup(path)) == NULL)
+		return kerr_set(err, K_ENOMEM, "out of memory");
+	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "open", err);
+	sqlite3_extended_result_codes(s->db, 1);
+	if ((rc = sqlite3_busy_timeout(s->db, 5000)) != SQLITE_OK)
+		return fail(s, rc, "open", err);
+	return K_OK;
+}
+
 krc store_open_readonly(store **out, const char *path, struct kerr *err)
 {
 	store *s = NULL;
-	int rc, v = 0;
+	int v = 0;
 	krc r = K_OK;
 
 	*out = NULL;
 	if (path == NULL || path[0] == '\0' || is_memory(path))
 		return kerr_set(err, K_EINVAL, "no database file to read");
-	s = calloc(1, sizeof *s);
-	if (s == NULL || (s->path = strdup(path)) == NULL) {
-		r = kerr_set(err, K_ENOMEM, "out of memory");
+	if ((r = connect_db(&s, path, SQLITE_OPEN_READONLY, err)) != K_OK)
 		goto out;
-	}
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL);
-	if (rc != SQLITE_OK) {
-		r = fail(s, rc, "open", err);
-		goto out;
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	if ((rc = sqlite3_busy_timeout(s->db, 5000)) != SQLITE_OK) {
-		r = fail(s, rc, "open", err);
-		goto out;
-	}
 	if ((r = user_version(s, &v, err)) != K_OK)
 		goto out;
 	/* Reading never upgrades: a database the running kiosk has not
@@ -611,7 +618,6 @@ krc store_open(store **out, const char *path, struct kerr *err)
 	store *s = NULL;
 	char buf[128];
 	bool mem;
-	int rc;
 	krc r = K_OK;
 
 	*out = NULL;
@@ -624,21 +630,8 @@ krc store_open(store **out, const char *path, struct kerr *err)
 	mem = is_memory(path);
 	if (!mem && ((r = make_dirs(path, err)) != K_OK || (r = make_file(path, err)) != K_OK))
 		return r;
-	s = calloc(1, sizeof *s);
-	if (s == NULL || (s->path = strdup(path)) == NULL) {
-		r = kerr_set(err, K_ENOMEM, "out of memory");
+	if ((r = connect_db(&s, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err)) != K_OK)
 		goto out;
-	}
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-	if (rc != SQLITE_OK) {
-		r = fail(s, rc, "open", err);
-		goto out;
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	if ((rc = sqlite3_busy_timeout(s->db, 5000)) != SQLITE_OK) {
-		r = fail(s, rc, "open", err);
-		goto out;
-	}
 	if (sqlite3_db_readonly(s->db, "main") == 1) {
 		r = kerr_set(err, K_ESTORE, "database is read-only: %s", path);
 		goto out;
