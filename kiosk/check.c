@@ -486,17 +486,24 @@ static void build_cands(struct solver *sv)
 	}
 }
 
-/* Walk the flow with assignment a, as the engine would. */
-static void eval(struct solver *sv, const char *const *a)
+/* Walk the flow with assignment a up to screen last, as the engine would:
+ * which screens are shown, and the answers rules see. */
+static void walk(struct solver *sv, const char *const *a, int last)
 {
 	const struct content *c = sv->c;
 
 	sv->evals++;
-	for (int i = 0; i < c->n_screens; i++) {
+	for (int i = 0; i <= last; i++) {
 		sv->shown[i] = rules_when(c, &c->screens[i].when, i, sv->view, sv->today);
 		sv->view[i] = sv->shown[i] ? a[i] : NULL;
 	}
-	sv->n_flags = rules_eval(c, sv->view, sv->today, sv->flags, RULES_MAX_FLAGS, &sv->outcome);
+}
+
+/* The whole walk, then every rule: flags and outcome. */
+static void eval(struct solver *sv, const char *const *a)
+{
+	walk(sv, a, sv->c->n_screens - 1);
+	sv->n_flags = rules_eval(sv->c, sv->view, sv->today, sv->flags, RULES_MAX_FLAGS, &sv->outcome);
 }
 
 /* Baseline: for each question in order, the first candidate that raises
@@ -550,11 +557,7 @@ static bool reach(struct solver *sv, const struct target *t, const char *const *
 		eval(sv, a);
 		return sv->outcome == t->outcome;
 	}
-	sv->evals++;
-	for (int i = 0; i <= lim; i++) {
-		sv->shown[i] = rules_when(c, &c->screens[i].when, i, sv->view, sv->today);
-		sv->view[i] = sv->shown[i] ? a[i] : NULL;
-	}
+	walk(sv, a, lim);
 	if (t->kind == T_SCREEN)
 		return sv->shown[lim];
 	return sv->view[lim] != NULL && rules_when(c, &t->flag->when, lim, sv->view, sv->today);
