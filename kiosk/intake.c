@@ -96,6 +96,13 @@ static krc complete(struct intake *in, int64_t now, struct kerr *err)
 	bool oom = false;
 	krc rc;
 
+	/* An earlier unwritten intake goes first; it is never replaced (a
+	 * session resumed by staff completes without a START before it). */
+	if ((rc = intake_retry(in, now, err)) != K_OK) {
+		free(answers);
+		free(p);
+		return rc;
+	}
 	if (answers == NULL || p == NULL) {
 		free(answers);
 		free(p);
@@ -140,7 +147,6 @@ static krc complete(struct intake *in, int64_t now, struct kerr *err)
 	snprintf(p->session, sizeof p->session, "%s", in->session);
 	snprintf(p->outcome, sizeof p->outcome, "%s", rules_severity_name(engine_outcome(in->e)));
 	free(answers);
-	intake_clear(in);
 	in->pending = p;
 	in->completed = true;
 	return intake_retry(in, now, err);
