@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "kstr.h"
+#include "ktext.h"
 
 /* Interface messages every content must define in every language. */
 const char *const content_msg_required[] = {
@@ -704,6 +705,50 @@ static void hash_file(struct loader *l, const char *name, const char *buf, size_
 	crypto_hash_sha256_update(&l->hash, (const unsigned char *)buf, len);
 }
 
+/* What libfyaml must never be given.  Content is UTF-8 text, and YAML
+ * directives (`%YAML`, `%TAG`) are of no use to an administrator: libfyaml
+ * 0.7.12 loops forever on a directive line holding a non-ASCII byte, so a
+ * file with invalid UTF-8, a raw control character (which YAML forbids in a
+ * stream anyway) or a line starting with '%' is refused here, with its
+ * line and column, before the parser sees it. */
+static bool vet_text(struct loader *l, const char *name, const char *buf, size_t len, bool yaml)
+{
+	int line = 1, col = 1;
+	bool bol = true;
+
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		int n = ktext_decode(buf + i, len - i, &cp);
+
+		if (n <= 0) {
+			content_diag_add(l->d, name, line, col, false,
+					 "not valid UTF-8 (byte 0x%02X); save the file as UTF-8",
+					 (unsigned char)buf[i]);
+			return false;
+		}
+		if (ktext_is_control(cp) && cp != '\t' && cp != '\n' && cp != '\r') {
+			content_diag_add(l->d, name, line, col, false,
+					 "control character U+%04X; content files hold only text",
+					 (unsigned)cp);
+			return false;
+		}
+		if (yaml && bol && cp == '%') {
+			content_diag_add(l->d, name, line, col, false,
+					 "YAML directives (lines starting with '%%') are not supported");
+			return false;
+		}
+		bol = cp == '\n';
+		if (bol) {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+		i += (size_t)n;
+	}
+	return true;
+}
+
 /* Parse one YAML file into a document; report syntax errors with position. */
 /* The document points into the source text: *src must stay allocated until
  * the document is destroyed, then the caller frees it. */
@@ -726,6 +771,8 @@ static struct fy_document *load_yaml(struct loader *l, const char *dir, const ch
 	}
 	*src = buf;
 	hash_file(l, name, buf, len);
+	if (!vet_text(l, name, buf, len, true))
+		return NULL;
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.colorize = false;
@@ -798,6 +845,10 @@ static void load_body(struct loader *l, const char *assets, const char *base, st
 
 			snprintf(hname, sizeof hname, "assets/%s", name);
 			hash_file(l, hname, buf, len);
+			if (!vet_text(l, hname, buf, len, false)) {
+				free(buf);
+				continue;
+			}
 		}
 		s->body.s[i] = expand(l, buf);
 		free(buf);

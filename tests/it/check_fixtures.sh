@@ -20,7 +20,8 @@ for case in tests/fixtures/broken/*/; do
 	if [ -f "$case/remove" ]; then
 		while read -r r; do rm -f "$work/c/screens/$r"; done < "$case/remove"
 	fi
-	"$kiosk" check "$work/c/screens" > "$work/out" 2>&1
+	# A bounded run: content that hangs the parser must fail, not stall.
+	timeout 60 "$kiosk" check "$work/c/screens" > "$work/out" 2>&1
 	rc=$?
 	sed "s#$work/c/screens#DIR#g" "$work/out" | grep -v '^DIR: ' > "$work/got"
 	if [ $rc -ne 1 ]; then
