@@ -749,6 +749,131 @@ static bool vet_text(struct loader *l, const char *name, const char *buf, size_t
 	return true;
 }
 
+struct key_at {
+	const char *s;
+	size_t len;
+	int order;
+	struct fy_node *node;
+};
+
+static int key_at_cmp(const void *a, const void *b)
+{
+	const struct key_at *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int r = memcmp(x->s, y->s, n);
+
+	if (r == 0 && x->len != y->len)
+		r = x->len < y->len ? -1 : 1;
+	return r ? r : x->order - y->order;
+}
+
+/* Every key of one mapping at most once, whatever the parser let through. */
+static bool vet_keys(struct loader *l, struct fy_node *map)
+{
+	int count = fy_node_mapping_item_count(map), k = 0;
+	struct key_at *keys;
+	struct fy_node_pair *p;
+	void *it = NULL;
+	bool ok = true;
+
+	if (count < 2)
+		return true;
+	keys = calloc((size_t)count, sizeof *keys);
+	if (keys == NULL) {
+		l->oom = true;
+		return false;
+	}
+	while ((p = fy_node_mapping_iterate(map, &it)) != NULL && k < count) {
+		struct fy_node *kn = fy_node_pair_key(p);
+
+		if (kn == NULL || fy_node_get_type(kn) != FYNT_SCALAR || fy_node_is_alias(kn))
+			continue; /* an alias is refused by itself */
+		keys[k].s = fy_node_get_scalar(kn, &keys[k].len);
+		if (keys[k].s == NULL)
+			continue;
+		keys[k].order = k;
+		keys[k].node = kn;
+		k++;
+	}
+	qsort(keys, (size_t)k, sizeof *keys, key_at_cmp);
+	for (int i = 1; i < k; i++) {
+		int first = i - 1, line, col;
+
+		if (keys[i].len != keys[i - 1].len || memcmp(keys[i].s, keys[i - 1].s, keys[i].len))
+			continue;
+		while (first > 0 && keys[first - 1].len == keys[i].len &&
+		       !memcmp(keys[first - 1].s, keys[i].s, keys[i].len))
+			first--;
+		mark_of(keys[first].node, &line, &col);
+		diag(l, keys[i].node, false, "key '%.*s' appears twice in one mapping (first at line %d)",
+		     (int)(keys[i].len > 80 ? 80 : keys[i].len), keys[i].s, line);
+		ok = false;
+	}
+	free(keys);
+	return ok;
+}
+
+#define VET_MAX_DEPTH 32
+
+/* Anchors and aliases are refused anywhere: an administrator never needs
+ * them, and an alias used as a key is invisible to libfyaml's duplicate-key
+ * check, so `*options :` after `&options options:` handed the loader the
+ * same list twice.  Every mapping's keys are checked for repeats here, so
+ * the parsers below may assume each key at most once.  Returns false when
+ * the document must not be parsed further. */
+static bool vet_tree(struct loader *l, struct fy_node *n, int depth)
+{
+	struct fy_anchor *a;
+	void *it = NULL;
+	bool ok = true;
+
+	if (n == NULL)
+		return true;
+	if (depth > VET_MAX_DEPTH) {
+		diag(l, n, false, "nested more than %d levels deep", VET_MAX_DEPTH);
+		return false;
+	}
+	if (fy_node_is_alias(n)) {
+		size_t len = 0;
+		const char *name = fy_node_get_scalar(n, &len);
+
+		diag(l, n, false, "YAML aliases ('*%.*s') are not supported; write the value out in full",
+		     (int)(name && len < 80 ? len : 0), name ? name : "");
+		return false;
+	}
+	a = fy_node_get_anchor(n);
+	if (a != NULL) {
+		size_t len = 0;
+		const char *name = fy_anchor_get_text(a, &len);
+
+		diag(l, n, false, "YAML anchors ('&%.*s') are not supported; write the value out in full",
+		     (int)(name && len < 80 ? len : 0), name ? name : "");
+		ok = false;
+	}
+	switch (fy_node_get_type(n)) {
+	case FYNT_MAPPING: {
+		struct fy_node_pair *p;
+
+		while ((p = fy_node_mapping_iterate(n, &it)) != NULL) {
+			ok = vet_tree(l, fy_node_pair_key(p), depth + 1) && ok;
+			ok = vet_tree(l, fy_node_pair_value(p), depth + 1) && ok;
+		}
+		ok = vet_keys(l, n) && ok;
+		break;
+	}
+	case FYNT_SEQUENCE: {
+		struct fy_node *item;
+
+		while ((item = fy_node_sequence_iterate(n, &it)) != NULL)
+			ok = vet_tree(l, item, depth + 1) && ok;
+		break;
+	}
+	default:
+		break;
+	}
+	return ok;
+}
+
 /* Parse one YAML file into a document; report syntax errors with position. */
 /* The document points into the source text: *src must stay allocated until
  * the document is destroyed, then the caller frees it. */
@@ -786,7 +911,9 @@ static struct fy_document *load_yaml(struct loader *l, const char *dir, const ch
 		if (dg)
 			fy_diag_set_collect_errors(dg, true);
 		memset(&cfg, 0, sizeof cfg);
-		cfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_JSON_NONE;
+		/* Duplicate keys are left to vet_keys(), which also sees keys
+		 * libfyaml does not compare and names the first occurrence. */
+		cfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_JSON_NONE | FYPCF_ALLOW_DUPLICATE_KEYS;
 		cfg.diag = dg;
 		doc = fy_document_build_from_string(&cfg, buf, len);
 		if (dg) {
@@ -816,6 +943,10 @@ static struct fy_document *load_yaml(struct loader *l, const char *dir, const ch
 	}
 	if (doc && fy_document_root(doc) == NULL) {
 		content_diag_add(l->d, name, 1, 1, false, "file is empty");
+		fy_document_destroy(doc);
+		return NULL;
+	}
+	if (doc && !vet_tree(l, fy_document_root(doc), 0)) {
 		fy_document_destroy(doc);
 		return NULL;
 	}
