@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fhir.h"
 #include "rules.h"
 
 #define MAX_CAND 24     /* candidate answers tried per question */
@@ -849,6 +850,14 @@ static void check_structure(const struct content *c, struct kdate today, struct 
 			review = i;
 		if (s->kind == CONTENT_CONSENT && consent < 0)
 			consent = i;
+	}
+	if (c->url) {
+		/* The url goes into every record: what the FHIR writer would
+		 * refuse must never pass the check. */
+		const char *why = fhir_url_problem(c->url);
+
+		if (why)
+			content_diag_add(d, "_content.yaml", c->url_line, c->url_col, false, "'url' %s", why);
 	}
 	if (c->n_screens == 0)
 		return;

@@ -1202,8 +1202,10 @@ static void parse_meta(struct loader *l, struct fy_node *root)
 			c->name = str_value(l, vn, k);
 		else if (!strcmp(k, "phone"))
 			c->phone = str_value(l, vn, k);
-		else if (!strcmp(k, "url"))
+		else if (!strcmp(k, "url")) {
 			c->url = str_value(l, vn, k);
+			mark_of(vn, &c->url_line, &c->url_col);
+		}
 		else if (!strcmp(k, "assets") || !strcmp(k, "languages") || !strcmp(k, "identity") ||
 			 !strcmp(k, "messages"))
 			continue;

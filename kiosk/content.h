@@ -165,6 +165,7 @@ struct content {
 	char *dir;
 	char *version;           /* "sha256:<64 hex>" over every file read */
 	char *url;               /* canonical Questionnaire URL */
+	int url_line, url_col;   /* where _content.yaml sets it */
 	char *name;              /* clinic name */
 	char *phone;             /* clinic phone for defer / aftercare */
 	char *langs[CONTENT_MAX_LANGS];

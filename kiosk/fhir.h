@@ -42,9 +42,22 @@
 #ifndef KIOSK_FHIR_H
 #define KIOSK_FHIR_H
 
+#include <stdbool.h>
+
 #include "content.h"
 #include "kerr.h"
 #include "rules.h"
+
+/* Longest content url the writer accepts: every system it derives from the
+ * url ("<url>/answers/<screen id>", "<url>|<version>") must fit. */
+#define FHIR_URL_MAX 1024
+
+/* Why the content url cannot be the canonical url of the record and the
+ * Questionnaire, or NULL when it can: it must be printable ASCII with no
+ * space or '|' (a canonical reference is "<url>|<version>"), at most
+ * FHIR_URL_MAX bytes.  The one rule kiosk check applies and
+ * the writer enforces.  The reason is a static string. */
+const char *fhir_url_problem(const char *url);
 
 /* The transaction Bundle for one completed intake.
  *   c          the content the answers were given against (its url and
