@@ -591,8 +591,27 @@ static void entry_end(struct fx *x, const char *type, const char *id)
 	json_obj_end(x->j);
 }
 
+bool fhir_id_ok(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+	bool alnum = false;
+
+	if (n < 1 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)id[i];
+
+		if (ch < 0x80 && isalnum(ch))
+			alnum = true;
+		else if (ch != '-' && ch != '.')
+			return false;
+	}
+	return alnum;
+}
+
 const char *fhir_url_problem(const char *url)
 {
+	const char *seg;
 	size_t n;
 
 	if (url == NULL || *url == '\0')
@@ -603,6 +622,9 @@ const char *fhir_url_problem(const char *url)
 	for (const char *p = url; *p; p++)
 		if (*p <= ' ' || *p >= 0x7f || *p == '|')
 			return "may hold only printable ASCII, with no space or '|' (percent-encode the rest)";
+	seg = strrchr(url, '/');
+	if (!fhir_id_ok(seg ? seg + 1 : url))
+		return "must end in a FHIR id (1 to 64 of A-Z a-z 0-9 - ., with a letter or digit) after the last '/'";
 	return NULL;
 }
 

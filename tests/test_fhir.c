@@ -534,18 +534,19 @@ static void test_bundle_errors(void **state)
 				     &out, &err), K_EINVAL);
 }
 
-/* The writer refuses a content url that cannot be a canonical url,
- * whoever built the content (kiosk check applies the same
- * fhir_url_problem()). */
+/* The writer refuses a content url that cannot be a canonical url or
+ * name a Questionnaire id, whoever built the content (kiosk check applies
+ * the same fhir_url_problem()). */
 static void test_content_url(void **state)
 {
 	struct fixture *f = *state;
 	const char *answers[10] = { [S_NAME] = "Zoë Secret" };
 	static char long_url[2200];
 	static const char *const bad[] = {
-		"https://fhir.test/Questionnaire/a b",
+		"https://fhir.test/Questionnaire/..", "https://fhir.test/Questionnaire/.",
+		"https://fhir.test/Questionnaire/", "https://fhir.test/Questionnaire/a b",
 		"https://fhir.test/Questionnaire/a|2", "https://fhir.test/Questionnaire/caf\xc3\xa9",
-		long_url, NULL,
+		"https://fhir.test/Questionnaire/a?x=1", long_url, NULL,
 	};
 	char *out = NULL;
 	struct kerr err;
@@ -569,6 +570,17 @@ static void test_content_url(void **state)
 	assert_int_equal(fhir_questionnaire(&f->c, &out, &err), K_OK);
 	free(out);
 	f->c.url = (char *)URL;
+
+	assert_true(fhir_id_ok("a"));
+	assert_true(fhir_id_ok("intake-2.0"));
+	assert_true(fhir_id_ok("0123456789012345678901234567890123456789012345678901234567890123"));
+	assert_false(fhir_id_ok("01234567890123456789012345678901234567890123456789012345678901234"));
+	assert_false(fhir_id_ok(""));
+	assert_false(fhir_id_ok("."));
+	assert_false(fhir_id_ok(".."));
+	assert_false(fhir_id_ok("-.-"));
+	assert_false(fhir_id_ok("a_b"));
+	assert_false(fhir_id_ok("a/b"));
 }
 
 /* Remove the whitespace pretty printing adds (outside strings). */
