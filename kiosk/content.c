@@ -112,6 +112,7 @@ void content_diag_add(struct content_diags *ds, const char *file, int line, int 
 		      const char *fmt, ...)
 {
 	struct content_diag *dg;
+	char raw[1024];
 	va_list ap;
 
 	if (ds == NULL)
@@ -130,13 +131,18 @@ void content_diag_add(struct content_diags *ds, const char *file, int line, int 
 		ds->cap = cap;
 	}
 	dg = &ds->d[ds->n++];
-	snprintf(dg->file, sizeof dg->file, "%s", file ? file : "");
+	/* File names, keys and values come from the content: escaped here,
+	 * the one place every diagnostic is formatted, before any terminal
+	 * sees them. */
+	file = file ? file : "";
+	ktext_escape(dg->file, sizeof dg->file, file, strlen(file));
 	dg->line = line;
 	dg->col = col;
 	dg->warning = warning;
 	va_start(ap, fmt);
-	vsnprintf(dg->msg, sizeof dg->msg, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	ktext_escape(dg->msg, sizeof dg->msg, raw, strlen(raw));
 }
 
 void content_diags_free(struct content_diags *ds)
