@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libfyaml.h>
 #include <limits.h>
 #include <sodium.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "kstr.h"
 #include "ktext.h"
@@ -674,30 +676,79 @@ static int kind_of(const char *s)
 	return -1;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
+/* Read a whole content file.  Only regular files, never through a
+ * symbolic link: a link to the pepper or the database must not become
+ * content (publish copies exactly the files read here).  On failure
+ * returns NULL and *why says why (static text). */
+static const char not_found[] = "not found";
 
-	if (f == NULL)
+static char *read_file(const char *path, size_t *len, const char **why)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat sb;
+	char *buf = NULL;
+	size_t got = 0;
+
+	if (fd < 0) {
+		*why = errno == ELOOP	 ? "is a symbolic link; content files must be regular files"
+		       : errno == ENOENT ? not_found
+					 : strerror(errno);
 		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > 4 * 1024 * 1024 ||
-	    fseek(f, 0, SEEK_SET) != 0)
-		goto out;
-	buf = malloc((size_t)n + 1);
-	if (buf == NULL)
-		goto out;
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
+	}
+	if (fstat(fd, &sb) != 0) {
+		*why = strerror(errno);
 		goto out;
 	}
-	buf[n] = '\0';
-	*len = (size_t)n;
+	if (!S_ISREG(sb.st_mode)) {
+		*why = "is not a regular file";
+		goto out;
+	}
+	if (sb.st_size > 4 * 1024 * 1024) {
+		*why = "is larger than 4 MiB";
+		goto out;
+	}
+	buf = malloc((size_t)sb.st_size + 1);
+	if (buf == NULL) {
+		*why = "out of memory";
+		goto out;
+	}
+	while (got < (size_t)sb.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			*why = r < 0 ? strerror(errno) : "changed while it was read";
+			free(buf);
+			buf = NULL;
+			goto out;
+		}
+		got += (size_t)r;
+	}
+	buf[got] = '\0';
+	*len = got;
 out:
-	fclose(f);
+	close(fd);
 	return buf;
+}
+
+/* Remember a file that is part of the content (see content.files). */
+static void note_file(struct loader *l, const char *path)
+{
+	struct content *c = l->c;
+	char **nf;
+
+	if (c->n_files % 16 == 0) {
+		nf = realloc(c->files, (size_t)(c->n_files + 16) * sizeof *nf);
+		if (nf == NULL) {
+			l->oom = true;
+			return;
+		}
+		c->files = nf;
+	}
+	c->files[c->n_files] = dup_or_oom(l, path);
+	if (c->files[c->n_files])
+		c->n_files++;
 }
 
 static void hash_file(struct loader *l, const char *name, const char *buf, size_t len)
@@ -890,17 +941,19 @@ static struct fy_document *load_yaml(struct loader *l, const char *dir, const ch
 	struct fy_diag *dg;
 	struct fy_parse_cfg cfg;
 	struct fy_document *doc;
+	const char *why = "";
 	char *buf;
 	size_t len = 0;
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	*src = NULL;
-	buf = read_file(path, &len);
+	buf = read_file(path, &len, &why);
 	if (buf == NULL) {
-		content_diag_add(l->d, name, 0, 0, false, "cannot read file: %s", strerror(errno ? errno : EIO));
+		content_diag_add(l->d, name, 0, 0, false, "cannot read file: %s", why);
 		return NULL;
 	}
 	*src = buf;
+	note_file(l, path);
 	hash_file(l, name, buf, len);
 	if (!vet_text(l, name, buf, len, true))
 		return NULL;
@@ -966,17 +1019,23 @@ static void load_body(struct loader *l, const char *assets, const char *base, st
 
 	for (int i = 0; i < c->n_langs; i++) {
 		char path[PATH_MAX + 320], name[300];
+		const char *why = "";
 		size_t len = 0;
 		char *buf;
 
 		snprintf(name, sizeof name, "%.200s.%s.txt", base, c->langs[i]);
 		snprintf(path, sizeof path, "%s/%s", assets, name);
-		buf = read_file(path, &len);
-		if (buf == NULL) {
+		buf = read_file(path, &len, &why);
+		if (buf == NULL && why == not_found) {
 			diag(l, n, false, "aftercare text '%s' for language '%s' not found in the assets folder",
 			     name, c->langs[i]);
 			continue;
 		}
+		if (buf == NULL) {
+			diag(l, n, false, "aftercare text '%s': %s", name, why);
+			continue;
+		}
+		note_file(l, path);
 		{
 			char hname[320];
 
@@ -1472,6 +1531,9 @@ void content_free(struct content *c)
 		free(s->link);
 	}
 	free(c->screens);
+	for (int i = 0; i < c->n_files; i++)
+		free(c->files[i]);
+	free(c->files);
 	for (int i = 0; i < c->n_msgs; i++) {
 		free(c->msg_keys[i]);
 		free_text(&c->msgs[i]);

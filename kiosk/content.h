@@ -178,6 +178,14 @@ struct content {
 	struct content_screen *screens;
 	int n_screens;
 
+	/* Every file the content was read from, in the order hashed into
+	 * version: "<dir>/<name>" for the YAML files and "<assets>/<name>"
+	 * for the aftercare texts (the assets path as _content.yaml gives it,
+	 * relative to dir unless absolute).  Regular files only: the loader
+	 * refuses symbolic links.  kiosk publish copies exactly these. */
+	char **files;
+	int n_files;
+
 	/* interface messages, key -> text; see content_msg() */
 	char **msg_keys;
 	struct content_text *msgs;
