@@ -768,42 +768,49 @@ static void hash_file(struct loader *l, const char *name, const char *buf, size_
  * file with invalid UTF-8, a raw control character (which YAML forbids in a
  * stream anyway) or a line starting with '%' is refused here, with its
  * line and column, before the parser sees it. */
-static bool vet_text(struct loader *l, const char *name, const char *buf, size_t len, bool yaml)
+static bool text_problem(const char *buf, size_t len, bool yaml, int *line, int *col, char *why, size_t n)
 {
-	int line = 1, col = 1;
 	bool bol = true;
 
+	*line = 1;
+	*col = 1;
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
-		int n = ktext_decode(buf + i, len - i, &cp);
+		int k = ktext_decode(buf + i, len - i, &cp);
 
-		if (n <= 0) {
-			content_diag_add(l->d, name, line, col, false,
-					 "not valid UTF-8 (byte 0x%02X); save the file as UTF-8",
-					 (unsigned char)buf[i]);
-			return false;
+		if (k <= 0) {
+			snprintf(why, n, "not valid UTF-8 (byte 0x%02X); save the file as UTF-8", (unsigned char)buf[i]);
+			return true;
 		}
 		if (ktext_is_control(cp) && cp != '\t' && cp != '\n' && cp != '\r') {
-			content_diag_add(l->d, name, line, col, false,
-					 "control character U+%04X; content files hold only text",
-					 (unsigned)cp);
-			return false;
+			snprintf(why, n, "control character U+%04X; content files hold only text", (unsigned)cp);
+			return true;
 		}
 		if (yaml && bol && cp == '%') {
-			content_diag_add(l->d, name, line, col, false,
-					 "YAML directives (lines starting with '%%') are not supported");
-			return false;
+			snprintf(why, n, "YAML directives (lines starting with '%%') are not supported");
+			return true;
 		}
 		bol = cp == '\n';
 		if (bol) {
-			line++;
-			col = 1;
+			(*line)++;
+			*col = 1;
 		} else {
-			col++;
+			(*col)++;
 		}
-		i += (size_t)n;
+		i += (size_t)k;
 	}
-	return true;
+	return false;
+}
+
+static bool vet_text(struct loader *l, const char *name, const char *buf, size_t len, bool yaml)
+{
+	char why[128];
+	int line, col;
+
+	if (!text_problem(buf, len, yaml, &line, &col, why, sizeof why))
+		return true;
+	content_diag_add(l->d, name, line, col, false, "%s", why);
+	return false;
 }
 
 struct key_at {
@@ -1611,17 +1618,31 @@ krc content_read_kv(const char *path, char ***keys, char ***vals, int *n, struct
 	struct fy_node *root;
 	struct fy_node_pair *p;
 	void *it = NULL;
-	int count, k = 0;
+	int count, k = 0, line, col;
+	const char *why = "";
+	char *src, msg[128];
+	size_t len = 0;
 	krc rc = K_OK;
 
 	*keys = NULL;
 	*vals = NULL;
 	*n = 0;
+	src = read_file(path, &len, &why);
+	if (src == NULL)
+		return kerr_set(err, K_EINVAL, "%s: cannot read: %s", path, why);
+	/* The same text rules as content files: libfyaml must never see a
+	 * directive line with a non-ASCII byte (it loops forever). */
+	if (text_problem(src, len, true, &line, &col, msg, sizeof msg)) {
+		free(src);
+		return kerr_set(err, K_EINVAL, "%s:%d:%d: %s", path, line, col, msg);
+	}
 	memset(&cfg, 0, sizeof cfg);
 	cfg.flags = FYPCF_QUIET | FYPCF_JSON_AUTO;
-	doc = fy_document_build_from_file(&cfg, path);
-	if (doc == NULL)
-		return kerr_set(err, K_EINVAL, "%s: not valid YAML or JSON (or cannot be read)", path);
+	doc = fy_document_build_from_string(&cfg, src, len);
+	if (doc == NULL) {
+		free(src);
+		return kerr_set(err, K_EINVAL, "%s: not valid YAML or JSON", path);
+	}
 	root = fy_document_root(doc);
 	if (root == NULL || fy_node_get_type(root) != FYNT_MAPPING) {
 		rc = kerr_set(err, K_EINVAL, "%s: must be a mapping of question id to answer", path);
@@ -1675,6 +1696,7 @@ krc content_read_kv(const char *path, char ***keys, char ***vals, int *n, struct
 	*n = k;
 out:
 	fy_document_destroy(doc);
+	free(src);
 	if (rc != K_OK) {
 		content_kv_free(*keys, *vals, k);
 		*keys = NULL;

@@ -56,6 +56,15 @@ if grep -q "[$esc$bel]" "$work/out"; then
 	echo "control characters from the config reached the terminal:"; cat -A "$work/out"; fail=1
 fi
 
+# An answers file for simulate goes through the same text rules: the
+# parser hang on a directive with a non-ASCII byte must not come back.
+printf '%%\342' > "$work/hang.yaml"
+timeout 60 "$kiosk" simulate tests/fixtures/mini/screens "$work/hang.yaml" > "$work/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] || { echo "simulate on '%\\xe2': exit $rc, want 2"; fail=1; }
+grep -qF "hang.yaml:1:1: YAML directives (lines starting with '%') are not supported" "$work/out" ||
+	{ echo "simulate message:"; cat -A "$work/out"; fail=1; }
+
 # A bad config is refused with file:line and a did-you-mean.
 printf '[kiosk]\nidle_secnds = 20\n' > "$work/bad.conf"
 if "$kiosk" check --config "$work/bad.conf" > "$work/out" 2>&1; then
