@@ -30,7 +30,7 @@ shows k "[x] Acne pills called isotretinoin"
 # Change the answer: isotretinoin off, none on.
 key k 1
 wait_for k "[ ] Acne pills called isotretinoin"
-step k 5 Enter "Past treatments"
+step k 6 Enter "Past treatments"
 [ "$(sql "select count(*) from answers where qid like 'isotretinoin%'")" = 0 ] ||
 	fail "answers of screens no longer shown were kept"
 step k 7 Enter "Skin care products"
