@@ -16,7 +16,7 @@ step k 4 Enter "Your skin today"
 step k 9 Enter "Your skin in the past"
 step k 7 Enter "Your skin and the sun"
 step k 2 "Your health"
-step k 6 Enter "Medicines"
+step k 7 Enter "Medicines"
 step k 1 Enter "Acne pills"            # isotretinoin: the follow-up appears
 step k 2 "When did you take your last"  # "I have stopped": when?
 typ k "2020-01-01"; step k Enter "Past treatments"
