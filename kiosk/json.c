@@ -754,14 +754,16 @@ krc json_parse(const char *text, size_t len, json_doc **out, struct kerr *err)
 	size_t root;
 
 	*out = NULL;
+	if (text == NULL)
+		return kerr_set(err, K_EINVAL, "json: no document");
 	d = calloc(1, sizeof *d);
 	if (d == NULL)
 		return kerr_set(err, K_ENOMEM, "json: out of memory");
 	r = (struct rd){ .p = text, .end = text + len, .d = d };
-	if (text == NULL || rd_value(&r, &root) != 0 || (ws(&r), r.p != r.end)) {
+	if (rd_value(&r, &root) != 0 || (ws(&r), r.p != r.end)) {
 		krc rc = r.oom ? kerr_set(err, K_ENOMEM, "json: out of memory")
 			       : kerr_set(err, K_EINVAL, "json: not valid JSON near byte %ld",
-					  (long)(text ? r.p - text : 0));
+					  (long)(r.p - text));
 
 		json_doc_free(d);
 		return rc;

@@ -8,8 +8,9 @@
  *
  * Exactly-once: the kiosk assigns every resource id and the Bundle PUTs
  * them, so resending after a lost answer updates the same resources instead
- * of creating new ones.  A record is marked delivered only after a 2xx whose
- * body is a FHIR Bundle; anything less is retried. */
+ * of creating new ones.  A record is marked delivered only when
+ * sync_answer_judge() says the server holds every entry as sent; anything
+ * less is retried or kept for staff, never purged. */
 #include "sync.h"
 
 #include <curl/curl.h>
@@ -33,23 +34,6 @@
 #define IDLE_WAKE_MS 300000     /* re-check the queue at least every 5 minutes */
 
 /* ---------------------------------------------------------------- pure parts */
-
-enum sync_class sync_classify(long http_status)
-{
-	if (http_status >= 200 && http_status <= 299)
-		return SYNC_DELIVERED;
-	if (http_status == 401 || http_status == 403)
-		return SYNC_AUTH;
-	/* 409: the server saw a concurrent write to the same resource (FHIR
-	 * servers answer it for version conflicts); trying again is right. */
-	if (http_status == 408 || http_status == 409 || http_status == 429)
-		return SYNC_RETRY;
-	if (http_status >= 400 && http_status <= 499)
-		return SYNC_PERMANENT;
-	/* No answer, 5xx, and the odd 1xx/3xx (a redirect is not followed: the
-	 * record waits until someone fixes sync.server). */
-	return SYNC_RETRY;
-}
 
 int64_t sync_backoff(int failures, int64_t max, uint32_t rnd)
 {
@@ -187,387 +171,6 @@ int sync_retry_after(const char *value, int64_t now, int64_t *wait)
 		return -1;
 	t = days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + se;
 	*wait = t > now ? t - now : 0;
-	return 0;
-}
-
-/* A minimal validating JSON scanner that reports every string value with
- * its path ("entry[].response.location").  Enough for server answers; not
- * a general parser.  Strings longer than the scratch buffer are cut. */
-struct jscan {
-	const char *p, *end;
-	int depth;
-	char path[256];
-	size_t plen;
-	void (*cb)(struct jscan *js, const char *val, size_t len);
-	void *ctx;
-};
-
-#define JSON_DEPTH_MAX 64
-
-static void jws(struct jscan *js)
-{
-	while (js->p < js->end && (*js->p == ' ' || *js->p == '\t' || *js->p == '\n' || *js->p == '\r'))
-		js->p++;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int jhex4(struct jscan *js, unsigned *u)
-{
-	*u = 0;
-	if (js->end - js->p < 4)
-		return -1;
-	for (int i = 0; i < 4; i++) {
-		int v = hexval(js->p[i]);
-
-		if (v < 0)
-			return -1;
-		*u = *u * 16 + (unsigned)v;
-	}
-	js->p += 4;
-	return 0;
-}
-
-static void put_utf8(char *buf, size_t n, size_t *len, unsigned cp)
-{
-	unsigned char tmp[4];
-	size_t k;
-
-	if (cp < 0x80) {
-		tmp[0] = (unsigned char)cp;
-		k = 1;
-	} else if (cp < 0x800) {
-		tmp[0] = (unsigned char)(0xc0 | cp >> 6);
-		tmp[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		k = 2;
-	} else if (cp < 0x10000) {
-		tmp[0] = (unsigned char)(0xe0 | cp >> 12);
-		tmp[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-		tmp[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		k = 3;
-	} else {
-		tmp[0] = (unsigned char)(0xf0 | cp >> 18);
-		tmp[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
-		tmp[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-		tmp[3] = (unsigned char)(0x80 | (cp & 0x3f));
-		k = 4;
-	}
-	if (*len + k < n) {
-		memcpy(buf + *len, tmp, k);
-		*len += k;
-	}
-}
-
-/* Parse a string at js->p (on the opening quote) into buf, NUL-terminated. */
-static int jstring(struct jscan *js, char *buf, size_t n, size_t *len)
-{
-	*len = 0;
-	js->p++;
-	while (js->p < js->end && *js->p != '"') {
-		unsigned char c = (unsigned char)*js->p++;
-		unsigned u, lo;
-
-		if (c < 0x20)
-			return -1;
-		if (c != '\\') {
-			if (*len + 1 < n)
-				buf[(*len)++] = (char)c;
-			continue;
-		}
-		if (js->p >= js->end)
-			return -1;
-		c = (unsigned char)*js->p++;
-		switch (c) {
-		case '"': case '\\': case '/':
-			put_utf8(buf, n, len, c);
-			break;
-		case 'b': put_utf8(buf, n, len, '\b'); break;
-		case 'f': put_utf8(buf, n, len, '\f'); break;
-		case 'n': put_utf8(buf, n, len, '\n'); break;
-		case 'r': put_utf8(buf, n, len, '\r'); break;
-		case 't': put_utf8(buf, n, len, '\t'); break;
-		case 'u':
-			if (jhex4(js, &u))
-				return -1;
-			if (u >= 0xd800 && u <= 0xdbff) {
-				if (js->end - js->p < 6 || js->p[0] != '\\' || js->p[1] != 'u')
-					return -1;
-				js->p += 2;
-				if (jhex4(js, &lo) || lo < 0xdc00 || lo > 0xdfff)
-					return -1;
-				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
-			} else if (u >= 0xdc00 && u <= 0xdfff) {
-				return -1;
-			}
-			put_utf8(buf, n, len, u);
-			break;
-		default:
-			return -1;
-		}
-	}
-	if (js->p >= js->end)
-		return -1;
-	js->p++;
-	buf[*len] = '\0';
-	return 0;
-}
-
-static int jdigits(struct jscan *js)
-{
-	const char *start = js->p;
-
-	while (js->p < js->end && *js->p >= '0' && *js->p <= '9')
-		js->p++;
-	return js->p > start ? 0 : -1;
-}
-
-static int jnumber(struct jscan *js)
-{
-	if (*js->p == '-')
-		js->p++;
-	if (js->p < js->end && *js->p == '0')
-		js->p++;
-	else if (jdigits(js))
-		return -1;
-	if (js->p < js->end && *js->p == '.') {
-		js->p++;
-		if (jdigits(js))
-			return -1;
-	}
-	if (js->p < js->end && (*js->p == 'e' || *js->p == 'E')) {
-		js->p++;
-		if (js->p < js->end && (*js->p == '+' || *js->p == '-'))
-			js->p++;
-		if (jdigits(js))
-			return -1;
-	}
-	return 0;
-}
-
-static int jvalue(struct jscan *js);
-
-static int jpush(struct jscan *js, const char *seg, size_t *saved)
-{
-	size_t k = strlen(seg), dot = (js->plen > 0 && seg[0] != '[') ? 1 : 0;
-
-	*saved = js->plen;
-	if (js->plen + dot + k >= sizeof js->path)
-		return -1;
-	if (dot)
-		js->path[js->plen++] = '.';
-	memcpy(js->path + js->plen, seg, k + 1);
-	js->plen += k;
-	return 0;
-}
-
-static void jpop(struct jscan *js, size_t saved)
-{
-	js->plen = saved;
-	js->path[saved] = '\0';
-}
-
-static int jcontainer(struct jscan *js)
-{
-	int obj = *js->p == '{';
-	char close = obj ? '}' : ']';
-
-	if (++js->depth > JSON_DEPTH_MAX)
-		return -1;
-	js->p++;
-	jws(js);
-	if (js->p < js->end && *js->p == close) {
-		js->p++;
-		js->depth--;
-		return 0;
-	}
-	for (;;) {
-		char key[128];
-		size_t klen, saved;
-
-		jws(js);
-		if (obj) {
-			if (js->p >= js->end || *js->p != '"' || jstring(js, key, sizeof key, &klen))
-				return -1;
-			jws(js);
-			if (js->p >= js->end || *js->p != ':')
-				return -1;
-			js->p++;
-		} else {
-			strcpy(key, "[]");
-		}
-		if (jpush(js, key, &saved) || jvalue(js))
-			return -1;
-		jpop(js, saved);
-		jws(js);
-		if (js->p >= js->end)
-			return -1;
-		if (*js->p == ',') {
-			js->p++;
-			continue;
-		}
-		if (*js->p != close)
-			return -1;
-		js->p++;
-		js->depth--;
-		return 0;
-	}
-}
-
-static int jvalue(struct jscan *js)
-{
-	static const char *const lits[] = { "true", "false", "null" };
-	char buf[1024];
-	size_t len;
-
-	jws(js);
-	if (js->p >= js->end)
-		return -1;
-	switch (*js->p) {
-	case '{':
-	case '[':
-		return jcontainer(js);
-	case '"':
-		if (jstring(js, buf, sizeof buf, &len))
-			return -1;
-		if (js->cb)
-			js->cb(js, buf, len);
-		return 0;
-	default:
-		break;
-	}
-	if (*js->p == '-' || (*js->p >= '0' && *js->p <= '9'))
-		return jnumber(js);
-	for (size_t i = 0; i < 3; i++) {
-		size_t k = strlen(lits[i]);
-
-		if ((size_t)(js->end - js->p) >= k && memcmp(js->p, lits[i], k) == 0) {
-			js->p += k;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int jscan_run(struct jscan *js, const char *json, size_t len)
-{
-	if (json == NULL)
-		return -1;
-	js->p = json;
-	js->end = json + len;
-	js->depth = 0;
-	js->plen = 0;
-	js->path[0] = '\0';
-	if (jvalue(js))
-		return -1;
-	jws(js);
-	return js->p == js->end ? 0 : -1;
-}
-
-/* Copy src into buf (size n): control characters become spaces, and a cut
- * never splits a UTF-8 sequence. */
-static void copy_clean(char *buf, size_t n, const char *src)
-{
-	size_t i = 0;
-
-	if (n == 0)
-		return;
-	for (; src[i] && i + 1 < n; i++) {
-		unsigned char c = (unsigned char)src[i];
-
-		buf[i] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
-	}
-	if (src[i]) /* cut: drop a partial UTF-8 sequence at the end */
-		while (i > 0 && ((unsigned char)buf[i - 1] & 0xc0) == 0x80)
-			i--;
-	if (src[i] && i > 0 && ((unsigned char)buf[i - 1] & 0xc0) == 0xc0)
-		i--;
-	buf[i] = '\0';
-}
-
-struct find_ctx {
-	const char *want;
-	char *buf;
-	size_t n;
-	int found;
-};
-
-static void find_cb(struct jscan *js, const char *val, size_t len)
-{
-	struct find_ctx *f = js->ctx;
-
-	(void)len;
-	if (f->found || strcmp(js->path, f->want) != 0)
-		return;
-	f->found = 1;
-	copy_clean(f->buf, f->n, val);
-}
-
-int sync_json_string(const char *json, size_t len, const char *path, char *buf, size_t n)
-{
-	struct find_ctx f = { path, buf, n, 0 };
-	struct jscan js = { .cb = path ? find_cb : NULL, .ctx = &f };
-
-	if (buf && n)
-		buf[0] = '\0';
-	if (jscan_run(&js, json, len))
-		return -1;
-	return (path == NULL || f.found) ? 0 : -1;
-}
-
-struct outcome_ctx {
-	char diag[512];
-	char details[512];
-};
-
-static void append_part(char *dst, size_t n, const char *val)
-{
-	size_t l = strlen(dst);
-	char clean[512];
-
-	if (*val == '\0' || l + 3 >= n)
-		return;
-	copy_clean(clean, sizeof clean, val);
-	if (l) {
-		memcpy(dst + l, "; ", 3);
-		l += 2;
-	}
-	copy_clean(dst + l, n - l, clean);
-}
-
-static void outcome_cb(struct jscan *js, const char *val, size_t len)
-{
-	struct outcome_ctx *o = js->ctx;
-
-	(void)len;
-	if (strcmp(js->path, "issue[].diagnostics") == 0)
-		append_part(o->diag, sizeof o->diag, val);
-	else if (strcmp(js->path, "issue[].details.text") == 0)
-		append_part(o->details, sizeof o->details, val);
-}
-
-int sync_outcome_text(const char *json, size_t len, char *buf, size_t n)
-{
-	struct outcome_ctx o = { "", "" };
-	struct jscan js = { .cb = outcome_cb, .ctx = &o };
-	const char *text;
-
-	if (n)
-		buf[0] = '\0';
-	if (jscan_run(&js, json, len))
-		return -1;
-	text = o.diag[0] ? o.diag : o.details;
-	if (*text == '\0')
-		return -1;
-	copy_clean(buf, n, text);
 	return 0;
 }
 
@@ -846,20 +449,22 @@ struct attempt {
 	enum sync_class cls;
 	long status;
 	int64_t retry_after;         /* -1: none */
-	char why[160];               /* PHI-free: status or transport error */
-	char reason[256];            /* for the store (staff): may hold server text */
-	char location[256];
+	char why[160];               /* for the log: PHI-free, no server text */
+	char reason[256];            /* for the store (staff): no free server text */
+	char location[256];          /* delivered: checked Type/id/_history/v list */
 };
 
-/* Send body with method to url and classify the answer.  expect_bundle: a
- * 2xx counts only when the body is a FHIR Bundle (a transaction answer).
- * Returns K_ECONFIG for transport errors that only a config change fixes. */
+/* Send body with method to url and judge the answer (sync_answer.h): refs
+ * (n) name what body sends; transaction: body is a transaction Bundle,
+ * else one resource PUT.  Returns K_ECONFIG for transport errors that only
+ * a config change fixes. */
 static krc attempt(sync_ctx *sy, const char *method, const char *url, const char *body,
-		   size_t len, int expect_bundle, struct attempt *a, struct kerr *err)
+		   size_t len, const struct sync_ref *refs, size_t n, bool transaction,
+		   struct attempt *a, struct kerr *err)
 {
 	struct curl_header *hh;
+	struct sync_verdict v;
 	CURLcode c = CURLE_OK;
-	char rt[64];
 
 	memset(a, 0, sizeof *a);
 	a->retry_after = -1;
@@ -894,42 +499,16 @@ static krc attempt(sync_ctx *sy, const char *method, const char *url, const char
 		return K_OK;
 	}
 	curl_easy_getinfo(sy->h, CURLINFO_RESPONSE_CODE, &a->status);
-	a->cls = sync_classify(a->status);
-	snprintf(a->why, sizeof a->why, "HTTP %ld", a->status);
-	snprintf(a->reason, sizeof a->reason, "HTTP %ld", a->status);
 	if (curl_easy_header(sy->h, "Retry-After", 0, CURLH_HEADER, -1, &hh) == CURLHE_OK &&
 	    sync_retry_after(hh->value, (int64_t)time(NULL), &a->retry_after) == 0 &&
 	    a->retry_after > RETRY_AFTER_MAX)
 		a->retry_after = RETRY_AFTER_MAX;
-	switch (a->cls) {
-	case SYNC_DELIVERED:
-		if (!expect_bundle)
-			break;
-		if (sy->resp_over || sy->resp == NULL ||
-		    sync_json_string(sy->resp, sy->resp_len, "resourceType", rt, sizeof rt) ||
-		    strcmp(rt, "Bundle") != 0) {
-			/* Safe to resend (PUTs with our ids); unsafe to purge. */
-			a->cls = SYNC_RETRY;
-			snprintf(a->why, sizeof a->why, "HTTP %ld but the answer is not a FHIR Bundle",
-				 a->status);
-			snprintf(a->reason, sizeof a->reason, "%s", a->why);
-			break;
-		}
-		sync_json_string(sy->resp, sy->resp_len, "entry[].response.location", a->location,
-				 sizeof a->location);
-		break;
-	case SYNC_PERMANENT: {
-		char text[200];
-
-		if (sy->resp && !sy->resp_over &&
-		    sync_outcome_text(sy->resp, sy->resp_len, text, sizeof text) == 0)
-			snprintf(a->reason, sizeof a->reason, "HTTP %ld: %s", a->status, text);
-		break;
-	}
-	case SYNC_RETRY:
-	case SYNC_AUTH:
-		break;
-	}
+	sync_answer_judge(a->status, sy->resp, sy->resp_len, sy->resp_over != 0, refs, n,
+			  transaction, &v);
+	a->cls = v.cls;
+	snprintf(a->why, sizeof a->why, "%s", v.why);
+	snprintf(a->reason, sizeof a->reason, "%s", v.summary);
+	snprintf(a->location, sizeof a->location, "%s", v.locations);
 	return K_OK;
 }
 
@@ -1044,6 +623,7 @@ static char *with_id(const char *q, size_t len, const char *id)
 static krc send_questionnaire(sync_ctx *sy, struct sync_report *rep, struct kerr *err)
 {
 	char *q = NULL, *url = NULL, *body = NULL, id[80], ver[128], rt[64];
+	struct sync_ref ref;
 	struct attempt a;
 	size_t len;
 	int64_t now = (int64_t)time(NULL);
@@ -1071,7 +651,9 @@ static krc send_questionnaire(sync_ctx *sy, struct sync_report *rep, struct kerr
 		goto out;
 	}
 	sprintf(url, "%s/Questionnaire/%s", sy->base, id);
-	rc = attempt(sy, "PUT", url, body, strlen(body), 0, &a, err);
+	snprintf(ref.type, sizeof ref.type, "Questionnaire");
+	snprintf(ref.id, sizeof ref.id, "%.64s", id);
+	rc = attempt(sy, "PUT", url, body, strlen(body), &ref, 1, false, &a, err);
 	if (rc)
 		goto out;
 	switch (a.cls) {
@@ -1128,11 +710,25 @@ static krc changed_meanwhile(const char *id, krc rc, struct kerr *err)
 static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct sync_report *rep,
 		   struct kerr *err)
 {
+	struct sync_ref *refs = NULL;
+	struct kerr why = { "" };
 	struct attempt a;
 	int64_t now, wait;
+	size_t n = 0;
 	krc rc;
 
-	rc = attempt(sy, "POST", sy->base, it->bundle, strlen(it->bundle), 1, &a, err);
+	rc = sync_bundle_refs(it->bundle, strlen(it->bundle), &refs, &n, &why);
+	if (rc == K_EINVAL) {
+		/* No answer could be checked against it: never sent, kept. */
+		rep->failed++;
+		sync_log("record %s: not sent: %s; kept as failed, see kiosk status", it->id, why.msg);
+		rc = store_outbox_failed(sy->st, it->id, why.msg, err);
+		return changed_meanwhile(it->id, rc, err);
+	}
+	if (rc)
+		return kerr_set(err, rc, "%s", why.msg);
+	rc = attempt(sy, "POST", sy->base, it->bundle, strlen(it->bundle), refs, n, true, &a, err);
+	free(refs);
 	if (rc) {
 		sync_log("record %s: not sent: %s", it->id, a.why);
 		return rc;
