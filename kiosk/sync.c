@@ -225,14 +225,17 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 	size_t k = size * nmemb;
 	char *p;
 
+	/* A short count makes libcurl stop the transfer (CURLE_WRITE_ERROR):
+	 * an answer this large is not a transaction-response, and reading on
+	 * would let a server keep the sync busy for as long as it likes. */
 	if (sy->resp_over || sy->resp_len + k > (size_t)RESP_MAX) {
 		sy->resp_over = 1;
-		return k;
+		return 0;
 	}
 	p = realloc(sy->resp, sy->resp_len + k + 1);
 	if (p == NULL) {
 		sy->resp_over = 1;
-		return k;
+		return 0;
 	}
 	sy->resp = p;
 	memcpy(sy->resp + sy->resp_len, data, k);
@@ -406,6 +409,9 @@ static krc setup_handle(sync_ctx *sy, const config *cfg, const char *ca, const c
 	SETOPT(CURLOPT_LOW_SPEED_TIME, to < 30 ? to : 30L);
 	SETOPT(CURLOPT_NOSIGNAL, 1L);
 	SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
+	/* An answer announced larger than the cap is refused before its body
+	 * (on_body stops one that does not announce its length). */
+	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)RESP_MAX);
 	SETOPT(CURLOPT_WRITEFUNCTION, on_body);
 	SETOPT(CURLOPT_WRITEDATA, (void *)sy);
 	SETOPT(CURLOPT_ERRORBUFFER, sy->errbuf);
@@ -480,6 +486,12 @@ static krc attempt(sync_ctx *sy, const char *method, const char *url, const char
 		c = curl_easy_setopt(sy->h, CURLOPT_POSTFIELDS, body);
 	if (c == CURLE_OK)
 		c = curl_easy_perform(sy->h);
+	if ((c == CURLE_WRITE_ERROR && sy->resp_over) || c == CURLE_FILESIZE_EXCEEDED) {
+		/* Stopped on purpose: the answer is larger than we read.  Judge
+		 * it as cut (never delivered), not as a network failure. */
+		sy->resp_over = 1;
+		c = CURLE_OK;
+	}
 	if (c != CURLE_OK) {
 		/* libcurl keeps the first error of a transfer in errbuf (e.g. a
 		 * reset on a reused connection before its own retry timed out),

@@ -38,8 +38,9 @@ same shape where it has one, else a normal answer):
   locquery    store; 200 "transaction-response" whose locations carry a
               query string with the patient's family name
   huge        store; 200 with a valid transaction-response padded with
-              spaces to 64 MiB ("huge_cut" in the dump counts the answers the
-              client stopped reading)
+              spaces to 64 MiB, chunked the first time, with a Content-Length
+              the next, alternating ("huge_cut" in the dump counts the
+              answers the client stopped reading)
   quote422    store nothing; 422 with an OperationOutcome whose diagnostics
               and details.text quote the patient's family name, severity
               "error", code "invariant", expression Patient.name[0].family
@@ -397,6 +398,35 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return False
         return True
 
+    def send_huge(self, status, body):
+        """body padded with spaces to HUGE bytes: the first such answer
+        chunked (no length: only the client's write callback can stop it),
+        the next with a Content-Length (which the client can refuse up
+        front), and so on.  Counts in huge_cut the answers not read to the
+        end."""
+        data = json.dumps(body).encode()
+        data += b" " * (HUGE - len(data))
+        with LOCK:
+            STATE["huge_sent"] = STATE.get("huge_sent", 0) + 1
+            chunked = STATE["huge_sent"] % 2 == 1
+        try:
+            if not chunked:
+                self.send_json(status, data)
+                return
+            self.send_response(status)
+            self.send_header("Content-Type", "application/fhir+json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(0, len(data), 1 << 16):
+                part = data[i:i + (1 << 16)]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (ConnectionError, ssl.SSLError, OSError):
+            with LOCK:
+                STATE["huge_cut"] += 1
+            raise
+
     def finish_fault(self, fault, status, body, puts):
         """The answer after storing, shaped by a fault that stores."""
         entries = body.get("entry") if isinstance(body, dict) else None
@@ -405,14 +435,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif fault == "badjson":
             self.send_json(200, b"{\"resourceType\": \"Bundle\", <html>proxy error")
         elif fault == "huge":
-            data = json.dumps(body).encode()
-            data += b" " * (HUGE - len(data))
-            try:
-                self.send_json(status, data)
-            except (ConnectionError, ssl.SSLError, OSError):
-                with LOCK:
-                    STATE["huge_cut"] += 1
-                raise
+            self.send_huge(status, body)
         else:
             if fault == "slow":
                 time.sleep(1.5)
