@@ -380,6 +380,7 @@ static krc setup_handle(sync_ctx *sy, const config *cfg, const char *ca, const c
 	long ct = config_int(cfg, "sync.connect_timeout");
 	long to = config_int(cfg, "sync.timeout");
 	const char *pin = config_str(cfg, "sync.pinned_pubkey");
+	const char *proxy = config_str(cfg, "sync.proxy");
 	CURLcode c = CURLE_OK;
 
 #define SETOPT(opt, val)                                        \
@@ -401,6 +402,13 @@ static krc setup_handle(sync_ctx *sy, const config *cfg, const char *ca, const c
 		SETOPT(CURLOPT_SSLCERT, cert);
 		SETOPT(CURLOPT_SSLKEY, key);
 	}
+	/* Only the proxy kiosk.conf names: libcurl would otherwise take one
+	 * from https_proxy/ALL_PROXY in the environment and send the CONNECT,
+	 * and so the server's name and our traffic, through whatever host that
+	 * names.  "" turns every proxy off; NOPROXY "" keeps a no_proxy
+	 * variable from bypassing the proxy kiosk.conf names. */
+	SETOPT(CURLOPT_PROXY, proxy);
+	SETOPT(CURLOPT_NOPROXY, "");
 	SETOPT(CURLOPT_CONNECTTIMEOUT, ct);
 	SETOPT(CURLOPT_TIMEOUT, to);
 	/* A stalled server (less than 1 byte/s) is given up on before the
@@ -1040,6 +1048,19 @@ krc sync_new(sync_ctx **out, const config *cfg, struct kerr *err)
 	n = strlen(sy->base);
 	while (n > 8 && sy->base[n - 1] == '/')
 		sy->base[--n] = '\0';
+	{
+		const char *proxy = config_str(cfg, "sync.proxy");
+
+		if (*proxy && strncmp(proxy, "http://", 7) != 0 && strncmp(proxy, "https://", 8) != 0) {
+			rc = kerr_set(err, K_ECONFIG, "sync.proxy must be an http:// or https:// URL");
+			goto out;
+		}
+		for (const char *p = proxy; *p; p++)
+			if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+				rc = kerr_set(err, K_ECONFIG, "sync.proxy holds a space or control character");
+				goto out;
+			}
+	}
 	if (*pin && strncmp(pin, "sha256//", 8) != 0) {
 		rc = kerr_set(err, K_ECONFIG, "sync.pinned_pubkey must look like sha256//<base64>");
 		goto out;
