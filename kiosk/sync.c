@@ -13,6 +13,8 @@
  * less is retried or kept for staff, never purged. */
 #include "sync.h"
 
+#include "ktext.h"
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -192,6 +194,8 @@ struct sync_ctx {
 	int failures;                /* consecutive transient failures, any record */
 	int was_paused;              /* we paused: say so when staff resume */
 	int64_t hold_until;          /* no request before this (server trouble) */
+	int64_t failing_since;       /* first failed request in a row, 0 if none */
+	struct store_sync_state state; /* the sync state last written */
 	char *resp;
 	size_t resp_len;
 	int resp_over;
@@ -554,6 +558,35 @@ static krc pause_for_auth(sync_ctx *sy, const char *what, const struct attempt *
 	return rc;
 }
 
+/* Record what this request came to for staff and kiosk status
+ * (store_sync_state): its class, the PHI-free summary, since when requests
+ * fail and when the next one goes.  next: 0 unless a retry is planned. */
+static krc note_state(sync_ctx *sy, const struct attempt *a, int64_t now, int64_t next,
+		      struct kerr *err)
+{
+	static const char *const names[] = { [SYNC_DELIVERED] = "delivered", [SYNC_RETRY] = "retry",
+					     [SYNC_PERMANENT] = "refused", [SYNC_AUTH] = "auth" };
+	struct store_sync_state ss;
+	bool failing = a->cls == SYNC_RETRY || a->cls == SYNC_AUTH;
+
+	memset(&ss, 0, sizeof ss);
+	ss.last_attempt = now;
+	snprintf(ss.result, sizeof ss.result, "%s", names[a->cls]);
+	ktext_clean(ss.detail, sizeof ss.detail, a->reason);
+	if (!failing)
+		sy->failing_since = 0;
+	else if (sy->failing_since == 0)
+		sy->failing_since = now;
+	ss.failing_since = sy->failing_since;
+	ss.next_try = failing ? next : 0;
+	/* A backlog delivered within one second writes the same row again
+	 * and again: one write (and fsync) per change is enough. */
+	if (memcmp(&ss, &sy->state, sizeof ss) == 0)
+		return K_OK;
+	sy->state = ss;
+	return store_sync_state_set(sy->st, &ss, err);
+}
+
 /* A transient failure: the record (or the questionnaire) waits its own
  * backoff, and the whole process holds off the server for the shorter
  * shared backoff, so a server that is down sees one request per wait, not
@@ -687,6 +720,8 @@ static krc send_questionnaire(sync_ctx *sy, struct sync_report *rep, struct kerr
 			rc = clear_pending(sy, q, err);
 		if (rc == K_OK)
 			rc = audit(sy, "questionnaire.uploaded", ver, err);
+		if (rc == K_OK)
+			rc = note_state(sy, &a, now, 0, err);
 		break;
 	case SYNC_PERMANENT:
 		sy->failures = 0;
@@ -698,15 +733,20 @@ static krc send_questionnaire(sync_ctx *sy, struct sync_report *rep, struct kerr
 			rc = clear_pending(sy, q, err);
 		if (rc == K_OK)
 			rc = audit(sy, "questionnaire.failed", a.why, err);
+		if (rc == K_OK)
+			rc = note_state(sy, &a, now, 0, err);
 		break;
 	case SYNC_AUTH:
 		rc = pause_for_auth(sy, "questionnaire", &a, rep, err);
+		if (rc == K_OK)
+			rc = note_state(sy, &a, now, 0, err);
 		break;
 	case SYNC_RETRY:
 		rep->retry++;
 		note_transient(sy, sy->failures + 1, &a, now);
 		sync_log("questionnaire %s: %s; next try in %llds", id, a.why,
 			 (long long)(sy->hold_until - now));
+		rc = note_state(sy, &a, now, sy->hold_until, err);
 		break;
 	}
 out:
@@ -760,6 +800,8 @@ static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct sync
 		rep->delivered++;
 		sync_log("record %s: delivered (%s, try %d)", it->id, a.why, it->attempts + 1);
 		rc = store_outbox_delivered(sy->st, it->id, a.location, now, err);
+		if (rc == K_OK)
+			rc = note_state(sy, &a, now, 0, err);
 		break;
 	case SYNC_PERMANENT:
 		sy->failures = 0;
@@ -770,12 +812,16 @@ static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct sync
 			 it->id, a.why);
 		rc = store_outbox_failed(sy->st, it->id, a.reason, err);
 		rc = changed_meanwhile(it->id, rc, err);
+		if (rc == K_OK)
+			rc = note_state(sy, &a, now, 0, err);
 		break;
 	case SYNC_AUTH: {
 		char what[64];
 
 		snprintf(what, sizeof what, "record %s", it->id);
 		rc = pause_for_auth(sy, what, &a, rep, err);
+		if (rc == K_OK)
+			rc = note_state(sy, &a, now, 0, err);
 		break;
 	}
 	case SYNC_RETRY:
@@ -784,6 +830,9 @@ static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct sync
 		sync_log("record %s: %s; next try in %llds", it->id, a.why, (long long)wait);
 		rc = store_outbox_retry(sy->st, it->id, now + wait, a.reason, err);
 		rc = changed_meanwhile(it->id, rc, err);
+		if (rc == K_OK)
+			rc = note_state(sy, &a, now, now + wait > sy->hold_until ? sy->hold_until : now + wait,
+					err);
 		break;
 	}
 	return rc;
@@ -1085,6 +1134,15 @@ krc sync_new(sync_ctx **out, const config *cfg, struct kerr *err)
 	rc = store_open(&sy->st, sy->db_path, err);
 	if (rc)
 		goto out;
+	{
+		/* Failing before a restart is still failing since then. */
+		struct store_sync_state last;
+
+		rc = store_sync_state_get(sy->st, &last, err);
+		if (rc)
+			goto out;
+		sy->failing_since = last.failing_since;
+	}
 	sy->retention = (int64_t)config_int(cfg, "kiosk.retention_days") * 86400;
 	store_set_retention(sy->st, sy->retention);
 	/* One sync per database: two would race on the same records. */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sync.h"
+#include "sync_status.h"
 
 static void test_classify(void **state)
 {
@@ -391,6 +392,81 @@ static void test_json_invalid(void **state)
 	}
 }
 
+static void test_sync_status_format(void **state)
+{
+	const int64_t now = 1764630000; /* 2025-12-01 */
+	static const struct {
+		bool configured;
+		const char *paused;
+		struct store_sync_state last;
+		int64_t last_delivery;
+		enum sync_status_kind kind;
+		const char *word;
+		const char *starts;
+	} cases[] = {
+		{ false, "", { 0, "", "", 0, 0 }, 0, SYNC_STATUS_OFF, "not configured", "not configured" },
+		{ false, "x", { now, "retry", "HTTP 503", now - 60, now + 5 }, 0, SYNC_STATUS_OFF,
+		  "not configured", "not configured" },
+		{ true, "", { 0, "", "", 0, 0 }, 0, SYNC_STATUS_NEW, "not started", "not started" },
+		{ true, "", { now, "delivered", "HTTP 200", 0, 0 }, now - 5, SYNC_STATUS_OK, "ok",
+		  "ok, last delivery " },
+		{ true, "", { now, "refused", "HTTP 422: error invariant", 0, 0 }, 0, SYNC_STATUS_OK, "ok",
+		  "ok, nothing delivered yet" },
+		{ true, "", { now, "retry", "Connection refused", now - 300, now + 30 }, now - 900,
+		  SYNC_STATUS_FAILING, "failing", "failing since " },
+		{ true, "server refused the credentials (401)", { now, "auth", "HTTP 401", now, 0 }, 0,
+		  SYNC_STATUS_PAUSED, "paused", "paused: server refused the credentials (401)" },
+		/* Text from an older database is cleaned before it is shown. */
+		{ true, "bad\x1b[2J\xc2\x9b" "1m\xe2\x80\xae", { 0, "", "", 0, 0 }, 0, SYNC_STATUS_PAUSED,
+		  "paused", "paused: bad[2J1m" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sync_status st;
+
+		sync_status_format(cases[i].configured, cases[i].paused, &cases[i].last,
+				   cases[i].last_delivery, now, &st);
+		if (st.kind != cases[i].kind || strcmp(st.word, cases[i].word) != 0 ||
+		    strncmp(st.line, cases[i].starts, strlen(cases[i].starts)) != 0)
+			fail_msg("case %zu: got %d '%s' '%s'", i, st.kind, st.word, st.line);
+	}
+	{
+		struct sync_status st;
+		struct store_sync_state last = { now, "retry", "HTTP 503", now - 300, now + 30 };
+
+		sync_status_format(true, "", &last, 0, now, &st);
+		assert_non_null(strstr(st.line, "(next try "));
+		assert_non_null(strstr(st.line, "): HTTP 503"));
+	}
+}
+
+static void test_store_sync_state(void **state)
+{
+	store *st = NULL;
+	struct kerr err = { "" };
+	struct store_sync_state in = { 100, "retry", "HTTP 503", 90, 130 }, out;
+
+	(void)state;
+	assert_int_equal(store_open(&st, ":memory:", &err), K_OK);
+	assert_int_equal(store_sync_state_get(st, &out, &err), K_OK);
+	assert_int_equal(out.last_attempt, 0);
+	assert_string_equal(out.result, "");
+	assert_int_equal(store_sync_state_set(st, &in, &err), K_OK);
+	in.last_attempt = 200;
+	snprintf(in.result, sizeof in.result, "delivered");
+	in.failing_since = 0;
+	in.next_try = 0;
+	assert_int_equal(store_sync_state_set(st, &in, &err), K_OK);
+	assert_int_equal(store_sync_state_get(st, &out, &err), K_OK);
+	assert_int_equal(out.last_attempt, 200);
+	assert_string_equal(out.result, "delivered");
+	assert_string_equal(out.detail, "HTTP 503");
+	assert_int_equal(out.failing_since, 0);
+	assert_int_equal(out.next_try, 0);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +477,8 @@ int main(void)
 		cmocka_unit_test(test_judge_transaction),
 		cmocka_unit_test(test_judge_update),
 		cmocka_unit_test(test_bundle_refs),
+		cmocka_unit_test(test_sync_status_format),
+		cmocka_unit_test(test_store_sync_state),
 		cmocka_unit_test(test_json_string),
 		cmocka_unit_test(test_json_invalid),
 	};
