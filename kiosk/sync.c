@@ -881,6 +881,7 @@ krc sync_drain(sync_ctx *sy, const volatile sig_atomic_t *stop, struct sync_repo
 		struct store_outbox_item *it = NULL;
 		struct kerr nf = { "" };
 		int64_t now = (int64_t)time(NULL), next_due = 0;
+		int retries;
 
 		if (now < sy->hold_until)
 			break;
@@ -893,8 +894,13 @@ krc sync_drain(sync_ctx *sy, const volatile sig_atomic_t *stop, struct sync_repo
 			kerr_set(err, rc, "%s", nf.msg);
 			break;
 		}
+		retries = rep->retry;
 		rc = deliver(sy, it, rep, err);
 		store_outbox_item_free(it);
+		/* Server trouble ends this drain: hold_until alone would let the
+		 * next record go when a second ticks over while we write. */
+		if (rep->retry > retries)
+			break;
 	}
 	return rc;
 }
