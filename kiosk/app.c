@@ -6,13 +6,19 @@
  * go to stderr. */
 #include "app.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "content.h"
@@ -25,6 +31,19 @@
 #include "ui_staff.h"
 
 #define TICK_MS 1000
+
+/* Exit statuses of the patient kiosk (see usage in main.c and DEPLOY.md).
+ * Only the administrator's quit from the staff menu is 0: deploy/kiosk.service
+ * restarts the kiosk after anything else. */
+enum {
+	APP_EXIT_QUIT = 0,        /* an administrator quit from the staff menu */
+	APP_EXIT_CONTENT = 1,     /* the content folder is invalid */
+	APP_EXIT_USAGE = 2,       /* bad command line, configuration or internal error */
+	APP_EXIT_TERMINAL = 3,    /* the terminal went away */
+	APP_EXIT_NO_DATABASE = 4, /* no database: `kiosk init` first */
+	APP_EXIT_RUNNING = 6,     /* another kiosk runs on this database */
+	APP_EXIT_SIGNAL = 128     /* plus the signal number: stopped by a signal */
+};
 
 struct app {
 	config *cfg;
@@ -41,6 +60,7 @@ struct app {
 	const char *lang;    /* kiosk.language */
 	bool quit;           /* an administrator asked to stop */
 	int64_t checked;     /* when the welcome screen last looked for new content */
+	int lock_fd;         /* flock held on DATABASE.kiosk-lock: one kiosk per database */
 };
 
 static int64_t mono(void)
@@ -173,7 +193,8 @@ static void open_store(struct app *a)
 	int64_t now = time(NULL);
 
 	config_path(a->cfg, "kiosk.database", path, sizeof path);
-	if (store_open(&a->st, path, &err) != K_OK ||
+	/* The integrity check reads the whole file: at start-up only. */
+	if (store_open(&a->st, path, &err) != K_OK || store_check(a->st, &err) != K_OK ||
 	    store_recover(a->st, now, config_int(a->cfg, "kiosk.resume_minutes") * 60, &n, &err) != K_OK ||
 	    store_audit(a->st, now, "kiosk", "kiosk started", a->content->version, &err) != K_OK) {
 		store_close(a->st);
@@ -376,6 +397,9 @@ static void app_free(struct app *a)
 	content_free(a->content);
 	store_close(a->st);
 	config_free(a->cfg);
+	if (a->lock_fd >= 0)
+		close(a->lock_fd);
+	a->lock_fd = -1;
 }
 
 static krc app_init(struct app *a, int *argc, char **argv, struct kerr *err)
@@ -384,6 +408,7 @@ static krc app_init(struct app *a, int *argc, char **argv, struct kerr *err)
 	krc rc;
 
 	memset(a, 0, sizeof *a);
+	a->lock_fd = -1;
 	rc = config_load(&a->cfg, cfgpath, stderr, err);
 	if (rc != K_OK)
 		return rc;
@@ -391,6 +416,33 @@ static krc app_init(struct app *a, int *argc, char **argv, struct kerr *err)
 	a->idle = config_int(a->cfg, "kiosk.idle_seconds");
 	a->warn = config_int(a->cfg, "kiosk.idle_warning_seconds");
 	a->done = config_int(a->cfg, "kiosk.done_seconds");
+	return K_OK;
+}
+
+/* One kiosk per database.  A second one would mark the first one's live
+ * patient "interrupted" at start-up and take the session over.  The lock
+ * is an flock on a file beside the database (as kiosk-sync's), so it goes
+ * with the process, even after kill -9.  Commands that only read or add
+ * (status, staff, publish, backup) do not take it. */
+static krc lock_database(struct app *a, struct kerr *err)
+{
+	char db[PATH_MAX], lock[PATH_MAX + 16];
+	struct stat sb;
+
+	config_path(a->cfg, "kiosk.database", db, sizeof db);
+	/* Never create a database here: a missing file is a deleted
+	 * database or an unmounted volume, not a first start. */
+	if (stat(db, &sb) != 0)
+		return kerr_set(err, K_ENOTFOUND, "no database at %s: on a new installation create it once "
+				"with `kiosk init --config FILE`; otherwise mount or restore the volume that "
+				"holds it (%s)", db, strerror(errno));
+	snprintf(lock, sizeof lock, "%s.kiosk-lock", db);
+	a->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (a->lock_fd < 0)
+		return kerr_set(err, K_EIO, "%s: %s", lock, strerror(errno));
+	if (flock(a->lock_fd, LOCK_EX | LOCK_NB) != 0)
+		return kerr_set(err, K_EBUSY, "another kiosk is already running on %s; stop it first "
+				"(`kiosk status`, `kiosk staff` and `kiosk publish` work beside it)", db);
 	return K_OK;
 }
 
@@ -418,6 +470,24 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "usage: kiosk [--config FILE]\n");
 		app_free(&a);
 		return 2;
+	}
+	switch (lock_database(&a, &err)) {
+	case K_OK:
+		break;
+	case K_ENOTFOUND:
+		status = APP_EXIT_NO_DATABASE;
+		break;
+	case K_EBUSY:
+		status = APP_EXIT_RUNNING;
+		break;
+	default:
+		status = APP_EXIT_USAGE;
+		break;
+	}
+	if (status != 0) {
+		fprintf(stderr, "kiosk: %s\n", err.msg);
+		app_free(&a);
+		return status;
 	}
 	/* A bad content folder is an administrator's error: refuse to start
 	 * rather than show patients a broken intake. */
@@ -451,7 +521,7 @@ int cmd_run(int argc, char **argv)
 			 * manager (no restart); a lost terminal is a failure. */
 			if (!ui_stop_requested()) {
 				fprintf(stderr, "kiosk: the terminal went away (end of input)\n");
-				status = 3;
+				status = APP_EXIT_TERMINAL;
 			}
 			break;
 		}

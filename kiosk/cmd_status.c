@@ -303,7 +303,7 @@ int cmd_status(int argc, char **argv)
 	}
 	config_path(cfg, "kiosk.database", dbpath, sizeof dbpath);
 	if (stat(dbpath, &sb) != 0) {
-		fprintf(stderr, "kiosk status: no database at %s yet (the kiosk creates it when it starts)\n",
+		fprintf(stderr, "kiosk status: no database at %s (create it once with `kiosk init`)\n",
 			dbpath);
 		goto out;
 	}

@@ -237,6 +237,9 @@ struct store {
 	int64_t retention;
 	int64_t last_checkpoint;   /* time of the last WAL truncation after a delivery */
 	sqlite3_stmt *st[ST_N];
+	bool have_id;              /* dev/ino hold the identity of the file opened */
+	dev_t dev;
+	ino_t ino;
 };
 
 #define AUDIT_HEAD_KEY "audit.head"
@@ -544,10 +547,10 @@ out:
 /* Create the file 0600 before SQLite does (SQLite would use 0644 minus the
  * umask); SQLite gives the -wal and -shm files the same mode.  An existing
  * file readable by others is tightened (group access is kept). */
-static krc make_file(const char *path, struct kerr *err)
+static krc make_file(const char *path, bool create, struct kerr *err)
 {
 	struct stat sb;
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_RDWR | (create ? O_CREAT : 0) | O_CLOEXEC, 0600);
 
 	if (fd < 0) {
 		if (errno == EROFS || ((errno == EACCES || errno == EPERM) && access(path, F_OK) == 0))
@@ -613,11 +616,32 @@ out:
 	return K_OK;
 }
 
-krc store_open(store **out, const char *path, struct kerr *err)
+/* The identity of the file at path (stat follows a link, as SQLite does). */
+static krc file_id(const char *path, dev_t *dev, ino_t *ino, struct kerr *err)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return kerr_set(err, K_ESTORE, "no database at %s: create it once with `kiosk init` "
+					"(first installation), or mount or restore the volume that holds it", path);
+		return kerr_set(err, K_ESTORE, "cannot reach database %s: %s", path, strerror(errno));
+	}
+	*dev = sb.st_dev;
+	*ino = sb.st_ino;
+	return K_OK;
+}
+
+/* Open path read-write.  Only create (kiosk init) may make the file and
+ * the schema; every other open refuses a missing or empty database, so a
+ * deleted file or an unmounted volume never becomes a new empty database
+ * (with the staff accounts gone) without anyone noticing. */
+static krc open_rw(store **out, const char *path, bool create, struct kerr *err)
 {
 	store *s = NULL;
 	char buf[128];
 	bool mem;
+	int v = 0;
 	krc r = K_OK;
 
 	*out = NULL;
@@ -628,9 +652,16 @@ krc store_open(store **out, const char *path, struct kerr *err)
 	if (path[0] == '\0')
 		return kerr_set(err, K_ESTORE, "no database file configured (kiosk.database)");
 	mem = is_memory(path);
-	if (!mem && ((r = make_dirs(path, err)) != K_OK || (r = make_file(path, err)) != K_OK))
+	if (!mem && create && ((r = make_dirs(path, err)) != K_OK || (r = make_file(path, true, err)) != K_OK))
 		return r;
-	if ((r = connect_db(&s, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err)) != K_OK)
+	if (!mem && !create) {
+		dev_t dev;
+		ino_t ino;
+
+		if ((r = file_id(path, &dev, &ino, err)) != K_OK || (r = make_file(path, false, err)) != K_OK)
+			return r;
+	}
+	if ((r = connect_db(&s, path, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), err)) != K_OK)
 		goto out;
 	if (sqlite3_db_readonly(s->db, "main") == 1) {
 		r = kerr_set(err, K_ESTORE, "database is read-only: %s", path);
@@ -652,13 +683,18 @@ krc store_open(store **out, const char *path, struct kerr *err)
 	     * them off the disk */
 	    (r = pragma(s, "PRAGMA temp_store = MEMORY", NULL, 0, err)) != K_OK)
 		goto out;
-	if ((r = pragma(s, "PRAGMA quick_check(1)", buf, sizeof buf, err)) != K_OK)
-		goto out;
-	if (strcmp(buf, "ok") != 0) {
-		r = kerr_set(err, K_ESTORE, "database is corrupt (%s): %s", buf, path);
-		goto out;
+	if (!mem && !create) {
+		if ((r = user_version(s, &v, err)) != K_OK)
+			goto out;
+		if (v == 0) {
+			r = kerr_set(err, K_ESTORE, "%s is empty, not a kiosk database: create the database "
+				     "with `kiosk init`, or restore it from a backup", path);
+			goto out;
+		}
 	}
 	r = migrate(s, err);
+	if (r == K_OK && !mem && (r = file_id(path, &s->dev, &s->ino, err)) == K_OK)
+		s->have_id = true;
 out:
 	if (r != K_OK) {
 		store_close(s);
@@ -666,6 +702,16 @@ out:
 	}
 	*out = s;
 	return K_OK;
+}
+
+krc store_open(store **out, const char *path, struct kerr *err)
+{
+	return open_rw(out, path, false, err);
+}
+
+krc store_create(store **out, const char *path, struct kerr *err)
+{
+	return open_rw(out, path, true, err);
 }
 
 void store_close(store *s)
@@ -872,7 +918,7 @@ krc store_session_start(store *s, const char *content_version, const char *lang,
 	sqlite3_stmt *st;
 	krc r;
 
-	if ((r = uuid4(id, err)) != K_OK)
+	if ((r = uuid4(id, err)) != K_OK || (r = store_file_check(s, err)) != K_OK)
 		return r;
 	if ((st = stmt(s, ST_SESSION_INSERT, err)) == NULL)
 		return K_ESTORE;
@@ -1005,6 +1051,10 @@ krc store_session_complete(store *s, const struct store_completion *c, struct ke
 		goto out;
 	snprintf(detail, sizeof detail, "%s %s", c->session, c->outcome);
 	r = audit_append(s, c->now, "kiosk", "record.queued", detail, err);
+	/* Committing into a deleted file would tell the patient "all set"
+	 * for a record nobody can read: the caller keeps it instead. */
+	if (r == K_OK)
+		r = store_file_check(s, err);
 out:
 	return tx_end(s, r, err);
 }
@@ -1685,4 +1735,37 @@ krc store_staff_remove(store *s, const char *name, struct kerr *err)
 		return r;
 	return sqlite3_changes(s->db) ? K_OK
 				       : kerr_set(err, K_ENOTFOUND, "no staff account '%s'", name);
+}
+
+/* ---- integrity and file identity ---- */
+
+krc store_check(store *s, struct kerr *err)
+{
+	char buf[256];
+	krc r;
+
+	/* quick_check reads every page: its cost grows with the years of
+	 * receipts, so it runs at the kiosk's start and on request only. */
+	if ((r = pragma(s, "PRAGMA quick_check(1)", buf, sizeof buf, err)) != K_OK)
+		return r;
+	if (strcmp(buf, "ok") != 0)
+		return kerr_set(err, K_ESTORE, "database is corrupt (%s): %s", buf, s->path);
+	return K_OK;
+}
+
+krc store_file_check(store *s, struct kerr *err)
+{
+	dev_t dev;
+	ino_t ino;
+	krc r;
+
+	if (!s->have_id)
+		return K_OK;
+	r = file_id(s->path, &dev, &ino, err);
+	if (r != K_OK)
+		return r;
+	if (dev != s->dev || ino != s->ino)
+		return kerr_set(err, K_ESTORE, "the database file was replaced while it was open "
+				"(another file is at %s now)", s->path);
+	return K_OK;
 }

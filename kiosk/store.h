@@ -27,11 +27,16 @@ typedef struct store store;
 
 #define STORE_ID_LEN 37 /* UUID v4 text plus NUL */
 
-/* Open (creating) the database at path.  The folder is created 0700 and the
- * file 0600.  An older schema is upgraded in place; a newer one is refused
- * (K_ESTORE, "database schema N is newer than this kiosk (M)").  ":memory:"
- * works for tests.  *out is owned by the caller (store_close). */
+/* Open the existing database at path.  A missing or empty file is refused
+ * (K_ESTORE, "no database at PATH: create it once with `kiosk init` ...");
+ * only store_create makes one.  An older schema is upgraded in place; a
+ * newer one is refused (K_ESTORE, "database schema N is newer than this
+ * kiosk (M)").  ":memory:" works for tests.  *out is owned by the caller
+ * (store_close). */
 krc store_open(store **out, const char *path, struct kerr *err);
+/* `kiosk init`: as store_open, but a missing database is created (folder
+ * 0700, file 0600, the whole schema).  An existing one is opened as is. */
+krc store_create(store **out, const char *path, struct kerr *err);
 void store_close(store *s);
 
 /* Open an existing database for reading only (kiosk status): nothing is
@@ -196,5 +201,18 @@ krc store_staff_put(store *s, const struct store_staff *st, struct kerr *err);  
 krc store_staff_get(store *s, const char *name, struct store_staff **out, struct kerr *err); /* K_ENOTFOUND */
 krc store_staff_remove(store *s, const char *name, struct kerr *err);
 void store_staff_free(struct store_staff *st);
+
+/* ---- integrity and file identity ---- */
+
+/* SQLite's quick_check over the whole file (K_ESTORE, "database is corrupt
+ * (...)" on damage).  It reads every page: call it at the kiosk's start and
+ * from status checks, not on every open. */
+krc store_check(store *s, struct kerr *err);
+/* Is the file at the database's path still the one opened (same device and
+ * inode)?  K_ESTORE when it was deleted, replaced, or its volume is gone:
+ * writes would go to a file nobody will read again.  The completing and
+ * starting verbs check it themselves; the kiosk also calls it between
+ * patients.  Always K_OK for ":memory:". */
+krc store_file_check(store *s, struct kerr *err);
 
 #endif

@@ -62,7 +62,7 @@ static void test_complete_later(void **state)
 	snprintf(path, sizeof path, "%s/k.db", dir);
 	assert_int_equal(content_load(&c, "tests/fixtures/mini/screens", NULL, &err), K_OK);
 	assert_int_equal(engine_new(&e, c, "en", &err), K_OK);
-	assert_int_equal(store_open(&st, path, &err), K_OK);
+	assert_int_equal(store_create(&st, path, &err), K_OK);
 	memset(&in, 0, sizeof in);
 	in.st = st;
 	in.e = e;
