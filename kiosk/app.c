@@ -518,8 +518,13 @@ int cmd_run(int argc, char **argv)
 		in = ui_read(a.u, &v, TICK_MS, &ev);
 		if (in == UI_IN_QUIT) {
 			/* Exit 0 means "stopped on purpose" to the service
-			 * manager (no restart); a lost terminal is a failure. */
-			if (!ui_stop_requested()) {
+			 * manager (no restart).  Only the administrator's quit
+			 * from the staff menu says that: a stray SIGTERM and a
+			 * lost terminal are failures, and systemd restarts. */
+			if (ui_stop_requested()) {
+				fprintf(stderr, "kiosk: stopped by SIGTERM\n");
+				status = APP_EXIT_SIGNAL + SIGTERM;
+			} else {
 				fprintf(stderr, "kiosk: the terminal went away (end of input)\n");
 				status = APP_EXIT_TERMINAL;
 			}
