@@ -2,7 +2,8 @@
  * what an administrator asks first: are records reaching the clinic's
  * server, is anything stuck, is sync paused, is the audit log whole.
  *
- * It prints counts, ages, record ids and the server's reasons, never
+ * It first runs SQLite's quick_check (read-only) and exits 1 on a damaged
+ * file.  It prints counts, ages, record ids and the server's reasons, never
  * patient data.  It never creates the database (run as another user it
  * would leave a file the kiosk cannot write) and changes no record in it.
  * It warns when the database does not lie on an encrypted volume, because
@@ -307,7 +308,15 @@ int cmd_status(int argc, char **argv)
 			dbpath);
 		goto out;
 	}
-	if (store_open_readonly(&s, dbpath, &err) != K_OK || store_status_get(s, &st, &err) != K_OK ||
+	/* A damaged file must not look healthy because the pages counted
+	 * here happen to be whole: check every page first (read-only). */
+	if (store_open_readonly(&s, dbpath, &err) == K_OK && store_check(s, &err) != K_OK) {
+		fprintf(stderr, "kiosk status: %s; restore the latest backup (deploy/DEPLOY.md, Backups)\n",
+			err.msg);
+		status = 1;
+		goto out;
+	}
+	if (s == NULL || store_status_get(s, &st, &err) != K_OK ||
 	    store_intakes(s, 0, &v, &nv, &err) != K_OK ||
 	    (verify && store_audit_verify(s, &bad, &err) != K_OK)) {
 		fprintf(stderr, "kiosk status: %s\n", err.msg);

@@ -1748,8 +1748,12 @@ krc store_check(store *s, struct kerr *err)
 	 * receipts, so it runs at the kiosk's start and on request only. */
 	if ((r = pragma(s, "PRAGMA quick_check(1)", buf, sizeof buf, err)) != K_OK)
 		return r;
-	if (strcmp(buf, "ok") != 0)
+	if (strcmp(buf, "ok") != 0) {
+		for (char *c = buf; *c; c++)
+			if (*c == '\n' || *c == '\r' || *c == '\t')
+				*c = ' ';
 		return kerr_set(err, K_ESTORE, "database is corrupt (%s): %s", buf, s->path);
+	}
 	return K_OK;
 }
 
