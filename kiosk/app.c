@@ -61,6 +61,7 @@ struct app {
 	bool quit;           /* an administrator asked to stop */
 	int64_t checked;     /* when the welcome screen last looked for new content */
 	int lock_fd;         /* flock held on DATABASE.kiosk-lock: one kiosk per database */
+	int64_t expired;     /* when interrupted sessions were last expired */
 };
 
 static int64_t mono(void)
@@ -245,6 +246,24 @@ static void step(struct app *a, const struct engine_event *ev)
 	}
 }
 
+/* Interrupted sessions may be resumed by staff for kiosk.resume_minutes,
+ * then they are deleted: checked every 15 s, not only at start-up, since a
+ * kiosk may run for months. */
+static void expire_interrupted(struct app *a, int64_t now)
+{
+	struct kerr err = { { 0 } };
+	int n = 0;
+
+	if (a->st == NULL || now - a->expired < 15)
+		return;
+	a->expired = now;
+	if (store_expire_interrupted(a->st, time(NULL), config_int(a->cfg, "kiosk.resume_minutes") * 60, &n,
+				     &err) != K_OK)
+		fprintf(stderr, "kiosk: cannot expire interrupted sessions: %s\n", err.msg);
+	else if (n > 0)
+		fprintf(stderr, "kiosk: %d interrupted session(s) expired (kiosk.resume_minutes)\n", n);
+}
+
 /* Idle handling, once per tick.  Only a patient who started something is
  * warned; the outcome and aftercare screens simply time out. */
 static void timers(struct app *a)
@@ -252,6 +271,7 @@ static void timers(struct app *a)
 	int64_t now = mono();
 	struct engine_event ev = { ENGINE_EV_TIMEOUT, NULL, 0 };
 
+	expire_interrupted(a, now);
 	switch (a->mode) {
 	case UI_MODE_SCREEN:
 		if (engine_completed(a->e)) {

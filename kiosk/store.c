@@ -237,6 +237,7 @@ struct store {
 	int64_t retention;
 	int64_t last_checkpoint;   /* time of the last WAL truncation after a delivery */
 	sqlite3_stmt *st[ST_N];
+	int64_t resume_window;     /* store_purge also expires interrupted sessions older (0: no) */
 	bool have_id;              /* dev/ino hold the identity of the file opened */
 	dev_t dev;
 	ino_t ino;
@@ -1500,6 +1501,8 @@ krc store_purge(store *s, int64_t now, int64_t retention, struct kerr *err)
 		r = audit_append(s, now, "kiosk", "record.purge", detail, err);
 	}
 	r = tx_end(s, r, err);
+	if (r == K_OK && s->resume_window > 0)
+		r = store_expire_interrupted(s, now, s->resume_window, NULL, err);
 	return r == K_OK && n ? checkpoint(s, err) : r;
 }
 
@@ -1772,4 +1775,49 @@ krc store_file_check(store *s, struct kerr *err)
 		return kerr_set(err, K_ESTORE, "the database file was replaced while it was open "
 				"(another file is at %s now)", s->path);
 	return K_OK;
+}
+
+/* ---- expiry of interrupted sessions ---- */
+
+void store_set_resume_window(store *s, int64_t seconds)
+{
+	s->resume_window = seconds > 0 ? seconds : 0;
+}
+
+krc store_expire_interrupted(store *s, int64_t now, int64_t resume_window, int *n_expired,
+			     struct kerr *err)
+{
+	char detail[64];
+	sqlite3_stmt *st;
+	int n = 0;
+	krc r;
+
+	if (n_expired)
+		*n_expired = 0;
+	if ((r = tx_begin(s, err)) != K_OK)
+		return r;
+	if ((st = stmt(s, ST_RECOVER_EXPIRE, err)) == NULL) {
+		r = K_ESTORE;
+		goto out;
+	}
+	if (bi(st, 1, now - (resume_window > 0 ? resume_window : 0))) {
+		r = bind_fail(s, st, err);
+		goto out;
+	}
+	if ((r = run(s, st, "expiring interrupted sessions", err)) != K_OK)
+		goto out;
+	n = sqlite3_changes(s->db);
+	if (n > 0) {
+		snprintf(detail, sizeof detail, "expired %d", n);
+		r = audit_append(s, now, "kiosk", "session.expire", detail, err);
+	}
+out:
+	r = tx_end(s, r, err);
+	if (r != K_OK)
+		return r;
+	if (n_expired)
+		*n_expired = n;
+	/* secure_delete zeroed the rows in the file; the WAL still holds
+	 * them until a checkpoint. */
+	return n ? checkpoint(s, err) : K_OK;
 }

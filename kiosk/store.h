@@ -215,4 +215,16 @@ krc store_check(store *s, struct kerr *err);
  * patients.  Always K_OK for ":memory:". */
 krc store_file_check(store *s, struct kerr *err);
 
+/* ---- expiry of interrupted sessions ---- */
+
+/* Delete interrupted sessions (and their answers) last changed more than
+ * resume_window seconds before now: staff can no longer resume them
+ * (kiosk.resume_minutes).  Sessions in progress are never touched.  The
+ * kiosk calls it on a timer; *n_expired (may be NULL) gets how many. */
+krc store_expire_interrupted(store *s, int64_t now, int64_t resume_window, int *n_expired,
+			     struct kerr *err);
+/* Make store_purge() expire interrupted sessions too (kiosk-sync's purge
+ * pass, so they go even while the kiosk is not running).  0: it does not. */
+void store_set_resume_window(store *s, int64_t seconds);
+
 #endif

@@ -376,6 +376,44 @@ static void test_recover_and_resume(void **state)
 	assert_int_equal(n, 2);
 }
 
+/* Interrupted sessions go once resume_window has passed, whenever the
+ * check runs (the kiosk's timer, kiosk-sync's purge), not only at start-up;
+ * a session in progress is never touched. */
+static void test_expire_interrupted(void **state)
+{
+	struct fx *f = *state;
+	struct kerr err = { "" };
+	char a[STORE_ID_LEN], b[STORE_ID_LEN], live[STORE_ID_LEN];
+	int n = -1;
+
+	start(f->s, 1000, a);
+	save(f->s, a, "area", "face", 1010);
+	start(f->s, 1000, b);
+	save(f->s, b, "area", "neck", 2000);
+	assert_int_equal(store_recover(f->s, 2100, 1800, &n, &err), K_OK);
+	assert_int_equal(n, 2);
+	start(f->s, 1000, live);
+	save(f->s, live, "area", "hands", 1020);
+	/* Nothing is older than 30 min yet. */
+	assert_int_equal(store_expire_interrupted(f->s, 2500, 1800, &n, &err), K_OK);
+	assert_int_equal(n, 0);
+	/* At 3000 only "a" (last change 1010) is past the window. */
+	assert_int_equal(store_expire_interrupted(f->s, 3000, 1800, &n, &err), K_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM answers WHERE value = 'face'"), 0);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM answers WHERE value = 'neck'"), 1);
+	/* kiosk-sync's purge pass does it too once told the window. */
+	assert_int_equal(store_purge(f->s, 9000, 0, &err), K_OK);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM answers WHERE value = 'neck'"), 1);
+	store_set_resume_window(f->s, 1800);
+	assert_int_equal(store_purge(f->s, 9000, 0, &err), K_OK);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM answers WHERE value = 'neck'"), 0);
+	/* The session in progress (last answer 1020) is still there. */
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM answers WHERE value = 'hands'"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM sessions WHERE state = 'in_progress'"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM audit WHERE action = 'session.expire'"), 2);
+}
+
 /* ---- outbox ---- */
 
 static void make_intake(store *s, int64_t now, char id[STORE_ID_LEN])
@@ -1152,6 +1190,7 @@ int main(void)
 		T(test_not_a_database),
 		T(test_corrupt_pages),
 		T(test_open_refuses_missing),
+		T(test_expire_interrupted),
 		T(test_file_identity),
 		T(test_full_and_readonly_disk),
 		T(test_group_mode),
