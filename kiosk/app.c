@@ -62,6 +62,7 @@ struct app {
 	int64_t checked;     /* when the welcome screen last looked for new content */
 	int lock_fd;         /* flock held on DATABASE.kiosk-lock: one kiosk per database */
 	int64_t expired;     /* when interrupted sessions were last expired */
+	int64_t tried;       /* when the database was last tried after a failure */
 };
 
 static int64_t mono(void)
@@ -182,6 +183,7 @@ static void unavailable(struct app *a, const struct kerr *err)
 {
 	fprintf(stderr, "kiosk: database unavailable: %s\n", err->msg[0] ? err->msg : "unknown error");
 	a->mode = UI_MODE_UNAVAILABLE;
+	a->tried = mono();
 	ui_forget(a->u);
 	between_sessions(a, false);
 }
@@ -303,11 +305,13 @@ static void timers(struct app *a)
 		break;
 	case UI_MODE_UNAVAILABLE:
 		/* Try again now and then; a full disk may have been cleared.
-		 * A finished intake still waiting to be written goes first. */
-		if (now - a->last >= a->done) {
+		 * A finished intake still waiting to be written goes first.
+		 * Its own clock: keys pressed at this screen do not put the
+		 * retry off. */
+		if (now - a->tried >= a->done) {
 			struct kerr err = { { 0 } };
 
-			a->last = now;
+			a->tried = now;
 			if (a->st == NULL)
 				open_store(a);
 			else if (intake_retry(&a->in, time(NULL), &err) == K_OK)
@@ -556,7 +560,9 @@ int cmd_run(int argc, char **argv)
 				break;
 			continue;
 		}
-		if (in == UI_IN_TICK || in == UI_IN_RESIZE) {
+		/* Keys do nothing at the "sorry" screen, and a patient pressing
+		 * them must not starve the retry of its ticks. */
+		if (in == UI_IN_TICK || in == UI_IN_RESIZE || a.mode == UI_MODE_UNAVAILABLE) {
 			timers(&a);
 			continue;
 		}

@@ -1821,3 +1821,25 @@ out:
 	 * them until a checkpoint. */
 	return n ? checkpoint(s, err) : K_OK;
 }
+
+/* ---- a session the kiosk had to drop ---- */
+
+krc store_session_interrupt(store *s, const char *session, struct kerr *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	krc r = K_OK;
+
+	if ((r = store_file_check(s, err)) != K_OK)
+		return r;
+	rc = sqlite3_prepare_v2(s->db, "UPDATE sessions SET state = 'interrupted'"
+				" WHERE id = ?1 AND state = 'in_progress'", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "keeping the session for staff", err);
+	if (bt(st, 1, session))
+		r = bind_fail(s, st, err);
+	else if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		r = fail(s, rc, "keeping the session for staff", err);
+	sqlite3_finalize(st);
+	return r;
+}

@@ -223,6 +223,11 @@ krc store_file_check(store *s, struct kerr *err);
  * kiosk calls it on a timer; *n_expired (may be NULL) gets how many. */
 krc store_expire_interrupted(store *s, int64_t now, int64_t resume_window, int *n_expired,
 			     struct kerr *err);
+/* The kiosk could not go on with a session (the disk filled up, the
+ * database failed) and dropped it from the screen: mark it interrupted, as
+ * a crash would, so staff can resume it or it expires after
+ * kiosk.resume_minutes.  A session not in progress is left as it is. */
+krc store_session_interrupt(store *s, const char *session, struct kerr *err);
 /* Make store_purge() expire interrupted sessions too (kiosk-sync's purge
  * pass, so they go even while the kiosk is not running).  0: it does not. */
 void store_set_resume_window(store *s, int64_t seconds);
