@@ -181,7 +181,20 @@ static bool content_changed(const struct app *a)
  * memory is dropped since it can no longer be saved. */
 static void unavailable(struct app *a, const struct kerr *err)
 {
+	struct kerr ferr = { { 0 } };
+
 	fprintf(stderr, "kiosk: database unavailable: %s\n", err->msg[0] ? err->msg : "unknown error");
+	/* Deleted or replaced under us: writing on would go to a file nobody
+	 * reads again.  Let go of it; the retry opens whatever database is at
+	 * the path then (never creating one).  A finished intake stays in
+	 * memory (intake.pending) meanwhile. */
+	if (a->st && store_file_check(a->st, &ferr) != K_OK) {
+		if (strcmp(ferr.msg, err->msg) != 0)
+			fprintf(stderr, "kiosk: %s\n", ferr.msg);
+		store_close(a->st);
+		a->st = NULL;
+		a->in.st = NULL;
+	}
 	a->mode = UI_MODE_UNAVAILABLE;
 	a->tried = mono();
 	ui_forget(a->u);
@@ -272,6 +285,7 @@ static void timers(struct app *a)
 {
 	int64_t now = mono();
 	struct engine_event ev = { ENGINE_EV_TIMEOUT, NULL, 0 };
+	struct kerr ferr = { { 0 } };
 
 	expire_interrupted(a, now);
 	switch (a->mode) {
@@ -287,6 +301,10 @@ static void timers(struct app *a)
 		} else if (now - a->last >= a->idle &&
 			   engine_lang(a->e) != content_lang(a->content, a->lang)) {
 			between_sessions(a, false); /* back to the kiosk's language */
+		} else if (a->st && store_file_check(a->st, &ferr) != K_OK) {
+			/* Between patients: the database file must still be the
+			 * one open, or the next intake would go nowhere. */
+			unavailable(a, &ferr);
 		} else if (now - a->last >= 5 && now - a->checked >= 10) {
 			/* Nobody at the welcome screen: a newly published
 			 * version can go live now rather than after the next

@@ -73,6 +73,16 @@ krc intake_retry(struct intake *in, int64_t now, struct kerr *err)
 	sc.patient_dob = p->dob;
 	sc.now = now;
 	rc = store_session_complete(in->st, &sc, err);
+	if (rc == K_ENOTFOUND) {
+		/* Its database file was deleted or replaced while the patient
+		 * answered: the record goes into the database there now. */
+		struct kerr again = { "" };
+
+		sc.recreate = true;
+		rc = store_session_complete(in->st, &sc, &again);
+		if (rc != K_OK)
+			kerr_set(err, rc, "%s", again.msg);
+	}
 	if (rc != K_OK)
 		return rc;
 	store_audit(in->st, now, "kiosk", "session completed", p->outcome, NULL);

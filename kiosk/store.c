@@ -1014,6 +1014,8 @@ krc store_session_lang(store *s, const char *session, const char *lang, struct k
 	return sqlite3_changes(s->db) ? K_OK : session_closed(s, session, err);
 }
 
+static krc session_recreate(store *s, const struct store_completion *c, struct kerr *err);
+
 krc store_session_complete(store *s, const struct store_completion *c, struct kerr *err)
 {
 	char detail[96];
@@ -1037,8 +1039,15 @@ krc store_session_complete(store *s, const struct store_completion *c, struct ke
 	if ((r = run(s, st, "completing the intake", err)) != K_OK)
 		goto out;
 	if (sqlite3_changes(s->db) == 0) {
-		r = session_closed(s, c->session, err);
-		goto out;
+		struct kerr why = { "" };
+
+		r = session_closed(s, c->session, &why);
+		if (r == K_ENOTFOUND && c->recreate)
+			r = session_recreate(s, c, err);
+		if (r != K_OK) {
+			kerr_set(err, r, "%s", why.msg[0] ? why.msg : "session lookup failed");
+			goto out;
+		}
 	}
 	if ((st = stmt(s, ST_OUTBOX_INSERT, err)) == NULL) {
 		r = K_ESTORE;
@@ -1762,16 +1771,14 @@ krc store_check(store *s, struct kerr *err)
 
 krc store_file_check(store *s, struct kerr *err)
 {
-	dev_t dev;
-	ino_t ino;
-	krc r;
+	struct stat sb;
 
 	if (!s->have_id)
 		return K_OK;
-	r = file_id(s->path, &dev, &ino, err);
-	if (r != K_OK)
-		return r;
-	if (dev != s->dev || ino != s->ino)
+	if (stat(s->path, &sb) != 0)
+		return kerr_set(err, K_ESTORE, "the database file was deleted, or its volume unmounted, "
+				"while it was open (%s): %s", strerror(errno), s->path);
+	if (sb.st_dev != s->dev || sb.st_ino != s->ino)
 		return kerr_set(err, K_ESTORE, "the database file was replaced while it was open "
 				"(another file is at %s now)", s->path);
 	return K_OK;
@@ -1840,6 +1847,30 @@ krc store_session_interrupt(store *s, const char *session, struct kerr *err)
 		r = bind_fail(s, st, err);
 	else if ((rc = sqlite3_step(st)) != SQLITE_DONE)
 		r = fail(s, rc, "keeping the session for staff", err);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* A completion whose session row is not in this database (the file it
+ * was started in was deleted or replaced): its record carries everything
+ * the server needs, so the row is made again, completed, for the receipt. */
+static krc session_recreate(store *s, const struct store_completion *c, struct kerr *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	krc r = K_OK;
+
+	rc = sqlite3_prepare_v2(s->db, "INSERT INTO sessions (id, state, started, updated, completed, outcome,"
+				" flags, flag_details, patient_name, patient_dob)"
+				" VALUES (?1, 'completed', ?2, ?2, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "completing the intake", err);
+	if (bt(st, 1, c->session) || bi(st, 2, c->now) || bt(st, 3, c->outcome) ||
+	    bt(st, 4, c->flags ? c->flags : "") || bt(st, 5, c->flag_details ? c->flag_details : "") ||
+	    bt(st, 6, c->patient_name) || bt(st, 7, c->patient_dob))
+		r = bind_fail(s, st, err);
+	else if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		r = fail(s, rc, "completing the intake", err);
 	sqlite3_finalize(st);
 	return r;
 }

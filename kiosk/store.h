@@ -75,6 +75,10 @@ struct store_completion {
 	const char *patient_name;    /* for staff's list of today's intakes; purged with the rest */
 	const char *patient_dob;
 	int64_t now;
+	/* The session is not in this database any more (the file it was
+	 * started in was deleted or replaced, see store_file_check): write
+	 * its row again from this completion instead of K_ENOTFOUND. */
+	bool recreate;
 };
 /* One transaction: mark the session completed and queue its outbox entry.
  * Completing twice is refused with K_EINVAL (never a second outbox entry). */
