@@ -68,6 +68,7 @@ deps-check:
 run: deps
 	@$(MAKE) --no-print-directory all
 	@install -d -m 0700 var
+	@[ -e var/kiosk.db ] || $(BUILD)/kiosk init --config kiosk.conf
 	$(BUILD)/kiosk --config kiosk.conf
 
 # Unit tests run in a separate sanitized tree; the scripted tests (content

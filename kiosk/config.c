@@ -49,6 +49,7 @@ static const struct ckey keys[] = {
 	{ "sync.connect_timeout", C_INT, "10", 1, 300, "seconds to connect" },
 	{ "sync.timeout", C_INT, "60", 1, 3600, "seconds for one whole request" },
 	{ "sync.backoff_max", C_INT, "300", 1, 86400, "longest wait between retries, seconds" },
+	{ "sync.proxy", C_STR, "", 0, 0, "proxy for the FHIR server (empty: none; proxy environment variables are ignored)" },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

@@ -35,7 +35,8 @@ e2e_cleanup() {
 }
 trap e2e_cleanup EXIT
 
-# e2e_conf: write $E2E_TMP/kiosk.conf (extra "key = value" lines may follow).
+# e2e_conf: write $E2E_TMP/kiosk.conf (extra "key = value" lines may follow)
+# and create its database with `kiosk init`.
 e2e_conf() {
 	DB="$E2E_TMP/db/kiosk.db"
 	CONF="$E2E_TMP/kiosk.conf"
@@ -50,6 +51,9 @@ e2e_conf() {
 		echo "done_seconds = ${DONE:-120}"
 		for l in "$@"; do echo "$l"; done
 	} >"$CONF"
+	# The one command that creates a database (the kiosk refuses a
+	# missing one).
+	"$KIOSK" init --config "$CONF" >/dev/null
 }
 
 # e2e_start NAME TERM LANG [COLS ROWS [CMD...]]: run the kiosk in a pane.
@@ -66,6 +70,15 @@ e2e_start() {
 }
 
 screen() { t capture-pane -p -t "$1"; }
+
+# e2e_stop NAME: end the kiosk in pane NAME (SIGTERM) and wait until it has
+# exited, so that the next kiosk on the same database may start (one kiosk
+# per database).
+e2e_stop() {
+	local pid
+	pid=$(pgrep -P "$(t list-panes -t "$1" -F '#{pane_pid}')" -x kiosk) && kill -TERM "$pid"
+	wait_for "$1" "kiosk-exit="
+}
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -124,8 +137,8 @@ qr_link() {
 # screen.  Answers (keys on each multiple-choice screen) can be changed
 # with variables; the defaults raise no flag:
 #   WHO DOB PHONE   typed answers
-#   PREG (4: none)  SKIN (9: none)  PAST (7: none)  TYPE (2)  HEALTH (6: none)
-#   MEDS (5: none)  PROC (7: none)  CARE (3: none)  ALLERGY (4: none)
+#   PREG (4: none)  SKIN (9: none)  PAST (7: none)  TYPE (2)  HEALTH (7: none)
+#   MEDS (6: none)  PROC (7: none)  CARE (3: none)  ALLERGY (4: none)
 walk() {
 	local n=$1
 	wait_for "$n" "Welcome to"
@@ -139,8 +152,8 @@ walk() {
 	step "$n" "${SKIN:-9}" Enter "Your skin in the past"
 	step "$n" "${PAST:-7}" Enter "Your skin and the sun"
 	step "$n" "${TYPE:-2}" "Your health"
-	step "$n" "${HEALTH:-6}" Enter "Medicines"
-	step "$n" "${MEDS:-5}" Enter "Past treatments"
+	step "$n" "${HEALTH:-7}" Enter "Medicines"
+	step "$n" "${MEDS:-6}" Enter "Past treatments"
 	step "$n" "${PROC:-7}" Enter "Skin care products"
 	step "$n" "${CARE:-3}" Enter "Allergies"
 	step "$n" "${ALLERGY:-4}" Enter "Your signature"

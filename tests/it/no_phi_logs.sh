@@ -36,6 +36,7 @@ timeout = 5
 backoff_max = 2
 CONF
 kk() { "$BUILD/kiosk" "$@" --config "$T/kiosk.conf"; }
+kk init >/dev/null || fail "kiosk init"
 echo 482913 | kk staff add maria --role staff >"$T/out/staff.out" 2>"$T/out/staff.err" || fail "staff add"
 
 # ---- the patient, on the real screen ----
@@ -67,8 +68,8 @@ go 4 Enter "Your skin today"
 go 9 Enter "Your skin in the past"
 go 7 Enter "Your skin and the sun"
 go 4 "Your health"
-go 6 Enter "Medicines"
-go 5 Enter "Past treatments"
+go 7 Enter "Medicines"
+go 6 Enter "Past treatments"
 go 7 Enter "Skin care products"
 go 3 Enter "Allergies"
 go 4 Enter "Your signature"

@@ -19,6 +19,7 @@ database = var/kiosk.db
 content = $PWD/screens
 published = var/content
 CONF
+"$K" init --config "$t/kiosk.conf" >/dev/null || { echo "FAIL: kiosk init"; exit 1; }
 cp -R screens "$t/v1"
 cp -R assets "$t/assets"
 # The content version `kiosk check` reports for a folder.
