@@ -2,9 +2,11 @@
  * what an administrator asks first: are records reaching the clinic's
  * server, is anything stuck, is sync paused, is the audit log whole.
  *
- * It prints counts, ages, record ids, the sync state (sync_status.h) and
- * the refusal reasons kiosk-sync kept (status and OperationOutcome codes,
- * never the server's free text), never patient data.  It never creates the database (run as another user it
+ * It first runs SQLite's quick_check (read-only) and exits 1 on a damaged
+ * file.  It prints counts, ages, record ids, the sync state (sync_status.h)
+ * and the refusal reasons kiosk-sync kept (status and OperationOutcome
+ * codes, never the server's free text), never patient data.  It never
+ * creates the database (run as another user it
  * would leave a file the kiosk cannot write) and changes no record in it.
  * It warns when the database does not lie on an encrypted volume, because
  * a kiosk box can be carried out of the lobby. */
@@ -327,11 +329,19 @@ int cmd_status(int argc, char **argv)
 	}
 	config_path(cfg, "kiosk.database", dbpath, sizeof dbpath);
 	if (stat(dbpath, &sb) != 0) {
-		fprintf(stderr, "kiosk status: no database at %s yet (the kiosk creates it when it starts)\n",
+		fprintf(stderr, "kiosk status: no database at %s (create it once with `kiosk init`)\n",
 			dbpath);
 		goto out;
 	}
-	if (store_open_readonly(&s, dbpath, &err) != K_OK || store_status_get(s, &st, &err) != K_OK ||
+	/* A damaged file must not look healthy because the pages counted
+	 * here happen to be whole: check every page first (read-only). */
+	if (store_open_readonly(&s, dbpath, &err) == K_OK && store_check(s, &err) != K_OK) {
+		fprintf(stderr, "kiosk status: %s; restore the latest backup (deploy/DEPLOY.md, Backups)\n",
+			err.msg);
+		status = 1;
+		goto out;
+	}
+	if (s == NULL || store_status_get(s, &st, &err) != K_OK ||
 	    sync_status_read(s, cfg, now, &sy, &err) != K_OK ||
 	    store_intakes(s, 0, &v, &nv, &err) != K_OK ||
 	    (verify && store_audit_verify(s, &bad, &err) != K_OK)) {

@@ -858,9 +858,10 @@ krc sync_drain(sync_ctx *sy, const volatile sig_atomic_t *stop, struct sync_repo
 	int is_paused;
 	krc rc;
 
-	if (sy->retention > 0 && time(NULL) - sy->last_purge >= 3600) {
-		/* Patient data kept for kiosk.retention_days is deleted here too,
-		 * so it goes even when the kiosk itself is not running. */
+	if (time(NULL) - sy->last_purge >= 3600) {
+		/* Patient data kept for kiosk.retention_days, and interrupted
+		 * sessions past kiosk.resume_minutes, are deleted here too, so
+		 * they go even when the kiosk itself is not running. */
 		sy->last_purge = (int64_t)time(NULL);
 		rc = store_purge(sy->st, sy->last_purge, sy->retention, err);
 		if (rc)
@@ -1155,6 +1156,7 @@ krc sync_new(sync_ctx **out, const config *cfg, struct kerr *err)
 	}
 	sy->retention = (int64_t)config_int(cfg, "kiosk.retention_days") * 86400;
 	store_set_retention(sy->st, sy->retention);
+	store_set_resume_window(sy->st, (int64_t)config_int(cfg, "kiosk.resume_minutes") * 60);
 	/* One sync per database: two would race on the same records. */
 	snprintf(lock, sizeof lock, "%s.sync-lock", sy->db_path);
 	sy->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
