@@ -509,14 +509,18 @@ static krc attempt(sync_ctx *sy, const char *method, const char *url, const char
 		 * reset on a reused connection before its own retry timed out),
 		 * so name the final result too. */
 		const char *detail = sy->errbuf[0] ? sy->errbuf : curl_easy_strerror(c);
+		char text[sizeof a->why];
 
 		a->cls = SYNC_RETRY;
 		if (curl_tls_refused(c))
-			snprintf(a->why, sizeof a->why, "server certificate refused: %.120s", detail);
+			snprintf(text, sizeof text, "server certificate refused: %.120s", detail);
 		else if (c == CURLE_OPERATION_TIMEDOUT && !strstr(detail, "timed out"))
-			snprintf(a->why, sizeof a->why, "timed out (after: %.120s)", detail);
+			snprintf(text, sizeof text, "timed out (after: %.120s)", detail);
 		else
-			snprintf(a->why, sizeof a->why, "%.150s", detail);
+			snprintf(text, sizeof text, "%.150s", detail);
+		/* libcurl's words, but they can carry a host or proxy name:
+		 * nothing that moves a terminal cursor goes to the log or store. */
+		ktext_clean(a->why, sizeof a->why, text);
 		snprintf(a->reason, sizeof a->reason, "%s", a->why);
 		if (curl_config_error(c))
 			return kerr_set(err, K_ECONFIG, "%s", a->why);
