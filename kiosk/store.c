@@ -95,6 +95,9 @@ static const char *const migrations[] = {
 	"CREATE INDEX outbox_queue ON outbox (state, queued);"
 	"CREATE INDEX outbox_unpurged ON outbox (delivered)"
 	"  WHERE state = 'delivered' AND bundle IS NOT NULL;",
+	/* 4: records of made-up patients (kiosk simulate --record), shown as
+	 * test records to staff and in kiosk status. */
+	"ALTER TABLE sessions ADD COLUMN test INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
@@ -218,7 +221,7 @@ static const char *const sql[ST_N] = {
 		      "   ORDER BY failed_seq DESC LIMIT 1),"
 		      " (SELECT value FROM meta WHERE key = 'sync.paused')",
 	[ST_INTAKES] = "SELECT s.id, s.completed, s.patient_name, s.patient_dob, s.outcome, s.flags,"
-		       " s.flag_details, o.state, o.reason FROM sessions s JOIN outbox o ON o.id = s.id"
+		       " s.flag_details, o.state, o.reason, s.test FROM sessions s JOIN outbox o ON o.id = s.id"
 		       " WHERE s.state = 'completed' AND s.completed >= ?1"
 		       " ORDER BY s.completed DESC, s.rowid DESC",
 	[ST_STAFF_PUT] = "INSERT INTO staff (name, role, pin_hash, failures, locked_until, lockouts)"
@@ -1015,6 +1018,7 @@ krc store_session_lang(store *s, const char *session, const char *lang, struct k
 }
 
 static krc session_recreate(store *s, const struct store_completion *c, struct kerr *err);
+static krc session_mark_test(store *s, const char *session, struct kerr *err);
 
 krc store_session_complete(store *s, const struct store_completion *c, struct kerr *err)
 {
@@ -1058,6 +1062,8 @@ krc store_session_complete(store *s, const struct store_completion *c, struct ke
 		goto out;
 	}
 	if ((r = run(s, st, "queueing the record", err)) != K_OK)
+		goto out;
+	if (c->test && (r = session_mark_test(s, c->session, err)) != K_OK)
 		goto out;
 	snprintf(detail, sizeof detail, "%s %s", c->session, c->outcome);
 	r = audit_append(s, c->now, "kiosk", "record.queued", detail, err);
@@ -1552,6 +1558,8 @@ krc store_meta_get(store *s, const char *key, char **out, struct kerr *err)
 
 /* ---- status and staff views ---- */
 
+static krc test_counts(store *s, struct store_status *stt, struct kerr *err);
+
 krc store_status_get(store *s, struct store_status *stt, struct kerr *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_STATUS, err);
@@ -1574,7 +1582,7 @@ krc store_status_get(store *s, struct store_status *stt, struct kerr *err)
 	col_copy(st, 7, stt->last_failure, sizeof stt->last_failure);
 	col_copy(st, 8, stt->paused, sizeof stt->paused);
 	sqlite3_reset(st);
-	return K_OK;
+	return test_counts(s, stt, err);
 }
 
 void store_intakes_free(struct store_intake *v, int n)
@@ -1649,6 +1657,17 @@ krc store_intakes(store *s, int64_t since, struct store_intake **out, int *n, st
 		it->flag_details = col_dup(st, 6);
 		it->delivery = delivery_text((const char *)sqlite3_column_text(st, 7),
 					     (const char *)sqlite3_column_text(st, 8));
+		it->test = sqlite3_column_int(st, 9) != 0;
+		if (it->test && it->delivery) {
+			/* Staff must not take a made-up patient for a real one. */
+			size_t dn = strlen(it->delivery) + 8;
+			char *d = malloc(dn);
+
+			if (d)
+				snprintf(d, dn, "TEST %s", it->delivery);
+			free(it->delivery);
+			it->delivery = d;
+		}
 		if (it->outcome == NULL || it->flags == NULL || it->flag_details == NULL ||
 		    it->delivery == NULL) {
 			sqlite3_reset(st);
@@ -1873,4 +1892,41 @@ static krc session_recreate(store *s, const struct store_completion *c, struct k
 		r = fail(s, rc, "completing the intake", err);
 	sqlite3_finalize(st);
 	return r;
+}
+
+/* ---- test records (kiosk simulate --record) ---- */
+
+static krc session_mark_test(store *s, const char *session, struct kerr *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	krc r = K_OK;
+
+	rc = sqlite3_prepare_v2(s->db, "UPDATE sessions SET test = 1 WHERE id = ?1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "queueing the record", err);
+	if (bt(st, 1, session))
+		r = bind_fail(s, st, err);
+	else if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		r = fail(s, rc, "queueing the record", err);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static krc test_counts(store *s, struct store_status *stt, struct kerr *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "SELECT count(*), coalesce(sum(o.state = 'waiting'), 0)"
+				" FROM sessions s JOIN outbox o ON o.id = s.id WHERE s.test = 1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "reading the status", err);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		stt->test_records = sqlite3_column_int(st, 0);
+		stt->test_waiting = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? K_OK : fail(s, rc, "reading the status", err);
 }

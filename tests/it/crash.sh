@@ -37,7 +37,7 @@ for i in 1 2 3; do
 	t0=$(ms)
 	"$kiosk" simulate --config "$conf" "$answers" >/dev/null || fail "dry run failed"
 	t1=$(ms)
-	id=$("$kiosk" simulate --record --config "$conf" "$answers") || fail "clean run failed"
+	id=$("$kiosk" simulate --record --test-into-live-db --config "$conf" "$answers") || fail "clean run failed"
 	t2=$(ms)
 	[ $((t1 - t0)) -lt "$base" ] && base=$((t1 - t0))
 	[ $((t2 - t1)) -lt "$dur" ] && dur=$((t2 - t1))
@@ -56,7 +56,7 @@ for ((r = 0; r < rounds; r++)); do
 	[ $(( $(date +%s) - start )) -ge 40 ] && break
 	pids=()
 	for p in 1 2 3; do
-		"$kiosk" simulate --record --config "$conf" "$answers" >"$work/out.$r.$p" 2>"$work/err.$r.$p" &
+		"$kiosk" simulate --record --test-into-live-db --config "$conf" "$answers" >"$work/out.$r.$p" 2>"$work/err.$r.$p" &
 		pids+=($!)
 	done
 	# A random moment within a run, or just after it.  The window follows
@@ -122,7 +122,7 @@ echo "reported complete: $n_rep, in the outbox: $n_out, left unfinished by a kil
 [ "$n_open" -ge 10 ] || fail "too few kills landed mid-intake to judge ($n_open)"
 
 # The database still works, and the audit chain survived every kill.
-"$kiosk" simulate --record --config "$conf" "$answers" >/dev/null || fail "database unusable after the kills"
+"$kiosk" simulate --record --test-into-live-db --config "$conf" "$answers" >/dev/null || fail "database unusable after the kills"
 "$kiosk" status --verify-audit --config "$conf" >"$work/status" 2>&1 || { cat "$work/status"; fail "status / audit"; }
 grep -q '^audit log: intact$' "$work/status" || fail "audit log not intact"
 echo "ok"
