@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -1929,4 +1930,90 @@ static krc test_counts(store *s, struct store_status *stt, struct kerr *err)
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? K_OK : fail(s, rc, "reading the status", err);
+}
+
+/* ---- backup ---- */
+
+krc store_backup(store *s, const char *dest, struct kerr *err)
+{
+	char tmp[PATH_MAX + 16];
+	sqlite3 *db = NULL;
+	sqlite3_backup *b = NULL;
+	store *copy = NULL;
+	int fd, rc;
+	krc r = K_OK;
+
+	if (dest == NULL || dest[0] == '\0' || strlen(dest) >= PATH_MAX)
+		return kerr_set(err, K_EINVAL, "no backup file named");
+	/* Into a private temporary file beside the target, renamed over it
+	 * only when whole and checked: a failed backup never replaces the
+	 * last good one, and the copy (patient data) is 0600 from the start. */
+	snprintf(tmp, sizeof tmp, "%s.XXXXXX", dest);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return kerr_set(err, K_EIO, "cannot create %s: %s", tmp, strerror(errno));
+	if (fchmod(fd, 0600) != 0) {
+		r = kerr_set(err, K_EIO, "cannot make %s private: %s", tmp, strerror(errno));
+		close(fd);
+		goto out;
+	}
+	close(fd);
+	rc = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		r = kerr_set(err, K_EIO, "cannot open %s: %s", tmp, sqlite3_errstr(rc));
+		goto out;
+	}
+	b = sqlite3_backup_init(db, "main", s->db, "main");
+	if (b == NULL) {
+		r = kerr_set(err, K_ESTORE, "backup failed: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	/* All pages in one step: one read transaction, so the copy is one
+	 * consistent snapshot.  In WAL mode the kiosk and kiosk-sync go on
+	 * writing meanwhile; only a checkpoint waits. */
+	do {
+		rc = sqlite3_backup_step(b, -1);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(100);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		r = fail(s, rc, "backup", err);
+		goto out;
+	}
+	/* One self-contained file (no -wal beside it); a restored copy is put
+	 * back in WAL mode by the first store_open. */
+	rc = sqlite3_exec(db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		r = kerr_set(err, K_EIO, "cannot finish %s: %s", tmp, sqlite3_errmsg(db));
+		goto out;
+	}
+	rc = sqlite3_close(db);
+	db = NULL;
+	if (rc != SQLITE_OK) {
+		r = kerr_set(err, K_EIO, "cannot finish %s: %s", tmp, sqlite3_errstr(rc));
+		goto out;
+	}
+	if ((r = store_open_readonly(&copy, tmp, err)) != K_OK || (r = store_check(copy, err)) != K_OK)
+		goto out;
+	store_close(copy);
+	copy = NULL;
+	if (rename(tmp, dest) != 0) {
+		r = kerr_set(err, K_EIO, "cannot rename %s to %s: %s", tmp, dest, strerror(errno));
+		goto out;
+	}
+	tmp[0] = '\0';
+out:
+	store_close(copy);
+	sqlite3_close(db);
+	if (tmp[0]) {
+		char side[PATH_MAX + 24];
+
+		unlink(tmp);
+		snprintf(side, sizeof side, "%s-wal", tmp);
+		unlink(side);
+		snprintf(side, sizeof side, "%s-shm", tmp);
+		unlink(side);
+	}
+	return r;
 }

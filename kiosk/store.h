@@ -243,4 +243,13 @@ krc store_session_interrupt(store *s, const char *session, struct kerr *err);
  * pass, so they go even while the kiosk is not running).  0: it does not. */
 void store_set_resume_window(store *s, int64_t seconds);
 
+/* ---- backup ---- */
+
+/* Write a consistent copy of the whole database to dest with SQLite's
+ * online backup API, while the kiosk and kiosk-sync go on working.  The
+ * copy is made 0600 in a temporary file beside dest, checked
+ * (quick_check), and renamed over dest only when whole.  It holds patient
+ * data: the caller audits it.  K_EIO / K_ESTORE with the reason. */
+krc store_backup(store *s, const char *dest, struct kerr *err);
+
 #endif
