@@ -3,8 +3,10 @@
  * server, is anything stuck, is sync paused, is the audit log whole.
  *
  * It first runs SQLite's quick_check (read-only) and exits 1 on a damaged
- * file.  It prints counts, ages, record ids and the server's reasons, never
- * patient data.  It never creates the database (run as another user it
+ * file.  It prints counts, ages, record ids, the sync state (sync_status.h)
+ * and the refusal reasons kiosk-sync kept (status and OperationOutcome
+ * codes, never the server's free text), never patient data.  It never
+ * creates the database (run as another user it
  * would leave a file the kiosk cannot write) and changes no record in it.
  * It warns when the database does not lie on an encrypted volume, because
  * a kiosk box can be carried out of the lobby. */
@@ -25,7 +27,9 @@
 #include "cmd.h"
 #include "config.h"
 #include "json.h"
+#include "ktext.h"
 #include "store.h"
+#include "sync_status.h"
 
 enum crypt_state { CRYPT_UNKNOWN = -1, CRYPT_NO = 0, CRYPT_YES = 1 };
 
@@ -182,9 +186,9 @@ static const char *delivery_of(const struct store_intake *it)
 }
 
 static void print_text(const char *dbpath, const struct store_status *st,
-		       const struct store_intake *v, int nv, int64_t now)
+		       const struct sync_status *sy, const struct store_intake *v, int nv, int64_t now)
 {
-	char a[64], t[64];
+	char a[64], t[64], reason[256];
 
 	printf("database: %s\n", dbpath);
 	printf("sessions in progress: %d\n", st->in_progress);
@@ -200,7 +204,8 @@ static void print_text(const char *dbpath, const struct store_status *st,
 	       st->failed ? " (fix the cause, then retry them from the staff screen)" : "");
 	for (int i = 0; i < nv; i++)
 		if (strncmp(delivery_of(&v[i]), "failed: ", 8) == 0)
-			printf("  %s: %s%s\n", v[i].id, v[i].test ? "(test record) " : "", delivery_of(&v[i]) + 8);
+			printf("  %s: %s%s\n", v[i].id, v[i].test ? "(test record) " : "",
+			       ktext_clean(reason, sizeof reason, delivery_of(&v[i]) + 8));
 	printf("records delivered: %d\n", st->delivered);
 	if (st->test_records)
 		printf("test records (kiosk simulate --record, tagged HTEST): %d, %d waiting\n", st->test_records,
@@ -212,16 +217,23 @@ static void print_text(const char *dbpath, const struct store_status *st,
 	} else {
 		printf("last delivery: never\n");
 	}
-	if (st->paused[0])
-		printf("sync: paused: %s\n", st->paused);
+	printf("sync: %s\n", sy->line);
+}
+
+static void json_time(json *j, const char *key, int64_t t)
+{
+	json_key(j, key);
+	if (t)
+		json_int(j, t);
 	else
-		printf("sync: not paused\n");
+		json_null(j);
 }
 
 static int print_json(const char *dbpath, const struct store_status *st,
-		      const struct store_intake *v, int nv, int64_t now, enum crypt_state crypt,
-		      bool verify, int64_t bad)
+		      const struct sync_status *sy, const struct store_intake *v, int nv,
+		      int64_t now, enum crypt_state crypt, bool verify, int64_t bad)
 {
+	char reason[256];
 	struct kerr err = { "" };
 	json *j = NULL;
 	char *out = NULL;
@@ -250,7 +262,7 @@ static int print_json(const char *dbpath, const struct store_status *st,
 		json_obj_begin(j);
 		json_kv_str(j, "id", v[i].id);
 		json_kv_int(j, "completed", v[i].completed);
-		json_kv_str(j, "reason", delivery_of(&v[i]) + 8);
+		json_kv_str(j, "reason", ktext_clean(reason, sizeof reason, delivery_of(&v[i]) + 8));
 		json_kv_bool(j, "test", v[i].test);
 		json_obj_end(j);
 	}
@@ -263,7 +275,19 @@ static int print_json(const char *dbpath, const struct store_status *st,
 		json_int(j, st->last_delivery);
 	else
 		json_null(j);
-	json_kv_str(j, "sync_paused", st->paused[0] ? st->paused : NULL);
+	json_kv_str(j, "sync_paused", sy->paused[0] ? sy->paused : NULL);
+	/* What kiosk-sync last did: state is one of "not configured", "not
+	 * started", "ok", "failing", "paused"; no patient data. */
+	json_key(j, "sync");
+	json_obj_begin(j);
+	json_kv_str(j, "state", sy->word);
+	json_kv_str(j, "text", sy->line);
+	json_time(j, "last_attempt", sy->last.last_attempt);
+	json_kv_str(j, "last_result", sy->last.result[0] ? sy->last.result : NULL);
+	json_kv_str(j, "detail", sy->last.detail[0] ? sy->last.detail : NULL);
+	json_time(j, "failing_since", sy->last.failing_since);
+	json_time(j, "next_try", sy->last.next_try);
+	json_obj_end(j);
 	json_key(j, "encrypted_volume");
 	if (crypt == CRYPT_UNKNOWN)
 		json_null(j);
@@ -295,6 +319,7 @@ int cmd_status(int argc, char **argv)
 	bool as_json = false, verify = false;
 	char dbpath[4096], source[256];
 	struct store_status st;
+	struct sync_status sy;
 	struct store_intake *v = NULL;
 	struct kerr err = { "" };
 	struct stat sb;
@@ -331,6 +356,7 @@ int cmd_status(int argc, char **argv)
 		goto out;
 	}
 	if (s == NULL || store_status_get(s, &st, &err) != K_OK ||
+	    sync_status_read(s, cfg, now, &sy, &err) != K_OK ||
 	    store_intakes(s, 0, &v, &nv, &err) != K_OK ||
 	    (verify && store_audit_verify(s, &bad, &err) != K_OK)) {
 		fprintf(stderr, "kiosk status: %s\n", err.msg);
@@ -341,12 +367,12 @@ int cmd_status(int argc, char **argv)
 		fprintf(stderr, "kiosk status: warning: the database is not on an encrypted volume (%s%s): %s\n",
 			source, crypt == CRYPT_UNKNOWN ? ", could not tell" : "", dbpath);
 	if (as_json) {
-		status = print_json(dbpath, &st, v, nv, now, crypt, verify, bad);
+		status = print_json(dbpath, &st, &sy, v, nv, now, crypt, verify, bad);
 		if (status == 0 && bad)
 			status = 1;
 		goto out;
 	}
-	print_text(dbpath, &st, v, nv, now);
+	print_text(dbpath, &st, &sy, v, nv, now);
 	if (verify && bad)
 		printf("audit log: BROKEN: entry %lld was deleted or altered\n", (long long)bad);
 	else if (verify)

@@ -96,7 +96,22 @@ static const char *const migrations[] = {
 	"CREATE INDEX outbox_queue ON outbox (state, queued);"
 	"CREATE INDEX outbox_unpurged ON outbox (delivered)"
 	"  WHERE state = 'delivered' AND bundle IS NOT NULL;",
-	/* 4: records of made-up patients (kiosk simulate --record), shown as
+	/* 4: what kiosk-sync last did (one row, no patient data), for staff and
+	 * `kiosk status`; and the server's free text that older versions kept
+	 * after "HTTP nnn:" (it can quote the patient) is cut off. */
+	"CREATE TABLE sync_state ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  last_attempt INTEGER NOT NULL,"
+	"  result TEXT NOT NULL,"
+	"  detail TEXT NOT NULL,"
+	"  failing_since INTEGER NOT NULL,"
+	"  next_try INTEGER NOT NULL"
+	");"
+	"UPDATE outbox SET reason = substr(reason, 1, instr(reason, ':') - 1)"
+	"  WHERE reason LIKE 'HTTP %:%';"
+	"UPDATE meta SET value = substr(value, 1, instr(value, ':') - 1)"
+	"  WHERE key = 'questionnaire.failed' AND value LIKE 'HTTP %:%';",
+	/* 5: records of made-up patients (kiosk simulate --record), shown as
 	 * test records to staff and in kiosk status. */
 	"ALTER TABLE sessions ADD COLUMN test INTEGER NOT NULL DEFAULT 0;",
 };
@@ -148,6 +163,8 @@ enum sid {
 	ST_STAFF_PUT,
 	ST_STAFF_GET,
 	ST_STAFF_DEL,
+	ST_SYNC_STATE_PUT,
+	ST_SYNC_STATE_GET,
 	ST_N
 };
 
@@ -233,6 +250,13 @@ static const char *const sql[ST_N] = {
 	[ST_STAFF_GET] = "SELECT name, role, pin_hash, failures, locked_until, lockouts FROM staff"
 			 " WHERE name = ?1",
 	[ST_STAFF_DEL] = "DELETE FROM staff WHERE name = ?1",
+	[ST_SYNC_STATE_PUT] = "INSERT INTO sync_state (id, last_attempt, result, detail, failing_since, next_try)"
+			      " VALUES (1, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET"
+			      " last_attempt = excluded.last_attempt, result = excluded.result,"
+			      " detail = excluded.detail, failing_since = excluded.failing_since,"
+			      " next_try = excluded.next_try",
+	[ST_SYNC_STATE_GET] = "SELECT last_attempt, result, detail, failing_since, next_try FROM sync_state"
+			      " WHERE id = 1",
 };
 
 struct store {
@@ -1769,6 +1793,40 @@ krc store_staff_remove(store *s, const char *name, struct kerr *err)
 				       : kerr_set(err, K_ENOTFOUND, "no staff account '%s'", name);
 }
 
+/* ---- sync state ---- */
+
+krc store_sync_state_set(store *s, const struct store_sync_state *ss, struct kerr *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_SYNC_STATE_PUT, err);
+
+	if (st == NULL)
+		return K_ESTORE;
+	if (bi(st, 1, ss->last_attempt) || bt(st, 2, ss->result) || bt(st, 3, ss->detail) ||
+	    bi(st, 4, ss->failing_since) || bi(st, 5, ss->next_try))
+		return bind_fail(s, st, err);
+	return run(s, st, "recording the sync state", err);
+}
+
+krc store_sync_state_get(store *s, struct store_sync_state *ss, struct kerr *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_SYNC_STATE_GET, err);
+	krc r = K_OK;
+	int got;
+
+	memset(ss, 0, sizeof *ss);
+	if (st == NULL)
+		return K_ESTORE;
+	got = row(s, st, "reading the sync state", &r, err);
+	if (got <= 0)
+		return r;
+	ss->last_attempt = sqlite3_column_int64(st, 0);
+	col_copy(st, 1, ss->result, sizeof ss->result);
+	col_copy(st, 2, ss->detail, sizeof ss->detail);
+	ss->failing_since = sqlite3_column_int64(st, 3);
+	ss->next_try = sqlite3_column_int64(st, 4);
+	sqlite3_reset(st);
+	return K_OK;
+}
 /* ---- integrity and file identity ---- */
 
 krc store_check(store *s, struct kerr *err)

@@ -213,6 +213,22 @@ krc store_staff_get(store *s, const char *name, struct store_staff **out, struct
 krc store_staff_remove(store *s, const char *name, struct kerr *err);
 void store_staff_free(struct store_staff *st);
 
+/* ---- sync state (kiosk-sync writes, staff and kiosk status read) ---- */
+
+/* What kiosk-sync last did: no patient data, only times, a result class
+ * and a PHI-free summary (HTTP status, OperationOutcome codes, transport
+ * error). */
+struct store_sync_state {
+	int64_t last_attempt;        /* 0: kiosk-sync never tried */
+	char result[16];             /* "delivered", "retry", "refused", "auth" */
+	char detail[192];            /* e.g. "HTTP 503", "Connection refused" */
+	int64_t failing_since;       /* first of the failed attempts in a row, 0 when not failing */
+	int64_t next_try;            /* when the next request is planned, 0 if none */
+};
+/* Replace the one sync state row. */
+krc store_sync_state_set(store *s, const struct store_sync_state *ss, struct kerr *err);
+/* Read it; all zero (last_attempt 0) when kiosk-sync never wrote one. */
+krc store_sync_state_get(store *s, struct store_sync_state *ss, struct kerr *err);
 /* ---- integrity and file identity ---- */
 
 /* SQLite's quick_check over the whole file (K_ESTORE, "database is corrupt
