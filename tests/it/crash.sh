@@ -123,89 +123,76 @@ echo "reported complete: $n_rep, in the outbox: $n_out, left unfinished by a kil
 [ "$n_open" -ge 10 ] || fail "too few kills landed mid-intake to judge ($n_open)"
 
 # ---- the real patient screen, killed mid-intake ----
-# The kiosk itself in tmux: a patient answers screen by screen and the
-# kiosk is killed (SIGKILL) at a random screen, a random few milliseconds
-# after a key, then started again.  An intake whose "You are all set" was
-# on the screen before the kill must be in the outbox; a new start leaves
-# no session "in progress"; the checks above hold for every record.
-sock="kiosk-crash-$$"
-tt() { tmux -L "$sock" "$@"; }
-trap 'tt kill-server 2>/dev/null; rm -rf "$work"' EXIT
-scr() { tt capture-pane -p -t "$1" 2>/dev/null; }
-waitfor() { # NAME TEXT: poll up to 15 s
-	local i=0
-	while ! scr "$1" | grep -qF -- "$2"; do
-		i=$((i + 1)); [ $i -gt 300 ] && return 1
-		sleep 0.05
+# The kiosk itself in tmux (the e2e helpers, in a subshell with their own
+# database): a patient walks through the intake at full speed and the
+# kiosk gets SIGKILL at a random moment, then starts again.  An intake
+# whose "You are all set" was on the screen before the kill must be in the
+# outbox; a new start leaves no session "in progress"; every record is
+# whole.
+ui_crash() (
+	. "$root/tests/e2e/lib.sh"
+	ms() { echo $(( $(date +%s%N) / 1000000 )); }
+	kiosk_of() { pgrep -P "$(t list-panes -t "$1" -F '#{pane_pid}')" -x kiosk; }
+	patient() { WHO="Ingrid Solveig Haraldsen" walk "$1"; step "$1" F10 "You are all set"
+		step "$1" Enter "Caring for your skin"; }
+	e2e_conf
+	# How long a whole intake takes on this machine now.
+	e2e_start c0 xterm-256color C.UTF-8
+	wait_for c0 "Welcome to"
+	t0=$(ms); patient c0; dur=$(( $(ms) - t0 ))
+	e2e_stop c0
+	rounds=0; done_n=0; mid=0
+	: >"$E2E_TMP/reported"
+	start=$(date +%s)
+	while [ $rounds -lt 30 ] && [ $(( $(date +%s) - start )) -lt 45 ]; do
+		n=u$rounds
+		last=$(sql "SELECT coalesce(max(rowid), 0) FROM sessions")
+		e2e_start "$n" xterm-256color C.UTF-8
+		wait_for "$n" "Welcome to"
+		patient "$n" >/dev/null 2>&1 &
+		walker=$!
+		d=$((RANDOM % (dur * 6 / 5 + 1)))
+		sleep "$((d / 1000)).$(printf '%03d' $((d % 1000)))"
+		shown=$(screen "$n")
+		pid=$(kiosk_of "$n") || fail "the kiosk is not running"
+		kill -KILL "$pid"
+		kill "$walker" 2>/dev/null; wait "$walker" 2>/dev/null
+		wait_for "$n" "kiosk-exit=137"
+		sid=$(sql "SELECT id FROM sessions WHERE rowid > $last ORDER BY rowid DESC LIMIT 1")
+		if echo "$shown" | grep -qF -e "You are all set" -e "Caring for your skin"; then
+			[ -n "$sid" ] || fail "an intake the patient saw finished has no session"
+			echo "$sid" >>"$E2E_TMP/reported"
+			done_n=$((done_n + 1))
+		elif [ -n "$sid" ]; then
+			mid=$((mid + 1))
+		fi
+		t kill-session -t "$n"
+		rounds=$((rounds + 1))
 	done
-}
-ui_start() {
-	tt new-session -d -x 80 -y 24 -s "$1" \
-		"env -u LANGUAGE TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $kiosk --config $conf 2>>$work/ui.err; echo kiosk-exit=\$?; sleep 600"
-	waitfor "$1" "Welcome to" || { scr "$1"; cat "$work/ui.err"; fail "the kiosk did not start"; }
-}
-ui_pid() { pgrep -P "$(tt list-panes -t "$1" -F '#{pane_pid}')" -x kiosk; }
-# step N: the keys of screen N, and what the next screen shows.
-ui_keys=( "" "Enter" "1" "@Ingrid Solveig Haraldsen" "@1968-04-30" "@(561) 555-0177" "Space Enter"
-	"4 Enter" "9 Enter" "7 Enter" "2" "6 Enter" "5 Enter" "7 Enter" "3 Enter" "4 Enter"
-	"@Ingrid Solveig Haraldsen" "F10" "Enter" )
-ui_next=( "" "Which language" "Your name" "Date of birth" "Phone number" "Treatment area"
-	"Pregnancy and nursing" "Your skin today" "Your skin in the past" "Your skin and the sun"
-	"Your health" "Medicines" "Past treatments" "Skin care products" "Allergies"
-	"Your signature" "Check your answers" "You are all set" "Caring for your skin" )
-ui_send() { # NAME STEP
-	local k=${ui_keys[$2]}
-	if [ "${k:0:1}" = @ ]; then tt send-keys -t "$1" -l "${k:1}"; tt send-keys -t "$1" Enter
-	else tt send-keys -t "$1" $k; fi
-}
-ui_rounds=0; ui_done=0; ui_mid=0
-: >"$work/ui.reported"
-start=$(date +%s)
-while [ $ui_rounds -lt 40 ] && [ $(( $(date +%s) - start )) -lt 45 ]; do
-	n=u$ui_rounds
-	last=$(q "SELECT coalesce(max(rowid), 0) FROM sessions")
-	ui_start "$n"
-	kill_at=$((1 + RANDOM % 18))
-	for ((s = 1; s < kill_at; s++)); do
-		ui_send "$n" $s
-		waitfor "$n" "${ui_next[$s]}" || { scr "$n"; fail "screen '${ui_next[$s]}' never came"; }
-	done
-	ui_send "$n" "$kill_at"
-	sleep "0.$(printf '%03d' $((RANDOM % 150)))"
-	shown=$(scr "$n")
-	pid=$(ui_pid "$n") || fail "the kiosk is not running"
-	kill -KILL "$pid"
-	waitfor "$n" "kiosk-exit=137" || fail "the kiosk did not die"
-	sid=$(q "SELECT id FROM sessions WHERE rowid > $last ORDER BY rowid DESC LIMIT 1")
-	if echo "$shown" | grep -qF -e "You are all set" -e "Caring for your skin"; then
-		[ -n "$sid" ] || fail "an intake the patient saw finished has no session"
-		echo "$sid" >>"$work/ui.reported"
-		ui_done=$((ui_done + 1))
-	elif [ -n "$sid" ]; then
-		ui_mid=$((ui_mid + 1))
-	fi
-	tt kill-session -t "$n"
-	ui_rounds=$((ui_rounds + 1))
-done
-echo "patient screen: $ui_rounds kills, $ui_done after \"You are all set\", $ui_mid mid-intake"
-[ "$ui_done" -ge 1 ] && [ "$ui_mid" -ge 3 ] || fail "too few kills landed to judge the patient screen"
-while read -r sid; do
-	[ "$(q "SELECT count(*) FROM outbox o JOIN sessions s ON s.id = o.id
-		WHERE o.id = '$sid' AND s.state = 'completed'")" = 1 ] ||
-		fail "an intake the patient saw finished was lost ($sid)"
-done <"$work/ui.reported"
-# A new start marks whatever a kill left in progress interrupted.
-ui_start final
-[ "$(q "SELECT count(*) FROM sessions WHERE state = 'in_progress'")" = 0 ] ||
-	fail "sessions left in progress after a restart"
-pid=$(ui_pid final) && kill -TERM "$pid"
-waitfor final "kiosk-exit=" || fail "the kiosk did not stop"
-[ "$(q 'PRAGMA integrity_check')" = ok ] || fail "integrity_check after the screen kills"
-[ "$(q "SELECT count(*) FROM sessions s WHERE s.state = 'completed'
-	AND (SELECT count(*) FROM outbox o WHERE o.id = s.id) <> 1")" = 0 ] ||
-	fail "a completed session without exactly one outbox entry (screen kills)"
-[ "$(q "SELECT count(*) FROM outbox WHERE bundle IS NULL OR NOT json_valid(bundle)
-	OR instr(bundle, id) = 0")" = 0 ] || fail "a broken bundle after the screen kills"
+	echo "patient screen: $rounds kills, $done_n after \"You are all set\", $mid mid-intake"
+	[ "$done_n" -ge 1 ] && [ "$mid" -ge 3 ] || fail "too few kills landed to judge the patient screen"
+	while read -r sid; do
+		[ "$(sql "SELECT count(*) FROM outbox o JOIN sessions s ON s.id = o.id
+			WHERE o.id = '$sid' AND s.state = 'completed'")" = 1 ] ||
+			fail "an intake the patient saw finished was lost ($sid)"
+	done <"$E2E_TMP/reported"
+	# A new start marks whatever a kill left in progress interrupted.
+	e2e_start final xterm-256color C.UTF-8
+	wait_for final "Welcome to"
+	[ "$(sql "SELECT count(*) FROM sessions WHERE state = 'in_progress'")" = 0 ] ||
+		fail "sessions left in progress after a restart"
+	e2e_stop final
+	[ "$(sql 'PRAGMA integrity_check')" = ok ] || fail "integrity_check after the screen kills"
+	[ "$(sql "SELECT count(*) FROM sessions s WHERE s.state = 'completed'
+		AND (SELECT count(*) FROM outbox o WHERE o.id = s.id) <> 1")" = 0 ] ||
+		fail "a completed session without exactly one outbox entry (screen kills)"
+	[ "$(sql "SELECT count(*) FROM outbox WHERE bundle IS NULL OR NOT json_valid(bundle)
+		OR instr(bundle, id) = 0")" = 0 ] || fail "a broken bundle after the screen kills"
+	"$KIOSK" status --verify-audit --config "$CONF" 2>/dev/null | grep -q '^audit log: intact$' ||
+		fail "audit log not intact after the screen kills"
+)
+export BUILD
+ui_crash || fail "the patient screen lost or broke an intake (above)"
 
 # The database still works, and the audit chain survived every kill.
 "$kiosk" simulate --record --test-into-live-db --config "$conf" "$answers" >/dev/null || fail "database unusable after the kills"

@@ -97,8 +97,10 @@ write_conf() { # KEY=VALUE... set [sync] keys; SECTION.KEY=VALUE for others
 			if [[ $k == "$sec".* ]]; then echo "${k#*.} = ${v[$k]}"; fi
 		done
 	done >"$T/kiosk.conf"
-	# Only `kiosk init` creates a database; on an existing one it does nothing.
-	"$BUILD/kiosk" init --config "$T/kiosk.conf" >/dev/null || fail "kiosk init failed"
+	# Only `kiosk init` creates a database; on an existing one it does
+	# nothing.  A configuration a test makes invalid on purpose is left to
+	# kiosk-sync to refuse.
+	"$BUILD/kiosk" init --config "$T/kiosk.conf" >/dev/null 2>&1 || true
 }
 
 fill() {
