@@ -205,7 +205,7 @@ static void print_text(const struct sim *s)
 
 int cmd_simulate(int argc, char **argv)
 {
-	bool as_json = false, record = false, bundle = false;
+	bool as_json = false, record = false, bundle = false, live_ok = false;
 	const char *cfgpath, *dir = NULL, *answers = NULL, *lang = NULL, *v;
 	config *cfg = NULL;
 	store *st = NULL;
@@ -226,6 +226,8 @@ int cmd_simulate(int argc, char **argv)
 			as_json = true;
 		} else if (!strcmp(argv[i], "--record")) {
 			record = true;
+		} else if (!strcmp(argv[i], "--test-into-live-db")) {
+			live_ok = true;
 		} else if (!strcmp(argv[i], "--bundle")) {
 			bundle = true;
 		} else if (!strcmp(argv[i], "--lang") && i + 1 < argc) {
@@ -250,6 +252,13 @@ int cmd_simulate(int argc, char **argv)
 	}
 	if (answers == NULL)
 		goto usage;
+	/* A made-up patient in the real send queue reaches the clinic's
+	 * server: only when asked in so many words (and tagged HTEST). */
+	if (record && !live_ok) {
+		fprintf(stderr, "kiosk simulate: --record queues a made-up patient for the clinic's server; "
+			"add --test-into-live-db to do that (it is sent as a test record, HTEST)\n");
+		return 2;
+	}
 	if (config_load(&cfg, cfgpath, stderr, &err) != K_OK)
 		return 2;
 	dir = content_dir(cfg, dir, buf, sizeof buf);
@@ -288,6 +297,7 @@ int cmd_simulate(int argc, char **argv)
 		}
 		in.st = st;
 		in.e = s.e;
+		in.test = true;
 	}
 	status = 1;
 	while (!done && steps++ < 4 * s.c->n_screens + 8) {
@@ -390,6 +400,10 @@ out:
 	config_free(cfg);
 	return status;
 usage:
-	fprintf(stderr, "usage: kiosk simulate [--json] [--record] [--bundle] [--lang CODE] [--today YYYY-MM-DD] [--config FILE] [DIR] ANSWERS\n");
+	fprintf(stderr, "usage: kiosk simulate [--json] [--record --test-into-live-db] [--bundle] [--lang CODE] [--today YYYY-MM-DD] [--config FILE] [DIR] ANSWERS\n"
+		"  --record --test-into-live-db  also store the intake in the configured database and queue\n"
+		"                                it for the server, as a test record: its FHIR resources carry\n"
+		"                                meta.security HTEST, and kiosk status and the staff list show\n"
+		"                                it as a test record (TEST).  --record alone is refused.\n");
 	return 2;
 }

@@ -40,7 +40,37 @@ struct fx {
 	const struct content *c;
 	struct kerr *err;
 	krc rc;
+	bool test;   /* a made-up patient (kiosk simulate --record): tag HTEST */
 };
+
+/* meta.security HTEST ("test health data", v3-ActReason) on a test record,
+ * so the server and its users can tell it from a real patient's.  Call
+ * inside the resource's meta object. */
+static void test_security(struct fx *x)
+{
+	if (!x->test)
+		return;
+	json_key(x->j, "security");
+	json_arr_begin(x->j);
+	json_obj_begin(x->j);
+	json_kv_str(x->j, "system", "http://terminology.hl7.org/CodeSystem/v3-ActReason");
+	json_kv_str(x->j, "code", "HTEST");
+	json_kv_str(x->j, "display", "test health data");
+	json_obj_end(x->j);
+	json_arr_end(x->j);
+}
+
+/* A meta object holding only the test tag (resources with no meta of
+ * their own). */
+static void test_meta(struct fx *x)
+{
+	if (!x->test)
+		return;
+	json_key(x->j, "meta");
+	json_obj_begin(x->j);
+	test_security(x);
+	json_obj_end(x->j);
+}
 
 static void fx_fail(struct fx *x, krc rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -417,6 +447,7 @@ static void questionnaire_response(struct fx *x, const char *const *answers,
 	json_kv_str(j, "code", outcome_code[outcome]);
 	json_obj_end(j);
 	json_arr_end(j);
+	test_security(x);
 	json_obj_end(j);
 	json_kv_str(j, "language", c->langs[lang]);
 	json_key(j, "identifier");
@@ -466,6 +497,7 @@ static void patient(struct fx *x, const char *const *answers, const char *id)
 	json_obj_begin(j);
 	json_kv_str(j, "resourceType", "Patient");
 	json_kv_str(j, "id", id);
+	test_meta(x);
 
 	/* The name as typed, trimmed; given + family only for "First Last". */
 	if (name) {
@@ -529,6 +561,7 @@ static void detected_issue(struct fx *x, const struct rules_flag *f, const char 
 	json_obj_begin(j);
 	json_kv_str(j, "resourceType", "DetectedIssue");
 	json_kv_str(j, "id", id);
+	test_meta(x);
 	json_kv_str(j, "status", "final");
 	json_key(j, "code");
 	json_obj_begin(j);
@@ -643,14 +676,33 @@ static krc content_ok(const struct content *c, struct kerr *err)
 	return K_OK;
 }
 
+static krc bundle(const struct content *c, const char *const *answers, const struct rules_flag *flags,
+		  int n_flags, enum content_severity outcome, const char *session_id, const char *authored,
+		  int lang, bool test, char **out_json, struct kerr *err);
+
 krc fhir_bundle(const struct content *c, const char *const *answers,
 		const struct rules_flag *flags, int n_flags, enum content_severity outcome,
 		const char *session_id, const char *authored, int lang, char **out_json,
 		struct kerr *err)
 {
+	return bundle(c, answers, flags, n_flags, outcome, session_id, authored, lang, false, out_json, err);
+}
+
+krc fhir_bundle_test(const struct content *c, const char *const *answers,
+		     const struct rules_flag *flags, int n_flags, enum content_severity outcome,
+		     const char *session_id, const char *authored, int lang, char **out_json,
+		     struct kerr *err)
+{
+	return bundle(c, answers, flags, n_flags, outcome, session_id, authored, lang, true, out_json, err);
+}
+
+static krc bundle(const struct content *c, const char *const *answers, const struct rules_flag *flags,
+		  int n_flags, enum content_severity outcome, const char *session_id, const char *authored,
+		  int lang, bool test, char **out_json, struct kerr *err)
+{
 	char qr_id[UUID_LEN + 1], pat_id[UUID_LEN + 1];
 	char (*issue_id)[UUID_LEN + 1] = NULL;
-	struct fx x = { .c = c, .err = err };
+	struct fx x = { .c = c, .err = err, .test = test };
 	krc rc;
 
 	*out_json = NULL;
@@ -697,6 +749,7 @@ krc fhir_bundle(const struct content *c, const char *const *answers,
 		goto out;
 	json_obj_begin(x.j);
 	json_kv_str(x.j, "resourceType", "Bundle");
+	test_meta(&x);
 	json_kv_str(x.j, "type", "transaction");
 	json_kv_str(x.j, "timestamp", authored);
 	json_key(x.j, "entry");

@@ -89,6 +89,15 @@ krc fhir_bundle(const struct content *c, const char *const *answers,
 		const char *session_id, const char *authored, int lang, char **out_json,
 		struct kerr *err);
 
+/* The same for a made-up patient (`kiosk simulate --record`): the Bundle
+ * and every resource in it carry meta.security HTEST (system
+ * http://terminology.hl7.org/CodeSystem/v3-ActReason), FHIR's mark for
+ * test health data. */
+krc fhir_bundle_test(const struct content *c, const char *const *answers,
+		     const struct rules_flag *flags, int n_flags, enum content_severity outcome,
+		     const char *session_id, const char *authored, int lang, char **out_json,
+		     struct kerr *err);
+
 /* The content as a FHIR Questionnaire (pretty-printed JSON, caller frees):
  * url, version = content version, name, title, status active, one item per
  * screen in file order (questions with their answerOptions, the other

@@ -13,8 +13,9 @@ struct command {
 
 static const struct command commands[] = {
 	{ "init", cmd_init, "init [--config FILE]  create the database (first installation only)" },
+	{ "backup", cmd_backup, "backup [--config FILE] FILE  a consistent copy of the database (0600), audited" },
 	{ "check", cmd_check, "check [--paths] [--config FILE] [DIR]  validate content (or a config)" },
-	{ "simulate", cmd_simulate, "simulate [--json] [--record] [--today DATE] [DIR] ANSWERS" },
+	{ "simulate", cmd_simulate, "simulate [--json] [--record --test-into-live-db] [--today DATE] [DIR] ANSWERS" },
 	{ "export-fhir", cmd_export_fhir, "export-fhir [--config FILE] [DIR]  content as a FHIR R4 Questionnaire" },
 	{ "status", cmd_status, "status [--json] [--verify-audit] [--config FILE]  queue, sessions, audit check" },
 	{ "staff", cmd_staff, "staff add NAME --role staff|admin | pin NAME | remove NAME [--config FILE]" },

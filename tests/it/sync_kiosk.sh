@@ -13,7 +13,7 @@ mkdir -p "$T/var"
 "$BUILD/kiosk" export-fhir --config "$T/kiosk.conf" >"$T/q.json" || fail "export-fhir failed"
 "$T/fill_outbox" "$T/var/kiosk.db" --meta questionnaire.pending "$T/q.json"
 for f in all-clear pregnant many-flags spanish isotretinoin-now; do
-	"$BUILD/kiosk" simulate --record --config "$T/kiosk.conf" "tests/content/$f.yaml" >>"$T/sessions" ||
+	"$BUILD/kiosk" simulate --record --test-into-live-db --config "$T/kiosk.conf" "tests/content/$f.yaml" >>"$T/sessions" ||
 		fail "kiosk simulate --record $f failed"
 done
 [ "$(wc -l <"$T/sessions")" -eq 5 ] || fail "expected 5 recorded intakes"

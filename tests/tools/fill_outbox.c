@@ -7,7 +7,8 @@
  *        fill_outbox DB --status         print the store's delivery status
  * Prints each record id on its own line.  Each record is a FHIR R4
  * transaction Bundle that PUTs a Patient and a QuestionnaireResponse with
- * kiosk-assigned ids (synthetic test people "Test Person <n>"). */
+ * kiosk-assigned ids (synthetic test people "Test Person <n>").  It creates
+ * the database if there is none yet, as `kiosk init` would. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: fill_outbox DB N [FIRST]\n");
 		return 2;
 	}
-	if (store_open(&st, argv[1], &err) != K_OK)
+	if (store_create(&st, argv[1], &err) != K_OK)
 		goto out;
 	if (!strcmp(argv[2], "--meta") && argc == 5) {
 		char *buf = NULL;
