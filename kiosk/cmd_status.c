@@ -357,7 +357,7 @@ int cmd_status(int argc, char **argv)
 	}
 	if (s == NULL || store_status_get(s, &st, &err) != K_OK ||
 	    sync_status_read(s, cfg, now, &sy, &err) != K_OK ||
-	    store_intakes(s, 0, &v, &nv, &err) != K_OK ||
+	    store_intakes_failed(s, &v, &nv, &err) != K_OK ||
 	    (verify && store_audit_verify(s, &bad, &err) != K_OK)) {
 		fprintf(stderr, "kiosk status: %s\n", err.msg);
 		goto out;

@@ -197,6 +197,9 @@ struct store_intake {
  * *n items owned by the caller (store_intakes_free). */
 krc store_intakes(store *s, int64_t since, struct store_intake **out, int *n, struct kerr *err);
 void store_intakes_free(struct store_intake *v, int n);
+/* The same, for the records the server refused for good (state failed)
+ * only, however old: read through an index, not the years of receipts. */
+krc store_intakes_failed(store *s, struct store_intake **out, int *n, struct kerr *err);
 
 /* ---- staff accounts ---- */
 

@@ -183,7 +183,7 @@ static void test_open_private_files(void **state)
 	assert_int_equal(stat(wal, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	/* The settings that make a commit durable and shared. */
-	assert_int_equal(q_int(f->path, "PRAGMA user_version"), 5);
+	assert_int_equal(q_int(f->path, "PRAGMA user_version"), 6);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"),
 			 1);
 	/* UUID v4 text. */
@@ -545,6 +545,52 @@ static void test_outbox_lifecycle(void **state)
 			 1100);
 }
 
+/* kiosk status lists the failed records (not every receipt kept for
+ * years) and counts the delivered ones from a kept count that follows
+ * every change of state. */
+static void test_failed_list_and_counts(void **state)
+{
+	struct fx *f = *state;
+	struct kerr err = { "" };
+	struct store_intake *v = NULL;
+	struct store_status st;
+	char a[STORE_ID_LEN], b[STORE_ID_LEN], c[STORE_ID_LEN], d[STORE_ID_LEN];
+	int n = -1;
+
+	make_intake(f->s, 100, a);
+	make_intake(f->s, 200, b);
+	make_intake(f->s, 300, c);
+	make_intake(f->s, 400, d);
+	assert_int_equal(store_outbox_delivered(f->s, a, "Bundle/a", 1000, &err), K_OK);
+	assert_int_equal(store_outbox_delivered(f->s, c, "Bundle/c", 1100, &err), K_OK);
+	assert_int_equal(store_outbox_delivered(f->s, c, "Bundle/c", 1200, &err), K_OK);
+	assert_int_equal(store_outbox_failed(f->s, b, "HTTP 422", &err), K_OK);
+	assert_int_equal(store_status_get(f->s, &st, &err), K_OK);
+	assert_int_equal(st.delivered, 2);
+	assert_int_equal(st.failed, 1);
+	assert_int_equal(st.waiting, 1);
+	assert_int_equal(st.last_delivery, 1100);
+	assert_int_equal(store_intakes_failed(f->s, &v, &n, &err), K_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].id, b);
+	assert_string_equal(v[0].delivery, "failed: HTTP 422");
+	assert_string_equal(v[0].name, PT_NAME);
+	store_intakes_free(v, n);
+
+	assert_int_equal(store_outbox_requeue(f->s, &n, &err), K_OK);
+	assert_int_equal(store_intakes_failed(f->s, &v, &n, &err), K_OK);
+	assert_int_equal(n, 0);
+	store_intakes_free(v, n);
+	assert_int_equal(store_outbox_delivered(f->s, b, "Bundle/b", 1300, &err), K_OK);
+	assert_int_equal(store_outbox_delivered(f->s, d, "Bundle/d", 1400, &err), K_OK);
+	assert_int_equal(store_status_get(f->s, &st, &err), K_OK);
+	assert_int_equal(st.delivered, 4);
+	assert_int_equal(st.failed, 0);
+	assert_int_equal(st.waiting, 0);
+	assert_int_equal(st.last_delivery, 1400);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM outbox WHERE state = 'delivered'"), 4);
+}
+
 static void test_retention(void **state)
 {
 	struct fx *f = *state;
@@ -711,12 +757,12 @@ static void test_migrate_v1(void **state)
 	/* Reading (kiosk status) never upgrades the database under a kiosk. */
 	assert_int_equal(store_open_readonly(&s, path, &err), K_ESTORE);
 	assert_null(s);
-	assert_non_null(strstr(err.msg, "database schema 1 differs from this kiosk's (5)"));
+	assert_non_null(strstr(err.msg, "database schema 1 differs from this kiosk's (6)"));
 	assert_int_equal(q_int(path, "PRAGMA user_version"), 1);
 	kerr_clear(&err);
 
 	assert_int_equal(store_create(&s, path, &err), K_OK);
-	assert_int_equal(q_int(path, "PRAGMA user_version"), 5);
+	assert_int_equal(q_int(path, "PRAGMA user_version"), 6);
 	{
 		store *ro = NULL;
 		struct store_status rst;
@@ -779,7 +825,7 @@ static void test_newer_schema_refused(void **state)
 	q_exec(path, "CREATE TABLE future (x); INSERT INTO future VALUES (42); PRAGMA user_version = 7;");
 	assert_int_equal(store_create(&s, path, &err), K_ESTORE);
 	assert_null(s);
-	assert_non_null(strstr(err.msg, "database schema 7 is newer than this kiosk (5)"));
+	assert_non_null(strstr(err.msg, "database schema 7 is newer than this kiosk (6)"));
 	/* Left as it was. */
 	assert_int_equal(q_int(path, "SELECT x FROM future"), 42);
 	assert_int_equal(q_int(path, "PRAGMA user_version"), 7);
@@ -1190,6 +1236,7 @@ int main(void)
 		T(test_wipe_leaves_nothing),
 		T(test_recover_and_resume),
 		T(test_outbox_lifecycle),
+		T(test_failed_list_and_counts),
 		T(test_retention),
 		T(test_purge_raw_bytes),
 		T(test_audit_intact),
