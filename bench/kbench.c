@@ -18,6 +18,20 @@
  *                               every 15th round a store_session_complete;
  *                               prints "kind us" lines
  *
+ *   kbench today DB N W         a day's live data: queue N intakes, deliver
+ *                               all but W of them keeping their patient data
+ *                               (kiosk.retention_days 7), leave W waiting
+ *   kbench staff-list DB N      N x the staff list of today's intakes
+ *                               (store_intakes since local midnight);
+ *                               prints "us rows"
+ *   kbench status DB N          N x the queries of `kiosk status` without its
+ *                               page check (store_status_get and the failed
+ *                               records)
+ *   kbench quick-check DB N     N x store_check (PRAGMA quick_check)
+ *   kbench purge DB N           N x store_purge with retention 0: the first
+ *                               purges what `today` delivered, the others
+ *                               find nothing (the hourly purge)
+ *
  * Timed modes print one line per operation: microseconds (wall clock).
  * intakes prints "complete_us intake_us".  Patient data is synthetic. */
 #define _GNU_SOURCE
@@ -203,6 +217,79 @@ out:
 	return rc;
 }
 
+static int64_t local_midnight(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
+}
+
+static int do_years(const char *mode, const char *db, int n, int w)
+{
+	struct kerr err = { "" };
+	store *st = NULL;
+	int64_t now = (int64_t)time(NULL);
+	int rc = 1;
+
+	if (store_create(&st, db, &err) != K_OK)
+		return fail("store_open", &err);
+	if (!strcmp(mode, "today")) {
+		char id[STORE_ID_LEN];
+
+		store_set_retention(st, 7 * 86400);
+		for (int i = 0; i < n; i++)
+			if (store_session_start(st, "bench", "en", now - 3600, id, &err) != K_OK ||
+			    complete(st, id, i, now - 3600 + i, &err))
+				goto out;
+		for (int i = 0; i < n - w; i++) {
+			struct store_outbox_item *it = NULL;
+			int64_t due = 0;
+
+			if (store_outbox_next(st, now, &it, &due, &err) != K_OK || it == NULL)
+				goto out;
+			if (store_outbox_delivered(st, it->id, "QuestionnaireResponse/x/_history/1", now,
+						   &err) != K_OK) {
+				store_outbox_item_free(it);
+				goto out;
+			}
+			store_outbox_item_free(it);
+		}
+	} else {
+		for (int i = 0; i < n; i++) {
+			struct store_intake *v = NULL;
+			struct store_status ss;
+			int nv = 0;
+			double t = now_us();
+			krc r;
+
+			if (!strcmp(mode, "staff-list"))
+				r = store_intakes(st, local_midnight(), &v, &nv, &err);
+			else if (!strcmp(mode, "status"))
+				r = store_status_get(st, &ss, &err) == K_OK ?
+				    store_intakes_failed(st, &v, &nv, &err) : K_ESTORE;
+			else if (!strcmp(mode, "quick-check"))
+				r = store_check(st, &err);
+			else
+				r = store_purge(st, now, 0, &err);
+			t = now_us() - t;
+			store_intakes_free(v, nv);
+			if (r != K_OK)
+				goto out;
+			printf("%.1f %d\n", t, nv);
+		}
+	}
+	rc = 0;
+out:
+	if (rc)
+		fail(mode, &err);
+	store_close(st);
+	return rc;
+}
+
 static double sync_once(int fd, off_t at)
 {
 	char buf[512];
@@ -300,7 +387,7 @@ int main(int argc, char **argv)
 	int n;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: kbench fsync|fsync-append|answers|intakes|fill|content|paired PATH N [OUTDIR]\n");
+		fprintf(stderr, "usage: kbench fsync|fsync-append|answers|intakes|fill|content|paired|today|staff-list|status|quick-check|purge PATH N [OUTDIR|W]\n");
 		return 2;
 	}
 	n = atoi(argv[3]);
@@ -310,6 +397,9 @@ int main(int argc, char **argv)
 		return do_content(argv[2], n);
 	if (!strcmp(argv[1], "paired"))
 		return do_paired(argv[2], n);
+	if (!strcmp(argv[1], "today") || !strcmp(argv[1], "staff-list") || !strcmp(argv[1], "status") ||
+	    !strcmp(argv[1], "quick-check") || !strcmp(argv[1], "purge"))
+		return do_years(argv[1], argv[2], n, argc > 4 ? atoi(argv[4]) : 0);
 	if (!strcmp(argv[1], "answers") || !strcmp(argv[1], "intakes") || !strcmp(argv[1], "fill"))
 		return do_store(argv[1], argv[2], n, argc > 4 ? argv[4] : NULL);
 	fprintf(stderr, "kbench: unknown mode %s\n", argv[1]);
