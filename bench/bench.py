@@ -707,6 +707,104 @@ def bench_sync(build, bindir, work, quick):
     return res
 
 
+# ---- five years of receipts ----
+
+def bench_years(build, bindir, work, welcome, quick):
+    """The same day (125 intakes today, 30 of them still waiting) on an
+    empty database and on one holding five years of purged receipts
+    (bench/gen_years.py, 250 a day): start-up, kiosk status, the staff
+    list, the purge, an hour's sync.  Ratios empty / years."""
+    days, per_day = (200, 250) if quick else (1826, 250)
+    pki = os.path.join(work, "pki-years")
+    run(["sh", os.path.join(ROOT, "tests/tools/mkcerts.sh"), pki], stdout=subprocess.DEVNULL)
+    token = "bench-token-years-%d" % os.getpid()
+    tokfile = os.path.join(work, "token-years")
+    with open(tokfile, "w") as f:
+        f.write(token + "\n")
+    os.chmod(tokfile, 0o600)
+    kiosk, kb = os.path.join(build, "kiosk"), os.path.join(bindir, "kbench")
+    res = {"days": days, "per_day": per_day}
+    for name in ("empty", "years"):
+        d = os.path.join(work, "y-" + name)
+        conf = kiosk_conf(work, "y-" + name, os.path.join(ROOT, "screens"))
+        db = os.path.join(d, "var/kiosk.db")
+        run([kiosk, "init", "--config", conf], stdout=subprocess.DEVNULL)
+        r = {}
+        if name == "years":
+            log("five years: generating %d receipts" % (days * per_day))
+            t0 = time.monotonic()
+            run([PY, os.path.join(ROOT, "bench/gen_years.py"), db, str(days), str(per_day)])
+            r["gen"] = time.monotonic() - t0
+        run([kb, "today", db, "125", "30"], stdout=subprocess.DEVNULL)
+        r["db_mib"] = os.path.getsize(db) / 1048576
+        log("five years: %s database (%.0f MiB)" % (name, r["db_mib"]))
+        n = 5 if quick else 20
+        r["staff_list"] = mm([x[0] / 1000 for x in kbench(bindir, "staff-list", db, n)[1:]])
+        r["status_q"] = mm([x[0] / 1000 for x in kbench(bindir, "status", db, n)[1:]])
+        r["quick_check"] = mm([x[0] / 1000 for x in kbench(bindir, "quick-check", db, 3)[1:]])
+        runs = [cpu_of([kiosk, "status", "--config", conf]) for _ in range(3 if quick else 5)]
+        r["status"] = mm([x["wall"] * 1000 for x in runs])
+        r["status_cpu"] = mm([x["cpu"] * 1000 for x in runs])
+        cmd = [kiosk, "--config", conf]
+        t = []
+        for _ in range(3 if quick else 5):
+            p = ptyrun(bindir, ["wait:" + welcome], cmd, work)
+            if p["ok"] and p["steps"]:
+                t.append(p["steps"][0]["last_us"] / 1000)
+        r["start"] = mm(t)
+        purge = kbench(bindir, "purge", db, 6)
+        r["purge_first"] = purge[0][0] / 1000
+        r["purge_hourly"] = mm([x[0] / 1000 for x in purge[1:]])
+        # An hour's sync: the 30 waiting, then 60 more queued per run.
+        rates, cpus = [], []
+        for i in range(3):
+            if i:
+                run([kb, "fill", db, "60"], stdout=subprocess.DEVNULL)
+            cnt = 30 if i == 0 else 60
+            srv = Server(work, pki, token)
+            sconf = os.path.join(d, "sync.conf")
+            with open(sconf, "w") as f:
+                f.write("[kiosk]\ndatabase = %s\n[sync]\nserver = %s\nca_file = %s/ca.pem\n"
+                        "token_file = %s\n" % (db, srv.url, pki, tokfile))
+            x = cpu_of([os.path.join(build, "kiosk-sync"), "--once", "--config", sconf])
+            got = srv.stats(pki)["transactions"]
+            srv.stop()
+            if x["rc"] != 0 or got != cnt:
+                log("five years: kiosk-sync delivered %s of %d (exit %s)" % (got, cnt, x["rc"]))
+            rates.append(cnt / x["wall"])
+            cpus.append(x["cpu"] * 1000 / cnt)
+        r["sync_rate"] = mm(rates)
+        r["sync_cpu"] = mm(cpus)
+        res[name] = r
+    return res
+
+
+def years_rows(Y):
+    fmt_rate = lambda v: "n/a" if v is None else "%.0f rec/s" % v
+    e, y = Y["empty"], Y["years"]
+    flat = "flat: 0.83-1.2x"
+    rows = [("Five years", "database: %d receipts (%d days x %d) + today's 125 intakes" % (
+        Y["days"] * Y["per_day"], Y["days"], Y["per_day"]), "%.0f MiB" % y["db_mib"],
+        "empty database + today's", "%.1f MiB" % e["db_mib"], "", "")]
+    for key, label in (("start", "exec to first screen drawn"),
+                       ("quick_check", "of which the page check (quick_check)"),
+                       ("status", "`kiosk status` (wall)"),
+                       ("status_q", "`kiosk status` queries without the page check"),
+                       ("staff_list", "staff list of today's intakes (125)"),
+                       ("purge_hourly", "hourly purge, nothing due")):
+        rows.append(("", label, pair(y[key], f_ms), "empty", pair(e[key], f_ms),
+                     ratio(e[key], y[key]), flat))
+    rows.append(("", "purge of today's 95 delivered", f_ms(y["purge_first"]), "empty",
+                 f_ms(e["purge_first"]), ratio((0, e["purge_first"]), (0, y["purge_first"])), flat))
+    rows.append(("", "an hour's sync (30-60 records, kiosk-sync --once)",
+                 pair(y["sync_rate"], fmt_rate), "empty", pair(e["sync_rate"], fmt_rate),
+                 ratio(e["sync_rate"], y["sync_rate"], better_low=False), flat))
+    rows.append(("", "same: CPU per record", pair(y["sync_cpu"], lambda v: f_ms(v, 2)), "empty",
+                 pair(e["sync_cpu"], lambda v: f_ms(v, 2)), ratio(e["sync_cpu"], y["sync_cpu"]),
+                 flat))
+    return rows
+
+
 # ---- report ----
 
 def f_ms(v, digits=1):
@@ -868,6 +966,9 @@ def report(info, R, quick):
                  "%.1f s (%.0f intakes/s)" % (bl["fill"], sy["backlog"] / bl["fill"]), "", "", "",
                  ""))
 
+    if R.get("years"):
+        rows += years_rows(R["years"])
+
     head = ("group", "measure", "kiosk (min / median)", "alternative", "alternative (min / median)",
             "kiosk ahead by", "target")
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
@@ -949,6 +1050,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench/results.md"))
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    ap.add_argument("--only", choices=["years"], help="run one group, print it, write nothing")
     a = ap.parse_args()
     build = os.path.abspath(a.build)
     for f in ("kiosk", "kiosk-sync", "libkiosk.a"):
@@ -974,6 +1076,11 @@ def main():
         run([PY, os.path.join(ROOT, "bench/gen_content.py"), os.path.join(ROOT, "screens"),
              os.path.join(ROOT, "assets"), chain, str(R["chain_n"]), "--chain"])
         runs = 3 if a.quick else 9
+        if a.only == "years":
+            Y = bench_years(build, bindir, work, welcome, a.quick)
+            for r in years_rows(Y):
+                print(" | ".join(str(x) for x in r))
+            return
 
         log("start-up: kiosk")
         conf = kiosk_conf(work, "k1", os.path.join(ROOT, "screens"))
@@ -1007,6 +1114,8 @@ def main():
                                      os.path.join(chain, "screens"), a.quick)
         log("sync")
         R["sync"] = bench_sync(build, bindir, work, a.quick)
+        log("five years of receipts")
+        R["years"] = bench_years(build, bindir, work, welcome, a.quick)
         info["load_end"] = " ".join(open("/proc/loadavg").read().split()[:3])
         table, md = report(info, R, a.quick)
         md += "\nThe whole run took %.0f s.\n" % (time.monotonic() - t_start)
