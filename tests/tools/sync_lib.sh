@@ -4,7 +4,7 @@
 #
 #   sync_setup                 temp dir $T, PKI in $PKI, fill_outbox built
 #   free_port                  print a free TCP port on 127.0.0.1
-#   server_start PORT [ARGS]   start tests/tools/fhir_server.py (cert: $SERVER_CERT)
+#   server_start PORT [ARGS]   start tests/tools/fhir_server.js (cert: $SERVER_CERT)
 #   server_stop                stop it (writes $T/dump.json)
 #   write_conf [KEY=VAL...]    $T/kiosk.conf pointing at $PORT, token auth
 #   fill N [FIRST]             queue N intakes; their ids go to $T/ids
@@ -41,7 +41,7 @@ sync_setup() {
 	trap sync_cleanup EXIT
 	PKI=$T/pki
 	sh "$ROOT/tests/tools/mkcerts.sh" "$PKI"
-	# The server validates every document with tests/tools/fhir-validate.
+	# The server is Medplum's FHIR engine (tests/tools/fhir_server.js).
 	sh "$ROOT/tests/tools/fhir-deps.sh" >/dev/null || fail "cannot install the FHIR definitions"
 	# A sanitized build's library needs the sanitizer runtime too.
 	local san=""
@@ -63,7 +63,7 @@ server_start() {
 	local port=$1
 	shift
 	rm -f "$T/ready"
-	$PY "$ROOT/tests/tools/fhir_server.py" --port "$port" --cert "$PKI/$SERVER_CERT.pem" \
+	node "$ROOT/tests/tools/fhir_server.js" --port "$port" --cert "$PKI/$SERVER_CERT.pem" \
 		--key "$PKI/$SERVER_CERT.key" --token "$TOKEN" --dump "$T/dump.json" \
 		--ready "$T/ready" "$@" >>"$T/server.log" 2>&1 &
 	SERVER_PID=$!
