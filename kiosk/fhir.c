@@ -563,15 +563,17 @@ static void query_add(struct sbuf *b, const char *key, const char *v, size_t n)
 }
 
 /* The search that finds this patient on the server: family, given and
- * birth date, and the phone where given.  Empty (no match attempted) when
+ * birth date, and the phone where given.  Names compare :exact: a FHIR
+ * string search matches any name that starts with the text ("Ann" finds
+ * "Anna"), which would link one person's intake to another's record.  Empty (no match attempted) when
  * one of the three is unknown: matching on less could link the intake to
  * someone else's record. */
 static void match_query(const struct demo *d, struct sbuf *q)
 {
 	if (d->words != 2 || !d->dob_ok)
 		return;
-	query_add(q, "family", d->fam, (size_t)(d->e - d->fam));
-	query_add(q, "given", d->b, (size_t)(d->sp - d->b));
+	query_add(q, "family:exact", d->fam, (size_t)(d->e - d->fam));
+	query_add(q, "given:exact", d->b, (size_t)(d->sp - d->b));
 	query_add(q, "birthdate", d->dob, strlen(d->dob));
 	if (d->phone)
 		query_add(q, "phone", d->phone, strlen(d->phone));

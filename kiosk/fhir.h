@@ -17,7 +17,7 @@
  *       name.text from the name question (given/family only when the name is
  *       exactly two words: splitting longer names guesses wrong for many
  *       families), birthDate, telecom phone.  A conditional create (POST with
- *       request.ifNoneExist "family=..&given=..&birthdate=..[&phone=..]", only
+ *       request.ifNoneExist "family:exact=..&given:exact=..&birthdate=..[&phone=..]", only
  *       when all three are known), so a server links a returning patient to
  *       the record it holds.  The QuestionnaireResponse (subject, source) and
  *       the DetectedIssues (patient) reference it by that urn:uuid.  How it

@@ -378,7 +378,7 @@ static void test_bundle_shape(void **state)
 	assert_int_equal(count(b, "\"fullUrl\":\"urn:uuid:"), 4);
 	assert_int_equal(count(b, "\"method\":\"PUT\""), 3);
 	assert_non_null(strstr(b, "\"request\":{\"method\":\"POST\",\"url\":\"Patient\",\"ifNoneExist\":"
-				  "\"family=%C3%91%C3%BA%C3%B1ez-%C3%98ster&given=Zo%C3%AB&birthdate=1990-04-01"
+				  "\"family:exact=%C3%91%C3%BA%C3%B1ez-%C3%98ster&given:exact=Zo%C3%AB&birthdate=1990-04-01"
 				  "&phone=%28561%29%20555-0100\"}"));
 	assert_non_null(strstr(b, "\"fullUrl\":\"urn:uuid:" SESSION "\""));
 	assert_non_null(strstr(b, "\"request\":{\"method\":\"PUT\",\"url\":\"QuestionnaireResponse/"
@@ -453,7 +453,7 @@ static void test_bundle_forms(void **state)
 	assert_int_equal(fhir_bundle_form(b, FHIR_FORM_MATCH, NULL, &out, &err), K_OK);
 	assert_int_equal(count(out, "\"fullUrl\""), 1);
 	assert_non_null(strstr(out, "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{"));
-	assert_non_null(strstr(out, "\"ifNoneExist\":\"family="));
+	assert_non_null(strstr(out, "\"ifNoneExist\":\"family:exact="));
 	assert_null(strstr(out, "QuestionnaireResponse"));
 	free(out);
 

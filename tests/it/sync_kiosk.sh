@@ -49,7 +49,7 @@ people = {}
 for line in open(sys.argv[4]):
     b = json.loads(line)
     match = dict(urllib.parse.parse_qsl(b["entry"][0]["request"]["ifNoneExist"]))
-    key = (match["family"], match["given"], match["birthdate"])
+    key = (match["family:exact"], match["given:exact"], match["birthdate"])
     for e in b["entry"][1:]:
         people.setdefault(key, set()).add(e["request"]["url"])
 pats = {u: r["resource"] for u, r in res.items() if u.startswith("Patient/")}

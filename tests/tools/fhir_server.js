@@ -219,6 +219,23 @@ class TxRepository extends router.MemoryRepository {
 		}
 	}
 
+	/* MemoryRepository's matcher treats a string search's :exact like a
+	 * plain (starts-with) search; a Medplum server on its database does
+	 * not.  Apply :exact here, before paging, as the server would. */
+	async search(req) {
+		const exact = (req.filters || []).filter(f => f.operator === core.Operator.EXACT);
+		if (!exact.length) return super.search(req);
+		const all = await super.search({ ...req, count: undefined, offset: undefined });
+		const hit = (all.entry || []).filter(e => exact.every(f => {
+			const sp = core.getSearchParameter(e.resource.resourceType, f.code);
+			const got = sp ? core.evalFhirPath(sp.expression, e.resource) : [];
+			return got.some(v => v === f.value);
+		}));
+		const from = req.offset || 0;
+		const page = hit.slice(from, req.count === undefined ? undefined : from + req.count);
+		return { ...all, entry: page.length ? page : undefined, total: hit.length };
+	}
+
 	/* Every stored resource with how often it was written. */
 	held() {
 		const out = {};
