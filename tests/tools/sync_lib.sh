@@ -9,6 +9,8 @@
 #   write_conf [KEY=VAL...]    $T/kiosk.conf pointing at $PORT, token auth
 #   fill N [FIRST]             queue N intakes; their ids go to $T/ids
 #   dump                       what the server holds (JSON on stdout)
+#   fhir_get PATH              GET [base]/PATH from the server (a read or search)
+#   fhir_total PATH            the "total" of the search PATH
 #   sync_once                  kiosk-sync --once; exit status in $RC, log in $T/sync.log
 #   daemon_start / daemon_stop the kiosk-sync daemon (log $T/daemon.log)
 #   wait_for CMD...            retry CMD every 0.2 s for up to $WAIT s (default 30)
@@ -106,6 +108,15 @@ dump() { # from the running server, else what the stopped one wrote
 	else
 		cat "$T/dump.json"
 	fi
+}
+
+fhir_get() {
+	curl -sf --cacert "$PKI/ca.pem" --cert "$PKI/client.pem" --key "$PKI/client.key" \
+		-H "Authorization: Bearer $TOKEN" "https://127.0.0.1:$PORT/fhir/$1"
+}
+
+fhir_total() {
+	fhir_get "$1" | $PY -c 'import json,sys; print(json.load(sys.stdin)["total"])'
 }
 
 sync_once() {
