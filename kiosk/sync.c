@@ -1185,8 +1185,15 @@ static krc patient_body(sync_ctx *sy, const struct store_outbox_item *it, char *
 		sync_log("record %s: patient not matched (%s); sent without a Patient link, "
 			 "flagged for staff", it->id, pe == FHIR_PE_MATCHABLE ? "several match" :
 			 "name or date of birth incomplete");
-	rc = fhir_bundle_form(it->bundle, form, ref, body, err);
-	if (rc == K_OK && form == FHIR_FORM_UNMATCHED)
+	rc = fhir_bundle_form(it->bundle, form, ref, body, &e);
+	if (rc == K_EINVAL || rc == K_ENOTFOUND) {
+		/* Not a record this kiosk wrote: the server judges it as queued. */
+		sync_log("record %s: %s; sent as queued", it->id, e.msg);
+		return K_OK;
+	}
+	if (rc != K_OK)
+		return kerr_set(err, rc, "%s", e.msg);
+	if (form == FHIR_FORM_UNMATCHED)
 		rc = audit(sy, "record.unmatched", it->id, err);
 	return rc;
 }
