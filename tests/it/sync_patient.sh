@@ -58,6 +58,19 @@ srv = json.load(open(sys.argv[1]))["entry"][0]["resource"]
 exp = json.load(open(sys.argv[2]))
 sys.exit(0 if list(ids(srv["item"])) == list(ids(exp["item"])) else 1)
 EOF
+# The server is strict the way a real one is: an invalid resource is
+# refused (422), and a transaction with a failing entry stores nothing.
+post() { # METHOD PATH BODY: the HTTP status
+	curl -s -o /dev/null -w '%{http_code}' --cacert "$PKI/ca.pem" -H "Authorization: Bearer $TOKEN" \
+		-H 'Content-Type: application/fhir+json' -X "$1" "https://127.0.0.1:$PORT/fhir$2" -d "$3"
+}
+[ "$(post PUT /Patient/bad '{"resourceType":"Patient","id":"bad","birthDate":"31/02/1990"}')" = 422 ] ||
+	fail "the server took an invalid Patient"
+[ "$(post POST "" '{"resourceType":"Bundle","type":"transaction","entry":[
+{"resource":{"resourceType":"Basic","id":"half","code":{"text":"x"}},"request":{"method":"PUT","url":"Basic/half"}},
+{"resource":{"resourceType":"Basic","id":"b","code":{"text":"x"}},"request":{"method":"PUT","url":"Basic/c"}}]}')" = 400 ] ||
+	fail "the server took a transaction with a failing entry"
+fhir_get Basic/half >/dev/null && fail "a failed transaction left its first entry on the server"
 last_qr
 first_patient=$(subject)
 [ "$(patients 1990-04-01)" = "$first_patient" ] || fail "the response's subject is not the patient's record"

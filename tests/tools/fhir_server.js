@@ -504,9 +504,11 @@ async function handleWrite(rq, rs, fhirPath) {
 			reject(rq, rs, 400, 'empty transaction');
 			return;
 		}
+		/* validateResource checks the entries' resources with the Bundle. */
 		problem = invalid(doc);
-		for (let i = 0; !problem && i < doc.entry.length; i++) {
-			const p = await checkResource(doc.entry[i].resource);
+		for (let i = 0; !problem && OPTS.checkAnswers && i < doc.entry.length; i++) {
+			const r = doc.entry[i].resource;
+			const p = r?.resourceType === 'QuestionnaireResponse' ? await answersProblem(r) : '';
 			if (p) problem = 'entry ' + i + ': ' + p;
 		}
 	} else {
