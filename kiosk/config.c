@@ -50,6 +50,7 @@ static const struct ckey keys[] = {
 	{ "sync.timeout", C_INT, "60", 1, 3600, "seconds for one whole request" },
 	{ "sync.backoff_max", C_INT, "300", 1, 86400, "longest wait between retries, seconds" },
 	{ "sync.proxy", C_STR, "", 0, 0, "proxy for the FHIR server (empty: none; proxy environment variables are ignored)" },
+	{ "sync.patient", C_STR, "match", 0, 0, "match (link to the server's Patient, create one only when new), create (a new Patient per intake) or none" },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -140,6 +141,11 @@ static bool valid(const struct ckey *k, const char *v, char *why, size_t n)
 	}
 	if (!strcmp(k->key, "sync.server") && *v && strncmp(v, "https://", 8) != 0) {
 		snprintf(why, n, "the server must be an https:// URL");
+		return false;
+	}
+	if (!strcmp(k->key, "sync.patient") && strcmp(v, "match") && strcmp(v, "create") &&
+	    strcmp(v, "none")) {
+		snprintf(why, n, "'%s' is not match, create or none", v);
 		return false;
 	}
 	if (!strcmp(k->key, "kiosk.staff_key")) {
