@@ -135,6 +135,12 @@ static int csi(struct keys *k, size_t len, struct keys_event *ev)
 		consume(k, len);
 		return SKIPPED;
 	}
+	/* A function key with a modifier (Ctrl+F2 is "ESC [ 1 ; 5 Q") is not
+	 * that function key: a kiosk acts only on keys it names. */
+	if (np >= 1 && p[1] >= 2 && (strchr("PQRS", fin) || (fin == '~' && p[0] >= 11))) {
+		consume(k, len);
+		return SKIPPED;
+	}
 	switch (fin) {
 	case 'A': return key(k, len, KEYS_UP, ev);
 	case 'B': return key(k, len, KEYS_DOWN, ev);

@@ -80,6 +80,7 @@ static void test_escape(void **state)
 	/* Unknown sequences are consumed whole. */
 	assert_string_equal(T(true, "\x1b[200~hi\x1b[201~"), "hi");
 	assert_string_equal(T(true, "\x1b[?1;2;3$yZ"), "Z");
+	assert_string_equal(T(true, "\x1b[1;9Q\x1b[24;5~!"), "!"); /* modified F2, Ctrl+F12 */
 	snprintf(want, sizeof want, "<%d>", KEYS_ESC);
 	assert_string_equal(T(true, "\x1b"), want);
 	snprintf(want, sizeof want, "<%d><%d>", KEYS_ENTER, KEYS_ENTER);
