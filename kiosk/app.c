@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "intake.h"
 #include "kdate.h"
+#include "keys.h"
 #include "publish.h"
 #include "store.h"
 #include "ui.h"
@@ -154,6 +155,18 @@ static bool content_changed(const struct app *a)
 	return content_folder(a->cfg, dir, sizeof dir, &err) == K_OK && strcmp(dir, a->content_dir) != 0;
 }
 
+/* The one per-patient reset.  Every way a session ends comes here: the
+ * patient finished, started over, walked away (idle timeout), staff reset
+ * it, or the database failed.  The UI forgets every display setting the
+ * patient chose (contrast, scroll, focus, what was typed) and the engine is
+ * replaced by a fresh one in the kiosk's language, so nothing of one
+ * patient reaches the next. */
+static void end_patient(struct app *a)
+{
+	ui_forget(a->u);
+	between_sessions(a, false);
+}
+
 /* The database failed: the patient sees a calm message, the detail (no
  * patient data by store.h's contract) goes to stderr, and the session in
  * memory is dropped since it can no longer be saved. */
@@ -161,8 +174,7 @@ static void unavailable(struct app *a, const struct kerr *err)
 {
 	fprintf(stderr, "kiosk: database unavailable: %s\n", err->msg[0] ? err->msg : "unknown error");
 	a->mode = UI_MODE_UNAVAILABLE;
-	ui_forget(a->u);
-	between_sessions(a, false);
+	end_patient(a);
 }
 
 static void open_store(struct app *a)
@@ -209,6 +221,9 @@ static void step(struct app *a, const struct engine_event *ev)
 	}
 	if (screen_only)
 		return;
+	/* A timeout or reset ends the patient's visit even when nothing was
+	 * answered yet (a language or contrast chosen, then walked away). */
+	ended = ev->kind == ENGINE_EV_TIMEOUT || ev->kind == ENGINE_EV_RESET;
 	for (int i = 0; i < fx.n; i++)
 		ended |= fx.fx[i].kind == ENGINE_FX_END || fx.fx[i].kind == ENGINE_FX_WIPE;
 	if (a->st == NULL || intake_apply(&a->in, &fx, time(NULL), &err) != K_OK) {
@@ -217,11 +232,8 @@ static void step(struct app *a, const struct engine_event *ev)
 		unavailable(a, &err);
 		return;
 	}
-	if (ended) {
-		/* Nothing of the patient stays on the screen or in the scrollback. */
-		ui_forget(a->u);
-		between_sessions(a, false);
-	}
+	if (ended)
+		end_patient(a); /* nothing of the patient stays on the screen */
 }
 
 /* Idle handling, once per tick.  Only a patient who started something is
@@ -242,8 +254,8 @@ static void timers(struct app *a)
 				a->warn_start = now;
 			}
 		} else if (now - a->last >= a->idle &&
-			   engine_lang(a->e) != content_lang(a->content, a->lang)) {
-			between_sessions(a, false); /* back to the kiosk's language */
+			   (engine_lang(a->e) != content_lang(a->content, a->lang) || ui_personalised(a->u))) {
+			end_patient(a); /* back to the kiosk's language and theme */
 		} else if (now - a->last >= 5 && now - a->checked >= 10) {
 			/* Nobody at the welcome screen: a newly published
 			 * version can go live now rather than after the next
@@ -347,8 +359,7 @@ static void staff(struct app *a)
 		break;
 	case UI_STAFF_RESET:
 		a->mode = UI_MODE_SCREEN;
-		step(a, &ev);
-		ui_forget(a->u);
+		step(a, &ev); /* ends the patient's visit (end_patient) */
 		break;
 	case UI_STAFF_RESUME:
 		resume(a);
@@ -396,9 +407,9 @@ static krc app_init(struct app *a, int *argc, char **argv, struct kerr *err)
 
 static int staff_key(const config *cfg)
 {
-	const char *k = config_str(cfg, "kiosk.staff_key");
+	int k = keys_parse_name(config_str(cfg, "kiosk.staff_key"));
 
-	return k && k[0] == 'F' ? atoi(k + 1) : 0;
+	return k > 0 ? k : 0;
 }
 
 int cmd_run(int argc, char **argv)

@@ -41,14 +41,6 @@ struct ss {
 	int eof_count;           /* reads that failed at once: the terminal is gone */
 };
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static time_t mono(void)
 {
 	struct timespec ts;
@@ -58,29 +50,47 @@ static time_t mono(void)
 }
 
 /* One key, or ERR when staff mode has been idle too long.  KEY_RESIZE is
- * returned so the caller redraws. */
+ * returned so the caller redraws.  Keys come from the terminal's one
+ * decoder (ui_key), as on the patient screen; they are given back as the
+ * curses codes this file switches on. */
 static int get_key(struct ss *s)
 {
-	for (;;) {
-		long long before = mono_ms();
-		int ch = getch();
+	static const struct {
+		int key, code;
+	} map[] = {
+		{ KEYS_UP, KEY_UP },       { KEYS_DOWN, KEY_DOWN },   { KEYS_PGUP, KEY_PPAGE },
+		{ KEYS_PGDN, KEY_NPAGE },  { KEYS_HOME, KEY_HOME },   { KEYS_END, KEY_END },
+		{ KEYS_ESC, KEY_ESC },     { KEYS_ENTER, '\n' },      { KEYS_BACKSPACE, KEY_BACKSPACE },
+		{ KEYS_TAB, '\t' },        { KEYS_BTAB, KEY_UP },     { KEYS_LEFT, KEY_LEFT },
+		{ KEYS_RIGHT, KEY_RIGHT }, { KEYS_DELETE, KEY_DC },
+	};
 
-		if (ch != ERR) {
-			s->last_key = mono();
-			s->eof_count = 0;
-			return ch;
-		}
-		/* SIGTERM/SIGHUP, or the terminal went away (ERR at once instead
-		 * of after the 1 s timeout): leave staff mode, which wipes the
-		 * screen, rather than wait for the idle time. */
-		if (ui_stop_requested() || (mono_ms() - before < 100 && ++s->eof_count >= 3)) {
+	for (;;) {
+		struct keys_event k;
+
+		switch (ui_key(1000, &k)) {
+		case UI_KEY_QUIT:
+			/* SIGTERM/SIGHUP, or the terminal went away: leave staff
+			 * mode, which wipes the screen. */
 			s->idled = true;
 			return ERR;
+		case UI_KEY_RESIZE:
+			return KEY_RESIZE;
+		case UI_KEY_NONE:
+			if (mono() - s->last_key >= s->idle) {
+				s->idled = true;
+				return ERR;
+			}
+			continue;
+		case UI_KEY_EVENT:
+			break;
 		}
-		if (mono() - s->last_key >= s->idle) {
-			s->idled = true;
-			return ERR;
-		}
+		s->last_key = mono();
+		if (k.kind == KEYS_TEXT && k.cp < 0x7f)
+			return (int)k.cp; /* staff names and PINs are ASCII */
+		for (size_t i = 0; k.kind == KEYS_KEY && i < sizeof map / sizeof map[0]; i++)
+			if (map[i].key == k.key)
+				return map[i].code;
 	}
 }
 
@@ -648,8 +658,6 @@ enum ui_staff_action ui_staff_run(struct ui_staff_ctx *ctx)
 		s.idle = 60;
 	s.last_key = mono();
 	cursor = curs_set(1);
-	keypad(stdscr, TRUE);
-	timeout(1000);
 	config_path(ctx->cfg, "kiosk.pepper_file", pepper, sizeof pepper);
 	if (staff_new(&s.sf, ctx->st, pepper, &err) != K_OK) {
 		/* Staff must see why they cannot sign in; the message names a
