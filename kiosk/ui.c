@@ -1042,9 +1042,15 @@ static void draw_field(ui *u, const struct content_screen *s, int y, int x, int 
 	{
 		int used = 0, k = start;
 
+		wchar_t shown[UI_FIELD_MAX + 1];
+
 		while (k < u->flen && used + wwidth(u, u->field[k]) <= fw)
 			used += wwidth(u, u->field[k++]);
-		mvaddnwstr(y, x + 1, u->field + start, k - start);
+		/* A terminal without UTF-8 sees the typed letters in ASCII. */
+		for (int i = start; i < k; i++)
+			shown[i - start] = !u->utf8 && u->field[i] >= 0x80 ? ascii_of((unsigned long)u->field[i])
+									      : u->field[i];
+		mvaddnwstr(y, x + 1, shown, k - start);
 	}
 	attrset(A_BOLD);
 	mvaddstr(y, x + 1 + fw, "]");
