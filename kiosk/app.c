@@ -290,22 +290,27 @@ static void timers(struct app *a)
 	}
 }
 
-/* Staff resume the most recent interrupted session: its answers go back
- * into a fresh engine, which goes to the first question still open. */
-static void resume(struct app *a)
+/* Staff resume the interrupted session they chose: its answers go back
+ * into a fresh engine, which goes to the first question still open.  A
+ * patient's open session is set aside (interrupted, resumable) only when
+ * staff confirmed that twice (replace); it never just disappears. */
+static void resume(struct app *a, const char *id, bool replace)
 {
 	struct store_session *ss = NULL;
 	struct kerr err = { { 0 } };
 
-	if (engine_started(a->e)) {
-		fprintf(stderr, "kiosk: a session is open; reset it before resuming another\n");
+	if (engine_started(a->e) && !replace) {
+		fprintf(stderr, "kiosk: a session is open; it is not replaced without confirmation\n");
 		return;
 	}
-	if (store_session_resume(a->st, &ss, &err) != K_OK) {
+	if (store_session_resume_id(a->st, id, &ss, &err) != K_OK) {
 		fprintf(stderr, "kiosk: nothing resumed: %s\n", err.msg);
 		return;
 	}
-	between_sessions(a, false);
+	if (engine_started(a->e) && !engine_completed(a->e) && a->in.session[0] &&
+	    store_session_interrupt(a->st, a->in.session, &err) != K_OK)
+		fprintf(stderr, "kiosk: the open session could not be set aside: %s\n", err.msg);
+	end_patient(a); /* the one reset: nothing of the screen's patient stays */
 	if (strcmp(ss->content_version, a->content->version) != 0) {
 		/* The record must carry the one wording it was taken with:
 		 * a session started on other content starts over instead. */
@@ -362,7 +367,7 @@ static void staff(struct app *a)
 		step(a, &ev); /* ends the patient's visit (end_patient) */
 		break;
 	case UI_STAFF_RESUME:
-		resume(a);
+		resume(a, ctx.resume_id, ctx.replace);
 		break;
 	case UI_STAFF_RELOAD:
 		if (engine_started(a->e) && !engine_completed(a->e))
