@@ -143,7 +143,7 @@ static bool valid(const struct ckey *k, const char *v, char *why, size_t n)
 		return false;
 	}
 	if (!strcmp(k->key, "kiosk.staff_key") && keys_parse_name(v) < 0) {
-		snprintf(why, n, "'%s' is not a key the kiosk knows (F1..F12, or a Ctrl chord such as Ctrl-K)", v);
+		snprintf(why, n, "'%s' is not a function key (F1..F12) or an allowed Ctrl chord (such as Ctrl-K)", v);
 		return false;
 	}
 	return true;

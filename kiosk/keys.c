@@ -356,6 +356,8 @@ int keys_parse_name(const char *name)
 		return -1;
 	if (c == 'H' || c == 'I' || c == 'J' || c == 'M')
 		return -1; /* Backspace, Tab, Enter */
+	if (c == 'C' || c == 'D' || c == 'Q' || c == 'S' || c == 'Z')
+		return -1; /* what a patient presses to get out, or flow control */
 	return KEYS_CTRL_A + (c - 'A');
 }
 

@@ -86,8 +86,9 @@ bool keys_pending(const struct keys *k);
 
 /* A key named in the configuration: "F1".."F12", or a Ctrl chord written
  * "Ctrl-K", "Ctrl+K" or "^K".  Returns the keys_key, or -1 when the name
- * is not a key.  Ctrl-H, -I, -J, -M and -[ are refused: terminals send them
- * for Backspace, Tab, Enter and Esc. */
+ * is not a key.  Ctrl-H, -I, -J, -M are refused (terminals send them for
+ * Backspace, Tab and Enter), and so are Ctrl-C, -D, -Q, -S and -Z (what a
+ * patient presses to get out, or flow control). */
 int keys_parse_name(const char *name);
 
 /* Can key be typed on terminal type term (a TERM value)?  Returns 1 yes,

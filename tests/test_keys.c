@@ -160,6 +160,7 @@ static void test_names(void **state)
 	assert_int_equal(keys_parse_name("Ctrl-K"), KEYS_CTRL_A + 10);
 	assert_int_equal(keys_parse_name("^k"), KEYS_CTRL_A + 10);
 	assert_int_equal(keys_parse_name("Ctrl-M"), -1);
+	assert_int_equal(keys_parse_name("Ctrl-C"), -1);
 	assert_int_equal(keys_parse_name("F13"), -1);
 	assert_int_equal(keys_parse_name("F1x"), -1);
 	assert_int_equal(keys_typeable(KEYS_F(12), "vt100"), 0);
