@@ -9,7 +9,8 @@ PREG=1 WHO="Maria Test" walk k
 shows k "Pregnancy and nursing: I am pregnant"
 step k F10 "Please speak with the front desk"
 shows k "(561) 272-6000"
-lacks k "pregnan"                 # the lobby can read this screen: no reason on it
+lacks k "This treatment needs to wait for now."   # patient lines show only where patient_visible
+lacks k "pregnan"                 # the lobby is public: no condition named
 lacks k "contraindications"      # from the staff message
 lacks k "Defer until"
 lacks k "Question"               # no progress once complete
