@@ -388,7 +388,10 @@ static bool shares_word(const char *a, const char *b, char *word, size_t n)
 	static const char *const common[] = { "please", "treatment", "today", "before", "about",
 					      "staff", "clinician", "speak", "these", "there", "their",
 					      "which", "would", "could", "should", "after", "other",
-					      "please,", "antes", "favor", "personal", "tratamiento", NULL };
+					      "antes", "favor", "personal", "tratamiento",
+					      /* an instruction about medicines names none */
+					      "taking", "prescribed", "prescription", "medicines", "medicine",
+					      "doctor", "medicinas", "recetadas", NULL };
 
 	for (const char *p = a; *p;) {
 		size_t len = 0;
@@ -422,7 +425,7 @@ static bool shares_word(const char *a, const char *b, char *word, size_t n)
 
 /* A patient line the outcome screen shows (patient_visible: true) must not
  * name a condition: warn when it shares a word with the flag's staff
- * message or with the question and answers that raise it. */
+ * message or with the answers that raise it. */
 static void check_visible(const struct content *c, const struct content_screen *s, struct content_diags *d)
 {
 	for (int j = 0; j < s->n_flags; j++) {
@@ -436,11 +439,15 @@ static void check_visible(const struct content *c, const struct content_screen *
 			if (p == NULL)
 				continue;
 			hit = f->staff && shares_word(p, f->staff, word, sizeof word);
-			if (!hit && s->title.s[l])
-				hit = shares_word(p, s->title.s[l], word, sizeof word);
-			for (int o = 0; !hit && o < s->n_options; o++)
-				if (s->options[o].label.s[l])
-					hit = shares_word(p, s->options[o].label.s[l], word, sizeof word);
+			/* The answers that raise the flag name the condition. */
+			for (int k = 0; !hit && k < f->when.n; k++) {
+				const struct content_cond *cd = &f->when.c[k];
+				const struct content_screen *q = cd->q >= 0 && cd->q < c->n_screens ? &c->screens[cd->q] : s;
+				int o = cd->value ? content_option(q, cd->value) : -1;
+
+				if (o >= 0 && q->options[o].label.s[l])
+					hit = shares_word(p, q->options[o].label.s[l], word, sizeof word);
+			}
 			if (hit)
 				err_at(d, s, f->line, f->col, true,
 				       "flag '%s' is patient_visible but its %s patient line says '%s', which names the condition to the lobby: keep it an instruction, or remove patient_visible",

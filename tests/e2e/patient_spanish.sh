@@ -36,7 +36,7 @@ shows k "Su nombre: José Ñúñez"
 shows k "Zona del tratamiento: Cara; Cuello"
 shows k "Radioterapia: Sí"
 shows k "Última quimio o radio: Sí, recuerdo el día"
-shows k "Última quimio o radio el: 2015-06-01"
+shows k "Última quimio o radio el: 1 de junio de 2015"   # dates read in words
 step k F10 "Un profesional revisará sus respuestas"
 lacks k "Un profesional revisará su piel antes del tratamiento."   # reasons are for staff, not the lobby
 step k Enter "Cuidado de la piel"
