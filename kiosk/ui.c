@@ -10,8 +10,14 @@
  * serial consoles, flicker, and screen readers that re-read everything).
  * clearok() is used only on resize, theme change and session end.
  *
- * File-scope state is limited to what a signal handler needs: the quit
- * flag, and the terminal settings to put back after a crash. */
+ * Input never goes through getch(): ui_key() reads the bytes itself and
+ * hands them to the one decoder (keys.c), which the staff screen uses too,
+ * so both screens understand the same keys on every terminal and no byte
+ * can be taken for end of input.  Text size is the terminal's own.
+ *
+ * File-scope state is limited to what a signal handler needs (the quit and
+ * resize flags, the terminal settings to put back after a crash) and the
+ * terminal's one input decoder. */
 #include "ui.h"
 
 #include <curses.h>
