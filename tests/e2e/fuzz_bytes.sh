@@ -19,7 +19,9 @@ id=$(sql "select id from sessions where state = 'in_progress'")
 end=$((SECONDS + ${FUZZ_SECONDS:-20}))
 n=0
 while [ $SECONDS -lt $end ]; do
-	head -c 48 /dev/urandom | tr -d '\033\011' >"$FEED"
+	# A writer blocks when nobody reads: the kiosk (and its pty) is gone.
+	timeout 5 sh -c 'head -c 48 /dev/urandom | tr -d "\033\011" >"$1"' sh "$FEED" ||
+		fail "the kiosk stopped reading its terminal"
 	n=$((n + 1))
 	sleep 0.01
 done
