@@ -582,6 +582,9 @@ static void enter_screen(ui *u, const engine *e)
 			if (k >= 0 && k < UI_MAX_OPTS)
 				u->marks[k] = true;
 		}
+		for (int k = n_choices(s) - 1; k >= 0; k--)
+			if (u->marks[k])
+				u->focus = k; /* the first answer given */
 	} else if (is_field(s->kind)) {
 		u->flen = decode(u, a, u->field, UI_FIELD_MAX);
 		u->field[u->flen] = 0;

@@ -35,6 +35,8 @@ wait_for k "> 10. [ ]"
 shows k " 1. [ ] "
 step k Up Space "> 9. [x]"
 step k Enter "Your skin in the past"
+step k Escape "> 9. [x]"                              # back: the focus is on the answer given
+step k Enter "Your skin in the past"
 step k 7 Enter "Your skin and the sun"
 step k 2 "Your health"
 step k 7 Enter "Medicines"
