@@ -1253,7 +1253,7 @@ static void draw_screen(ui *u, const engine *e)
 	case CONTENT_REVIEW: keys = u->focus >= u->n_items - 1 ? "keys_review_finish" : "keys_review"; break;
 	case CONTENT_OUTCOME:
 	case CONTENT_AFTERCARE: keys = "keys_done"; break;
-	default: keys = "keys_info"; break;
+	default: keys = back_shown(e) ? "keys_info" : "keys_done"; break; /* nothing to go back to */
 	}
 	if (u->button == T_BACK || (u->button == T_NEXT && s->kind != CONTENT_INFO &&
 				    s->kind != CONTENT_OUTCOME && s->kind != CONTENT_AFTERCARE))
