@@ -398,6 +398,7 @@ krc ui_new(ui **out, const struct ui_opts *o, struct kerr *err)
 	}
 	u->o = *o;
 	u->contrast = o->contrast;
+	u->back_to = -1;
 	setlocale(LC_ALL, "");
 	u->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	/* The Linux console font has the block elements but few symbols. */

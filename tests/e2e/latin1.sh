@@ -22,7 +22,11 @@ wait_for k "[Munoz Pena"
 step k Enter "Date of birth"
 [ "$(sql "select value from answers where qid = 'full_name'")" = "Muñoz Peña" ] ||
 	fail "name stored as '$(sql "select value from answers where qid = 'full_name'")'"
-t kill-session -t k
+# Stop this kiosk (one kiosk per database) but keep its pane: killing
+# the last tmux session would take the tmux server down under the test.
+py=$(pgrep -P "$(t list-panes -t k -F '#{pane_pid}')" -f ptyfeed) || fail "no ptyfeed"
+kill -TERM "$(pgrep -P "$py" -x kiosk)" || fail "no kiosk"
+wait_for k "kiosk-exit="
 
 start u xterm-256color C.UTF-8
 wait_for u "Welcome to"

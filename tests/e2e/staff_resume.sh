@@ -20,7 +20,6 @@ pid=$(pgrep -P "$pane" | head -1)
 [ -n "$pid" ] || fail "cannot find the kiosk process"
 kill -9 "$pid"
 wait_for k "kiosk-exit=137"
-t kill-session -t k
 
 e2e_start k2 xterm-256color C.UTF-8
 wait_for k2 "Welcome to"
@@ -50,7 +49,8 @@ shows k2 "1972-08-14"
 # confirmation, and the open one is set aside (interrupted), not lost.
 step k2 Enter "Phone number"
 open_id=$id
-t kill-session -t k2
+kill -TERM "$(pgrep -P "$(t list-panes -t k2 -F '#{pane_pid}')" -x kiosk)" || fail "no kiosk in k2"
+wait_for k2 "kiosk-exit="
 e2e_start k3 xterm-256color C.UTF-8
 wait_for k3 "Welcome to"
 step k3 Enter "Which language"
