@@ -4,7 +4,7 @@
 . tests/e2e/lib.sh
 
 e2e_conf
-before=$(sha256sum <"$DB")                # e2e_conf made it; preview must not touch it
+rm -rf "$E2E_TMP/db"   # preview needs no database and must not make one
 e2e_start a xterm-256color C.UTF-8 80 24 "$KIOSK preview aftercare --lang es --config $CONF $ROOT/screens"
 wait_for a "Cuidado de la piel"
 got=$(qr_link a) || fail "no QR code in the preview"
@@ -18,7 +18,7 @@ wait_for b "When did you take your last isotretinoin pill?"
 shows b "Year-Month-Day"
 key b Enter
 wait_for b "kiosk-exit=0"
-[ "$(sha256sum <"$DB")" = "$before" ] && [ ! -e "$DB-wal" ] || fail "preview wrote to the database"
+[ ! -e "$DB" ] || fail "preview created a database"
 
 out=$("$KIOSK" preview no_such_screen --config "$CONF" 2>&1) && fail "an unknown screen was accepted"
 echo "$out" | grep -q "no screen 'no_such_screen'" || fail "unclear message: $out"
