@@ -8,6 +8,8 @@
  * flag a contraindication. */
 #include "check.h"
 
+#include "ktext.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,16 +304,23 @@ static void check_when(const struct content *c, int self, const struct content_w
 
 /* ---- fit on an 80x24 screen ---- */
 
-/* Display lines s needs when wrapped at width columns (code points count
- * as one column; the UI wraps the same way). */
+/* Display lines s needs when wrapped at width columns, measured in display
+ * columns by ktext (the screen wraps with the same widths). */
 static int wrapped_lines(const char *s, int width)
 {
 	int lines = 0, col = 0, word = 0;
+	size_t left;
 
 	if (s == NULL || *s == '\0')
 		return 0;
-	for (const unsigned char *p = (const unsigned char *)s;; p++) {
-		if (*p == '\0' || *p == '\n' || *p == ' ') {
+	left = strlen(s);
+	for (;;) {
+		uint32_t cp = 0;
+		int len = left ? ktext_decode(s, left, &cp) : 0;
+
+		if (len < 0)
+			len = 1, cp = '?';
+		if (len == 0 || cp == '\n' || cp == ' ') {
 			if (col && col + 1 + word > width) {
 				lines++;
 				col = word;
@@ -319,22 +328,134 @@ static int wrapped_lines(const char *s, int width)
 				col += (col ? 1 : 0) + word;
 			}
 			word = 0;
-			if (*p == '\n' || *p == '\0') {
+			if (len == 0 || cp == '\n') {
 				lines++;
 				col = 0;
-				if (*p == '\0')
+				if (len == 0)
 					break;
 			}
-			continue;
+		} else {
+			int w = ktext_cp_width(cp);
+
+			word += w < 0 ? 1 : w;
 		}
-		if ((*p & 0xc0) != 0x80)
-			word++;
 		while (word > width) {
 			lines++;
 			word -= width;
 		}
+		s += len;
+		left -= (size_t)len;
 	}
 	return lines;
+}
+
+/* Interface messages drawn on one line, and the columns they have at 80
+ * columns (the key help: the last row less its margins).  Anything longer
+ * is cut on the screen, so it is an error here. */
+static const struct {
+	const char *key;
+	int cols;
+} one_line[] = {
+	{ "keys_choice", 77 }, { "keys_multi", 77 }, { "keys_many", 77 }, { "keys_many_choice", 77 },
+	{ "keys_text", 77 }, { "keys_info", 77 }, { "keys_review", 77 }, { "keys_review_finish", 77 },
+	{ "keys_button", 77 }, { "keys_start_over", 77 }, { "keys_done", 77 }, { "more", 40 },
+	{ "next", 30 }, { "back", 30 }, { "finish", 30 }, { "start_over_yes", 30 },
+	{ "start_over_no", 30 }, { "language", 34 }, { "contrast", 34 }, { "progress", 30 },
+};
+
+static void check_messages(const struct content *c, struct content_diags *d)
+{
+	for (size_t k = 0; k < sizeof one_line / sizeof one_line[0]; k++) {
+		int i;
+
+		for (i = 0; i < c->n_msgs && strcmp(c->msg_keys[i], one_line[k].key); i++)
+			;
+		if (i >= c->n_msgs)
+			continue;
+		for (int l = 0; l < c->n_langs; l++) {
+			const char *m = c->msgs[i].s[l];
+			int w = m ? ktext_width(m) : 0;
+
+			if (w > one_line[k].cols)
+				err_at(d, NULL, c->msgs[i].line, c->msgs[i].col, false,
+				       "messages.%s (%s) is %d columns wide; an 80x24 screen shows %d: shorten it",
+				       one_line[k].key, c->langs[l], w, one_line[k].cols);
+		}
+	}
+}
+
+/* Words (5 letters or more, ASCII case folded) of a that also occur in b. */
+static bool shares_word(const char *a, const char *b, char *word, size_t n)
+{
+	static const char *const common[] = { "please", "treatment", "today", "before", "about",
+					      "staff", "clinician", "speak", "these", "there", "their",
+					      "which", "would", "could", "should", "after", "other",
+					      "antes", "favor", "personal", "tratamiento",
+					      /* an instruction about medicines names none */
+					      "taking", "prescribed", "prescription", "medicines", "medicine",
+					      "doctor", "medicinas", "recetadas", NULL };
+
+	for (const char *p = a; *p;) {
+		size_t len = 0;
+
+		while (*p && !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (unsigned char)*p >= 0x80))
+			p++;
+		while (p[len] && ((p[len] >= 'a' && p[len] <= 'z') || (p[len] >= 'A' && p[len] <= 'Z') ||
+				  (unsigned char)p[len] >= 0x80))
+			len++;
+		if (len >= 5 && len < n) {
+			bool skip = false;
+
+			for (size_t i = 0; i < len; i++)
+				word[i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] - 'A' + 'a' : p[i]);
+			word[len] = '\0';
+			for (int i = 0; common[i] && !skip; i++)
+				skip = !strcmp(common[i], word);
+			for (const char *q = b; !skip && *q; q++) {
+				size_t j = 0;
+
+				while (j < len && q[j] && (q[j] >= 'A' && q[j] <= 'Z' ? q[j] - 'A' + 'a' : q[j]) == word[j])
+					j++;
+				if (j == len)
+					return true;
+			}
+		}
+		p += len;
+	}
+	return false;
+}
+
+/* A patient line the outcome screen shows (patient_visible: true) must not
+ * name a condition: warn when it shares a word with the flag's staff
+ * message or with the answers that raise it. */
+static void check_visible(const struct content *c, const struct content_screen *s, struct content_diags *d)
+{
+	for (int j = 0; j < s->n_flags; j++) {
+		const struct content_flag *f = &s->flags[j];
+
+		for (int l = 0; f->patient_visible && l < c->n_langs; l++) {
+			const char *p = f->patient.s[l];
+			char word[64];
+			bool hit = false;
+
+			if (p == NULL)
+				continue;
+			hit = f->staff && shares_word(p, f->staff, word, sizeof word);
+			/* The answers that raise the flag name the condition. */
+			for (int k = 0; !hit && k < f->when.n; k++) {
+				const struct content_cond *cd = &f->when.c[k];
+				const struct content_screen *q = cd->q >= 0 && cd->q < c->n_screens ? &c->screens[cd->q] : s;
+				int o = cd->value ? content_option(q, cd->value) : -1;
+
+				if (o >= 0 && q->options[o].label.s[l])
+					hit = shares_word(p, q->options[o].label.s[l], word, sizeof word);
+			}
+			if (hit)
+				err_at(d, s, f->line, f->col, true,
+				       "flag '%s' is patient_visible but its %s patient line says '%s', which names the condition to the lobby: keep it an instruction, or remove patient_visible",
+				       f->code ? f->code : "?", c->langs[l], word);
+		}
+	}
 }
 
 static void check_fit(const struct content *c, const struct content_screen *s, struct content_diags *d)
@@ -978,7 +1099,9 @@ static void check_structure(const struct content *c, struct kdate today, struct 
 				}
 		}
 		check_fit(c, s, d);
+		check_visible(c, s, d);
 	}
+	check_messages(c, d);
 }
 
 krc check_content(const struct content *c, struct kdate today, struct content_diags *d)

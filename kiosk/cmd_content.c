@@ -19,6 +19,7 @@
 #include "fhir.h"
 #include "intake.h"
 #include "json.h"
+#include "keys.h"
 #include "ktext.h"
 #include "store.h"
 
@@ -99,6 +100,28 @@ int cmd_check(int argc, char **argv)
 	if (config_load(&cfg, cfgpath, stderr, &err) != K_OK) {
 		fprintf(stderr, "kiosk check: the configuration is not valid; the kiosk would refuse to start\n");
 		return 1;
+	}
+	if (config_only) {
+		/* The staff key must exist on the terminal the kiosk runs on:
+		 * a vt100 has no F12, and staff would type into a patient's
+		 * name field instead. */
+		const char *term = config_str(cfg, "kiosk.terminal");
+		const char *key = config_str(cfg, "kiosk.staff_key");
+
+		if (term == NULL || *term == '\0')
+			term = getenv("TERM");
+		switch (keys_typeable(keys_parse_name(key), term)) {
+		case 0:
+			printf("%s: warning: kiosk.staff_key = %s cannot be typed on a %s terminal; use a Ctrl chord such as Ctrl-K\n",
+			       cfgpath ? cfgpath : "(defaults)", key, term);
+			break;
+		case -1:
+			printf("%s: warning: terminal type '%s' is not known: make sure kiosk.staff_key = %s can be typed on it\n",
+			       cfgpath ? cfgpath : "(defaults)", term ? term : "", key);
+			break;
+		default:
+			break;
+		}
 	}
 	if (config_only && dir == NULL) {
 		printf("%s: ok\n", cfgpath ? cfgpath : "(defaults)");

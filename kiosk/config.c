@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys.h"
 #include "kstr.h"
 #include "ktext.h"
 
@@ -36,7 +37,8 @@ static const struct ckey keys[] = {
 	{ "kiosk.done_seconds", C_INT, "120", 5, 3600, "idle time on the aftercare screen before it returns to welcome" },
 	{ "kiosk.resume_minutes", C_INT, "30", 0, 1440, "staff may resume an interrupted session for this long; then it is deleted" },
 	{ "kiosk.retention_days", C_INT, "0", 0, 3650, "days to keep patient data after the server acknowledged it (0: purge at once)" },
-	{ "kiosk.staff_key", C_STR, "F12", 0, 0, "key that opens the staff login (F1..F12)" },
+	{ "kiosk.staff_key", C_STR, "F12", 0, 0, "key that opens the staff login (F1..F12, or a Ctrl chord such as Ctrl-K for terminals without F12)" },
+	{ "kiosk.terminal", C_STR, "", 0, 0, "terminal type the kiosk runs on (a TERM value such as linux or vt100), for kiosk check --config; empty: $TERM" },
 	{ "kiosk.staff_idle_seconds", C_INT, "60", 10, 3600, "staff mode closes itself after this idle time" },
 	{ "kiosk.pepper_file", C_PATH, "var/pepper", 0, 0, "secret added to staff PIN hashes (0600)" },
 	{ "kiosk.published", C_PATH, "var/content", 0, 0, "folder of published content versions (kiosk publish)" },
@@ -50,6 +52,7 @@ static const struct ckey keys[] = {
 	{ "sync.timeout", C_INT, "60", 1, 3600, "seconds for one whole request" },
 	{ "sync.backoff_max", C_INT, "300", 1, 86400, "longest wait between retries, seconds" },
 	{ "sync.proxy", C_STR, "", 0, 0, "proxy for the FHIR server (empty: none; proxy environment variables are ignored)" },
+	{ "sync.patient", C_STR, "match", 0, 0, "match (link to the server's Patient, create one only when new), create (a new Patient per intake) or none" },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -142,13 +145,14 @@ static bool valid(const struct ckey *k, const char *v, char *why, size_t n)
 		snprintf(why, n, "the server must be an https:// URL");
 		return false;
 	}
-	if (!strcmp(k->key, "kiosk.staff_key")) {
-		int fk = (v[0] == 'F') ? atoi(v + 1) : 0;
-
-		if (fk < 1 || fk > 12 || strlen(v) > 3) {
-			snprintf(why, n, "'%s' is not a function key (F1..F12)", v);
-			return false;
-		}
+	if (!strcmp(k->key, "sync.patient") && strcmp(v, "match") && strcmp(v, "create") &&
+	    strcmp(v, "none")) {
+		snprintf(why, n, "'%s' is not match, create or none", v);
+		return false;
+	}
+	if (!strcmp(k->key, "kiosk.staff_key") && keys_parse_name(v) < 0) {
+		snprintf(why, n, "'%s' is not a function key (F1..F12) or an allowed Ctrl chord (such as Ctrl-K)", v);
+		return false;
 	}
 	return true;
 }

@@ -34,6 +34,9 @@ const char *const content_msg_required[] = {
 	"still_there", "still_there_countdown", "enlarge", "review_edit", "not_answered",
 	"outcome_clear", "outcome_review", "outcome_defer", "qr_caption", "contrast",
 	"language", "unavailable", "keys_done", "more",
+	"keys_many", "keys_many_choice", "keys_review_finish", "keys_button", "keys_start_over",
+	"start_over", "start_over_yes", "start_over_no", "err_characters", "field_full", "months",
+	"date_words", "date_readback", "link_caption",
 	NULL,
 };
 
@@ -90,7 +93,8 @@ static const struct {
 #define N_SCREEN_KEYS ((int)(sizeof screen_keys / sizeof screen_keys[0]))
 
 static const char *const option_keys[] = { "id", "label", "exclusive", "unsure", NULL };
-static const char *const flag_keys[] = { "code", "severity", "when", "staff", "patient", NULL };
+static const char *const flag_keys[] = { "code", "severity", "when", "staff", "patient",
+					 "patient_visible", NULL };
 static const char *const cond_keys[] = {
 	"question", "equals", "not_equals", "answered", "unsure", "within", "older_than",
 	"age_under", "age_at_least", NULL,
@@ -630,6 +634,13 @@ static void parse_flags(struct loader *l, struct fy_node *n, struct content_scre
 			} else if (!strcmp(k, "patient")) {
 				have_patient = true;
 				parse_text(l, vn, "patient", &f->patient);
+			} else if (!strcmp(k, "patient_visible")) {
+				/* The lobby can read the outcome screen: a patient
+				 * line is shown only where the content says so. */
+				if (v && (!strcmp(v, "true") || !strcmp(v, "false")))
+					f->patient_visible = !strcmp(v, "true");
+				else
+					diag(l, vn, false, "patient_visible must be true or false, not '%s'", v ? v : "?");
 			} else {
 				unknown_key(l, kn, k, flag_keys, "a flag");
 			}

@@ -109,6 +109,7 @@ struct content_flag {
 	enum content_severity severity;
 	char *staff;             /* message for staff (one language) */
 	struct content_text patient; /* gentle message for the patient */
+	bool patient_visible;    /* patient_visible: true: the outcome screen may show it */
 	struct content_when when;
 	int line, col;
 };

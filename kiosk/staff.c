@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -470,4 +471,30 @@ out:
 	sodium_memzero(hash, sizeof hash);
 	store_staff_free(acc);
 	return rc;
+}
+
+krc staff_resumable(store *s, struct staff_resumable *out, int max, int *n, struct kerr *err)
+{
+	struct store_interrupted it[STAFF_RESUME_MAX];
+	krc rc;
+
+	*n = 0;
+	if (max > STAFF_RESUME_MAX)
+		max = STAFF_RESUME_MAX;
+	rc = store_interrupted(s, it, max, n, err);
+	if (rc != K_OK)
+		return rc;
+	for (int i = 0; i < *n; i++) {
+		time_t t = (time_t)it[i].started;
+		struct tm tm;
+		char when[32] = "?";
+
+		if (localtime_r(&t, &tm))
+			strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+		snprintf(out[i].id, sizeof out[i].id, "%s", it[i].id);
+		snprintf(out[i].line, sizeof out[i].line, "started %s, %d answer%s, last answered: %.40s", when,
+			 it[i].answers, it[i].answers == 1 ? "" : "s",
+			 it[i].last_qid[0] ? it[i].last_qid : "(first question)");
+	}
+	return K_OK;
 }

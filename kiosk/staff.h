@@ -86,4 +86,19 @@ krc staff_login(staff *sf, const char *name, const char *pin, int64_t now, struc
 krc staff_hash_pin(const staff *sf, const char *pin, unsigned long long opslimit, size_t memlimit,
 		   char out[STAFF_HASH_LEN], struct kerr *err);
 
+/* ---- interrupted sessions staff may resume ---- */
+
+#define STAFF_RESUME_MAX 9
+
+/* One line of the resume list: when the session started and how far it
+ * got (the question answered last), never an answer or a name. */
+struct staff_resumable {
+	char id[STORE_ID_LEN];
+	char line[128];
+};
+
+/* Up to max (at most STAFF_RESUME_MAX) interrupted sessions of store s,
+ * most recent first, into out; *n receives how many. */
+krc staff_resumable(store *s, struct staff_resumable *out, int max, int *n, struct kerr *err);
+
 #endif

@@ -183,6 +183,8 @@ enum sid {
 	ST_STAFF_PUT,
 	ST_STAFF_GET,
 	ST_STAFF_DEL,
+	ST_INTERRUPTED_LIST,
+	ST_RESUME_ID,
 	ST_SYNC_STATE_PUT,
 	ST_SYNC_STATE_GET,
 	ST_N
@@ -277,6 +279,13 @@ static const char *const sql[ST_N] = {
 	[ST_STAFF_GET] = "SELECT name, role, pin_hash, failures, locked_until, lockouts FROM staff"
 			 " WHERE name = ?1",
 	[ST_STAFF_DEL] = "DELETE FROM staff WHERE name = ?1",
+	/* Only ids, times and question ids: the list staff see holds no answer. */
+	[ST_INTERRUPTED_LIST] = "SELECT s.id, s.started, s.updated,"
+				" (SELECT qid FROM answers a WHERE a.session = s.id ORDER BY a.saved DESC, a.rowid DESC LIMIT 1),"
+				" (SELECT count(*) FROM answers a WHERE a.session = s.id)"
+				" FROM sessions s WHERE s.state = 'interrupted' ORDER BY s.updated DESC, s.rowid DESC LIMIT ?1",
+	[ST_RESUME_ID] = "SELECT id, lang, content_version, started FROM sessions"
+			 " WHERE id = ?1 AND state = 'interrupted'",
 	[ST_SYNC_STATE_PUT] = "INSERT INTO sync_state (id, last_attempt, result, detail, failing_since, next_try)"
 			      " VALUES (1, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET"
 			      " last_attempt = excluded.last_attempt, result = excluded.result,"
@@ -1267,6 +1276,11 @@ static krc load_answers(store *s, struct store_session *ss, struct kerr *err)
 
 krc store_session_resume(store *s, struct store_session **out, struct kerr *err)
 {
+	return store_session_resume_id(s, NULL, out, err);
+}
+
+krc store_session_resume_id(store *s, const char *id, struct store_session **out, struct kerr *err)
+{
 	struct store_session *ss = NULL;
 	sqlite3_stmt *st;
 	krc r;
@@ -1275,8 +1289,12 @@ krc store_session_resume(store *s, struct store_session **out, struct kerr *err)
 	*out = NULL;
 	if ((r = tx_begin(s, err)) != K_OK)
 		return r;
-	if ((st = stmt(s, ST_RESUME_LATEST, err)) == NULL) {
+	if ((st = stmt(s, id ? ST_RESUME_ID : ST_RESUME_LATEST, err)) == NULL) {
 		r = K_ESTORE;
+		goto out;
+	}
+	if (id && bt(st, 1, id)) {
+		r = bind_fail(s, st, err);
 		goto out;
 	}
 	got = row(s, st, "resuming a session", &r, err);
@@ -1829,6 +1847,33 @@ krc store_staff_remove(store *s, const char *name, struct kerr *err)
 		return r;
 	return sqlite3_changes(s->db) ? K_OK
 				       : kerr_set(err, K_ENOTFOUND, "no staff account '%s'", name);
+}
+
+krc store_interrupted(store *s, struct store_interrupted *out, int max, int *n, struct kerr *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_INTERRUPTED_LIST, err);
+	krc r = K_OK;
+	int got;
+
+	*n = 0;
+	if (st == NULL)
+		return K_ESTORE;
+	if (bi(st, 1, max))
+		return bind_fail(s, st, err);
+	while ((got = row(s, st, "listing interrupted sessions", &r, err)) == 1) {
+		struct store_interrupted *it = &out[(*n)++];
+
+		col_copy(st, 0, it->id, sizeof it->id);
+		it->started = sqlite3_column_int64(st, 1);
+		it->updated = sqlite3_column_int64(st, 2);
+		col_copy(st, 3, it->last_qid, sizeof it->last_qid);
+		it->answers = sqlite3_column_int(st, 4);
+		if (*n >= max) {
+			sqlite3_reset(st);
+			break;
+		}
+	}
+	return got < 0 ? r : K_OK;
 }
 
 /* ---- sync state ---- */

@@ -114,6 +114,18 @@ struct store_session {
  * makes it in progress again. */
 krc store_session_resume(store *s, struct store_session **out, struct kerr *err);
 void store_session_free(struct store_session *ss);
+/* The interrupted session id (K_ENOTFOUND if it is not interrupted). */
+krc store_session_resume_id(store *s, const char *id, struct store_session **out, struct kerr *err);
+
+/* An interrupted session as the staff list shows it: no answer, no name. */
+struct store_interrupted {
+	char id[STORE_ID_LEN];
+	int64_t started, updated;
+	char last_qid[64];           /* question answered last ("" if none) */
+	int answers;
+};
+/* Up to max interrupted sessions, most recent first, into out; *n how many. */
+krc store_interrupted(store *s, struct store_interrupted *out, int max, int *n, struct kerr *err);
 
 /* ---- outbox (sync process) ---- */
 

@@ -42,14 +42,6 @@ struct ss {
 	int eof_count;           /* reads that failed at once: the terminal is gone */
 };
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static time_t mono(void)
 {
 	struct timespec ts;
@@ -59,29 +51,47 @@ static time_t mono(void)
 }
 
 /* One key, or ERR when staff mode has been idle too long.  KEY_RESIZE is
- * returned so the caller redraws. */
+ * returned so the caller redraws.  Keys come from the terminal's one
+ * decoder (ui_key), as on the patient screen; they are given back as the
+ * curses codes this file switches on. */
 static int get_key(struct ss *s)
 {
-	for (;;) {
-		long long before = mono_ms();
-		int ch = getch();
+	static const struct {
+		int key, code;
+	} map[] = {
+		{ KEYS_UP, KEY_UP },       { KEYS_DOWN, KEY_DOWN },   { KEYS_PGUP, KEY_PPAGE },
+		{ KEYS_PGDN, KEY_NPAGE },  { KEYS_HOME, KEY_HOME },   { KEYS_END, KEY_END },
+		{ KEYS_ESC, KEY_ESC },     { KEYS_ENTER, '\n' },      { KEYS_BACKSPACE, KEY_BACKSPACE },
+		{ KEYS_TAB, '\t' },        { KEYS_BTAB, KEY_UP },     { KEYS_LEFT, KEY_LEFT },
+		{ KEYS_RIGHT, KEY_RIGHT }, { KEYS_DELETE, KEY_DC },
+	};
 
-		if (ch != ERR) {
-			s->last_key = mono();
-			s->eof_count = 0;
-			return ch;
-		}
-		/* SIGTERM/SIGHUP, or the terminal went away (ERR at once instead
-		 * of after the 1 s timeout): leave staff mode, which wipes the
-		 * screen, rather than wait for the idle time. */
-		if (ui_stop_requested() || (mono_ms() - before < 100 && ++s->eof_count >= 3)) {
+	for (;;) {
+		struct keys_event k;
+
+		switch (ui_key(1000, &k)) {
+		case UI_KEY_QUIT:
+			/* SIGTERM/SIGHUP, or the terminal went away: leave staff
+			 * mode, which wipes the screen. */
 			s->idled = true;
 			return ERR;
+		case UI_KEY_RESIZE:
+			return KEY_RESIZE;
+		case UI_KEY_NONE:
+			if (mono() - s->last_key >= s->idle) {
+				s->idled = true;
+				return ERR;
+			}
+			continue;
+		case UI_KEY_EVENT:
+			break;
 		}
-		if (mono() - s->last_key >= s->idle) {
-			s->idled = true;
-			return ERR;
-		}
+		s->last_key = mono();
+		if (k.kind == KEYS_TEXT && k.cp < 0x7f)
+			return (int)k.cp; /* staff names and PINs are ASCII */
+		for (size_t i = 0; k.kind == KEYS_KEY && i < sizeof map / sizeof map[0]; i++)
+			if (map[i].key == k.key)
+				return map[i].code;
 	}
 }
 
@@ -510,9 +520,77 @@ static void audit(struct ss *s, const char *action, const char *detail)
 	store_audit(s->ctx->st, (int64_t)time(NULL), s->name, action, detail, NULL);
 }
 
+/* The interrupted sessions (start time, how far they got; no patient
+ * data), one to choose, then a confirmation; a patient's open session is
+ * set aside only after a second one.  FIELD_OK with ctx->resume_id set
+ * when staff chose. */
+static int resume_pick(struct ss *s)
+{
+	struct staff_resumable list[STAFF_RESUME_MAX];
+	struct kerr err = { "" };
+	int n = 0, sel = 0, r;
+	bool yes = false;
+	char q[256];
+
+	if (staff_resumable(s->ctx->st, list, STAFF_RESUME_MAX, &n, &err) != K_OK) {
+		snprintf(s->note, sizeof s->note, "cannot list the sessions: %.200s", err.msg);
+		return FIELD_CANCEL;
+	}
+	if (n == 0) {
+		snprintf(s->note, sizeof s->note, "There is no interrupted session to resume.");
+		return FIELD_CANCEL;
+	}
+	for (;;) {
+		char keys[96];
+		int ch;
+
+		snprintf(keys, sizeof keys, "Up/Down or 1-%d: choose   Enter: resume   Esc: back", n);
+		frame("Resume an interrupted session", keys);
+		for (int i = 0; i < n; i++) {
+			char line[160];
+
+			snprintf(line, sizeof line, "%d  %s", i + 1, list[i].line);
+			if (i == sel)
+				attron(A_REVERSE);
+			put(3 + i, 2, COLS - 4, line);
+			if (i == sel)
+				attroff(A_REVERSE);
+		}
+		refresh();
+		ch = get_key(s);
+		if (ch == ERR)
+			return FIELD_IDLE;
+		if (ch == KEY_ESC)
+			return FIELD_CANCEL;
+		if (ch == KEY_UP)
+			sel = (sel + n - 1) % n;
+		else if (ch == KEY_DOWN || ch == '\t')
+			sel = (sel + 1) % n;
+		else if (ch >= '1' && ch < '1' + n)
+			sel = ch - '1';
+		if (ch == '\n' || (ch >= '1' && ch < '1' + n))
+			break;
+	}
+	snprintf(q, sizeof q, "Resume the session %.90s?", list[sel].line);
+	r = confirm(s, "Resume an interrupted session", q, &yes);
+	if (r != FIELD_OK || !yes)
+		return r == FIELD_IDLE ? FIELD_IDLE : FIELD_CANCEL;
+	s->ctx->replace = false;
+	if (s->ctx->session_open) {
+		r = confirm(s, "A patient's session is open",
+			    "A patient's session is open on the screen. Set it aside (staff can resume it later) "
+			    "and resume the other one?", &yes);
+		if (r != FIELD_OK || !yes)
+			return r == FIELD_IDLE ? FIELD_IDLE : FIELD_CANCEL;
+		s->ctx->replace = true;
+	}
+	snprintf(s->ctx->resume_id, sizeof s->ctx->resume_id, "%s", list[sel].id);
+	return FIELD_OK;
+}
+
 static enum ui_staff_action menu(struct ss *s)
 {
-	enum item items[8];
+	enum item items[9];
 	int sel = 0;
 
 	for (;;) {
@@ -523,8 +601,7 @@ static enum ui_staff_action menu(struct ss *s)
 
 		if (s->ctx->session_open)
 			items[n++] = IT_RESET;
-		else
-			items[n++] = IT_RESUME;
+		items[n++] = IT_RESUME;
 		items[n++] = IT_INTAKES;
 		items[n++] = IT_STATUS;
 		items[n++] = IT_RETRY;
@@ -584,16 +661,16 @@ static enum ui_staff_action menu(struct ss *s)
 				return UI_STAFF_RESET;
 			}
 			break;
-		case IT_RESUME: {
-			struct store_status q;
-
-			if (store_status_get(s->ctx->st, &q, &err) == K_OK && q.interrupted == 0) {
-				snprintf(s->note, sizeof s->note, "There is no interrupted session to resume.");
-				break;
+		case IT_RESUME:
+			r = resume_pick(s);
+			if (r == FIELD_OK) {
+				/* The audit names the session, never the patient. */
+				audit(s, s->ctx->replace ? "staff resume session replacing open session"
+							 : "staff resume session",
+				      s->ctx->resume_id);
+				return UI_STAFF_RESUME;
 			}
-			audit(s, "staff resume session", "most recent interrupted session");
-			return UI_STAFF_RESUME;
-		}
+			break;
 		case IT_INTAKES:
 			r = show_intakes(s);
 			break;
@@ -650,8 +727,6 @@ enum ui_staff_action ui_staff_run(struct ui_staff_ctx *ctx)
 		s.idle = 60;
 	s.last_key = mono();
 	cursor = curs_set(1);
-	keypad(stdscr, TRUE);
-	timeout(1000);
 	config_path(ctx->cfg, "kiosk.pepper_file", pepper, sizeof pepper);
 	if (staff_new(&s.sf, ctx->st, pepper, &err) != K_OK) {
 		/* Staff must see why they cannot sign in; the message names a

@@ -20,12 +20,14 @@ struct ui_staff_ctx {
 	const char *content_version; /* content version in use, shown in the menu */
 	bool session_open;           /* a patient session is in progress */
 	int64_t now_fn_unused;       /* reserved; keep 0 */
+	char resume_id[STORE_ID_LEN];    /* UI_STAFF_RESUME: the session staff chose */
+	bool replace;                /* UI_STAFF_RESUME: staff confirmed twice to set the open session aside */
 };
 
 enum ui_staff_action {
 	UI_STAFF_NONE,   /* nothing to do: redraw the patient screen */
 	UI_STAFF_RESET,  /* wipe the current patient session (staff confirmed) */
-	UI_STAFF_RESUME, /* resume the most recent interrupted session */
+	UI_STAFF_RESUME, /* resume the interrupted session ctx->resume_id */
 	UI_STAFF_RELOAD, /* reload content (between sessions only) */
 	UI_STAFF_QUIT,   /* an administrator asked to quit for maintenance */
 };

@@ -66,6 +66,7 @@ static void test_values(void **state)
 	assert_string_equal(out, "");
 	assert_int_equal(config_int(cfg, "kiosk.idle_seconds"), 20);
 	assert_string_equal(config_str(cfg, "sync.server"), "https://fhir.test/r4");
+	assert_string_equal(config_str(cfg, "sync.patient"), "match");
 	config_path(cfg, "kiosk.database", buf, sizeof buf);
 	assert_string_equal(buf, "/tmp/db/k.db");
 	config_free(cfg);
@@ -94,6 +95,11 @@ static void test_errors(void **state)
 	out = load("[sync]\nserver = http://fhir.test\n", &rc, &cfg);
 	assert_int_equal(rc, K_ECONFIG);
 	assert_non_null(strstr(out, ":2: sync.server: the server must be an https:// URL"));
+	free(out);
+
+	out = load("[sync]\npatient = merge\n", &rc, &cfg);
+	assert_int_equal(rc, K_ECONFIG);
+	assert_non_null(strstr(out, ":2: sync.patient: 'merge' is not match, create or none"));
 	free(out);
 
 	out = load("idle_seconds = 5\n[kiosk\n[kiosk]\nnonsense\nlanguage = en\nlanguage = es\n", &rc, &cfg);

@@ -56,8 +56,10 @@ step k F12 "Staff sign-in"
 typ k maria; key k Enter; typ k 482913
 step k Enter "Staff menu - maria (staff)"
 shows k "1  Resume an interrupted session"
-key k Enter
-wait_gone k "Staff menu"
+step k Enter "1  started "                # the list, then a confirmation
+step k Enter "Resume the session started"
+key k y
+wait_gone k "Resume the session"
 [ "$(sql "select state from sessions where id = '$id'")" = in_progress ] || fail "not resumed"
 [ "$(sql "select count(*) from answers where session = '$id' and value = 'Hildegard Okonkwo-Vance'")" = 1 ] ||
 	fail "the name answer was lost"
