@@ -36,6 +36,13 @@ struct solver {
 	const char **view;      /* what rules see */
 	bool *shown;
 	bool *base_shown;       /* screens the baseline patient sees */
+	const char **base_view; /* what rules see on the baseline walk */
+	bool have_base;         /* base_shown and base_view are set */
+	int *dep_off, *dep;     /* dep[dep_off[j]..dep_off[j+1]): screens whose when names j */
+	int *odd, nodd;         /* screens whose when names no earlier screen: always judged */
+	int *dirty, ndirty;     /* where view/shown differ from the baseline walk */
+	int *heap, nheap;       /* screens to judge again, lowest first */
+	bool *queued;
 	bool *pinned;           /* backchaining: answers fixed so far */
 	int *trail;             /* pinned screens, in order, for undo */
 	int ntrail;
@@ -610,15 +617,85 @@ static void build_cands(struct solver *sv)
 }
 
 /* Walk the flow with assignment a up to screen last, as the engine would:
- * which screens are shown, and the answers rules see. */
+ * which screens are shown, and the answers rules see.
+ *
+ * Once the baseline walk is known, view and shown hold it except at the
+ * screens the last walk changed (dirty), and a walk judges again only the
+ * screens that can differ from it: those whose answer differs from the
+ * baseline, and, in screen order, those whose `when` names a screen the
+ * rules now see differently.  Judging every screen on every walk made the
+ * check grow with the square of the screen count. */
+static void heap_push(struct solver *sv, int i)
+{
+	int k;
+
+	if (sv->queued[i])
+		return;
+	sv->queued[i] = true;
+	for (k = sv->nheap++; k > 0 && sv->heap[(k - 1) / 2] > i; k = (k - 1) / 2)
+		sv->heap[k] = sv->heap[(k - 1) / 2];
+	sv->heap[k] = i;
+}
+
+static int heap_pop(struct solver *sv)
+{
+	int top = sv->heap[0], last = sv->heap[--sv->nheap], k = 0;
+
+	for (;;) {
+		int ch = 2 * k + 1;
+
+		if (ch >= sv->nheap)
+			break;
+		if (ch + 1 < sv->nheap && sv->heap[ch + 1] < sv->heap[ch])
+			ch++;
+		if (sv->heap[ch] >= last)
+			break;
+		sv->heap[k] = sv->heap[ch];
+		k = ch;
+	}
+	if (sv->nheap > 0)
+		sv->heap[k] = last;
+	sv->queued[top] = false;
+	return top;
+}
+
 static void walk(struct solver *sv, const char *const *a, int last)
 {
 	const struct content *c = sv->c;
 
 	sv->evals++;
-	for (int i = 0; i <= last; i++) {
-		sv->shown[i] = rules_when(c, &c->screens[i].when, i, sv->view, sv->today);
-		sv->view[i] = sv->shown[i] ? a[i] : NULL;
+	if (!sv->have_base) {
+		for (int i = 0; i <= last; i++) {
+			sv->shown[i] = rules_when(c, &c->screens[i].when, i, sv->view, sv->today);
+			sv->view[i] = sv->shown[i] ? a[i] : NULL;
+		}
+		return;
+	}
+	while (sv->ndirty > 0) {
+		int i = sv->dirty[--sv->ndirty];
+
+		sv->shown[i] = sv->base_shown[i];
+		sv->view[i] = sv->base_view[i];
+	}
+	for (int i = 0; i <= last; i++)
+		if (a[i] != sv->base[i])
+			heap_push(sv, i);
+	for (int k = 0; k < sv->nodd; k++)
+		if (sv->odd[k] <= last)
+			heap_push(sv, sv->odd[k]);
+	while (sv->nheap > 0) {
+		int i = heap_pop(sv);
+		bool shown = rules_when(c, &c->screens[i].when, i, sv->view, sv->today);
+		const char *v = shown ? a[i] : NULL;
+
+		if (shown == sv->shown[i] && v == sv->view[i])
+			continue;
+		sv->shown[i] = shown;
+		sv->view[i] = v;
+		sv->dirty[sv->ndirty++] = i;
+		for (int k = sv->dep_off[i]; k < sv->dep_off[i + 1]; k++)
+			if (sv->dep[k] <= last)
+				heap_push(sv, sv->dep[k]);
 	}
 }
 
@@ -655,8 +732,11 @@ static void build_baseline(struct solver *sv)
 		}
 	}
 	eval(sv, sv->base);
-	for (int i = 0; i < c->n_screens; i++)
+	for (int i = 0; i < c->n_screens; i++) {
 		sv->base_shown[i] = sv->shown[i];
+		sv->base_view[i] = sv->view[i];
+	}
+	sv->have_base = true;
 }
 
 enum target_kind { T_FLAG, T_SCREEN, T_OUTCOME };
@@ -918,6 +998,61 @@ static bool solve(struct solver *sv, const struct target *t, int *n)
 	return false;
 }
 
+/* Who depends on whom, for walk. */
+static krc build_deps(struct solver *sv)
+{
+	const struct content *c = sv->c;
+	int n = c->n_screens, total = 0;
+
+	sv->dep_off = calloc((size_t)n + 1, sizeof *sv->dep_off);
+	sv->odd = calloc((size_t)n + 1, sizeof *sv->odd);
+	sv->dirty = calloc((size_t)n + 1, sizeof *sv->dirty);
+	sv->heap = calloc((size_t)n + 1, sizeof *sv->heap);
+	sv->queued = calloc((size_t)n + 1, sizeof *sv->queued);
+	if (!sv->dep_off || !sv->odd || !sv->dirty || !sv->heap || !sv->queued)
+		return K_ENOMEM;
+	for (int i = 0; i < n; i++) {
+		const struct content_when *w = &c->screens[i].when;
+		bool odd = false;
+
+		for (int j = 0; j < w->n; j++) {
+			int q = w->c[j].q;
+
+			if (q >= 0 && q < i) {
+				sv->dep_off[q + 1]++;
+				total++;
+			} else {
+				odd = true;
+			}
+		}
+		if (odd)
+			sv->odd[sv->nodd++] = i;
+	}
+	for (int j = 0; j < n; j++)
+		sv->dep_off[j + 1] += sv->dep_off[j];
+	sv->dep = calloc((size_t)total + 1, sizeof *sv->dep);
+	if (sv->dep == NULL)
+		return K_ENOMEM;
+	{
+		int *fill = calloc((size_t)n + 1, sizeof *fill);
+
+		if (fill == NULL)
+			return K_ENOMEM;
+		for (int i = 0; i < n; i++) {
+			const struct content_when *w = &c->screens[i].when;
+
+			for (int j = 0; j < w->n; j++) {
+				int q = w->c[j].q;
+
+				if (q >= 0 && q < i)
+					sv->dep[sv->dep_off[q] + fill[q]++] = i;
+			}
+		}
+		free(fill);
+	}
+	return K_OK;
+}
+
 static krc solver_new(struct solver *sv, const struct content *c, struct kdate today)
 {
 	size_t n = (size_t)(c->n_screens ? c->n_screens : 1);
@@ -931,11 +1066,14 @@ static krc solver_new(struct solver *sv, const struct content *c, struct kdate t
 	sv->view = calloc(n, sizeof *sv->view);
 	sv->shown = calloc(n, sizeof *sv->shown);
 	sv->base_shown = calloc(n, sizeof *sv->base_shown);
+	sv->base_view = calloc(n, sizeof *sv->base_view);
 	sv->pinned = calloc(n, sizeof *sv->pinned);
 	sv->trail = calloc(n, sizeof *sv->trail);
 	sv->changed = calloc(n + MAX_DEPTH + 1, sizeof *sv->changed);
-	if (!sv->changed || !sv->cand || !sv->base || !sv->try_ || !sv->view || !sv->shown || !sv->base_shown ||
+	if (!sv->changed || !sv->cand || !sv->base || !sv->try_ || !sv->view || !sv->shown || !sv->base_shown || !sv->base_view ||
 	    !sv->pinned || !sv->trail)
+		return K_ENOMEM;
+	if (build_deps(sv) != K_OK)
 		return K_ENOMEM;
 	build_cands(sv);
 	build_baseline(sv);
@@ -950,12 +1088,67 @@ static void solver_free(struct solver *sv)
 	free(sv->view);
 	free(sv->shown);
 	free(sv->base_shown);
+	free(sv->base_view);
+	free(sv->dep_off);
+	free(sv->dep);
+	free(sv->odd);
+	free(sv->dirty);
+	free(sv->heap);
+	free(sv->queued);
 	free(sv->pinned);
 	free(sv->trail);
 	free(sv->changed);
 }
 
 /* ---- structure ---- */
+
+struct flag_ref {
+	const char *code;
+	int screen, flag;
+};
+
+static int flag_ref_cmp(const void *a, const void *b)
+{
+	const struct flag_ref *x = a, *y = b;
+	int r = strcmp(x->code, y->code);
+
+	if (r)
+		return r;
+	if (x->screen != y->screen)
+		return x->screen < y->screen ? -1 : 1;
+	return x->flag < y->flag ? -1 : x->flag > y->flag;
+}
+
+/* Each flag code that an earlier flag already uses, once per earlier use:
+ * sorted, so the check grows as n log n with the flags, not n^2. */
+static void check_flag_codes(const struct content *c, struct content_diags *d)
+{
+	struct flag_ref *v;
+	size_t n = 0, cap = 0;
+
+	for (int i = 0; i < c->n_screens; i++)
+		cap += (size_t)c->screens[i].n_flags;
+	if (cap == 0 || (v = malloc(cap * sizeof *v)) == NULL)
+		return;
+	for (int i = 0; i < c->n_screens; i++)
+		for (int f = 0; f < c->screens[i].n_flags; f++)
+			if (c->screens[i].flags[f].code)
+				v[n++] = (struct flag_ref){ c->screens[i].flags[f].code, i, f };
+	qsort(v, n, sizeof *v, flag_ref_cmp);
+	for (size_t k = 1, first = 0; k < n; k++) {
+		const struct content_screen *s = &c->screens[v[k].screen];
+		const struct content_flag *fl = &s->flags[v[k].flag];
+
+		if (strcmp(v[k].code, v[first].code) != 0) {
+			first = k;
+			continue;
+		}
+		for (size_t e = first; e < k; e++)
+			err_at(d, s, fl->line, fl->col, false, "duplicate flag code '%s' (also in %s)", fl->code,
+			       c->screens[v[e].screen].file);
+	}
+	free(v);
+}
 
 static void check_structure(const struct content *c, struct kdate today, struct content_diags *d)
 {
@@ -1035,6 +1228,7 @@ static void check_structure(const struct content *c, struct kdate today, struct 
 		}
 	}
 
+	check_flag_codes(c, d);
 	for (int i = 0; i < c->n_screens; i++) {
 		const struct content_screen *s = &c->screens[i];
 
@@ -1056,11 +1250,6 @@ static void check_structure(const struct content *c, struct kdate today, struct 
 				if (!strncmp(fl->code, "UNSURE-", 7))
 					err_at(d, s, fl->line, fl->col, false,
 					       "flag codes starting with UNSURE- are reserved for automatic \"not sure\" flags");
-				for (int j = 0; j <= i; j++)
-					for (int g = 0; g < (j == i ? f : c->screens[j].n_flags); g++)
-						if (c->screens[j].flags[g].code && !strcmp(c->screens[j].flags[g].code, fl->code))
-							err_at(d, s, fl->line, fl->col, false,
-							       "duplicate flag code '%s' (also in %s)", fl->code, c->screens[j].file);
 			}
 		}
 		for (int a = 0; a < s->n_options; a++)
