@@ -30,6 +30,8 @@
 
 #define STAFF_PIN_MIN 6
 #define STAFF_PIN_MAX 16
+/* What staff_pin_valid() accepts, said before a PIN is asked for. */
+#define STAFF_PIN_RULE "a PIN has 6 to 16 digits, not one digit repeated (111111) and not a run (123456, 654321)"
 #define STAFF_NAME_MAX 32
 #define STAFF_MAX_FAILURES 5
 #define STAFF_LOCK_SECONDS 300
