@@ -78,6 +78,9 @@ static int get_pin(char *pin, size_t n)
 	/* Said before asking, so nobody types a PIN twice to learn the rule. */
 	fprintf(stderr, "kiosk staff: %s.\n", STAFF_PIN_RULE);
 	if (!isatty(STDIN_FILENO)) {
+		/* Unbuffered: read this PIN's line only, so that a script can feed
+		 * one file to several staff commands in a row. */
+		setvbuf(stdin, NULL, _IONBF, 0);
 		if (read_line(stdin, pin, n) != 0) {
 			fprintf(stderr, "kiosk staff: no PIN on standard input\n");
 			return 1;
