@@ -41,6 +41,7 @@ struct app {
 	const char *lang;    /* kiosk.language */
 	bool quit;           /* an administrator asked to stop */
 	int64_t checked;     /* when the welcome screen last looked for new content */
+	bool reload_after;   /* staff asked for a reload during a session */
 };
 
 static int64_t mono(void)
@@ -220,7 +221,8 @@ static void step(struct app *a, const struct engine_event *ev)
 	if (ended) {
 		/* Nothing of the patient stays on the screen or in the scrollback. */
 		ui_forget(a->u);
-		between_sessions(a, false);
+		between_sessions(a, a->reload_after);
+		a->reload_after = false;
 	}
 }
 
@@ -335,6 +337,7 @@ static void staff(struct app *a)
 	ctx.st = a->st;
 	ctx.cfg = a->cfg;
 	ctx.content_version = a->content->version;
+	ctx.content = a->content;
 	/* A finished intake still on screen can be reset too (it ends it). */
 	ctx.session_open = engine_started(a->e);
 	act = ui_staff_run(&ctx);
@@ -355,7 +358,7 @@ static void staff(struct app *a)
 		break;
 	case UI_STAFF_RELOAD:
 		if (engine_started(a->e) && !engine_completed(a->e))
-			fprintf(stderr, "kiosk: content is reloaded between patients only\n");
+			a->reload_after = true; /* staff were told: after this patient */
 		else
 			between_sessions(a, true);
 		break;

@@ -88,4 +88,37 @@ krc staff_login(staff *sf, const char *name, const char *pin, int64_t now, struc
 krc staff_hash_pin(const staff *sf, const char *pin, unsigned long long opslimit, size_t memlimit,
 		   char out[STAFF_HASH_LEN], struct kerr *err);
 
+/* ---- today's intakes, as staff see them ---- */
+
+struct content;
+
+/* One flag of an intake.  text is the staff message followed by what the
+ * patient gave that the message does not say: a date the rule looked at
+ * ("Acne pills: 2026-08-01"), or for a "not sure" the question and the
+ * items it asked about. */
+struct staff_flag {
+	int severity;  /* CONTENT_SEV_DEFER or _REVIEW; -1 when the content in use lacks the code */
+	char *code;
+	char *text;
+};
+
+struct staff_intake {
+	int64_t completed;
+	char *name;             /* NULL once the record was sent and purged */
+	char *dob;
+	char *lang;             /* "es Español": the patient may need an interpreter */
+	char *outcome;
+	char *delivery;         /* "waiting", "delivered", "failed: reason" */
+	struct staff_flag *flags; /* defer first, then review, then unknown; in raised order within */
+	int n_flags;
+};
+
+/* Intakes completed at or after since, newest first, read from store st
+ * and explained with content c (the version in use; may be NULL, then
+ * flags keep their stored message and unknown severity).  *out is owned by
+ * the caller (staff_intakes_free, which wipes the patient data). */
+krc staff_intakes(store *st, const struct content *c, int64_t since, struct staff_intake **out, int *n,
+		  struct kerr *err);
+void staff_intakes_free(struct staff_intake *v, int n);
+
 #endif

@@ -176,6 +176,8 @@ struct store_intake {
 	char *flags;
 	char *flag_details;
 	char *delivery;              /* "waiting", "delivered", "failed: reason" */
+	char *lang;                  /* the patient's language code */
+	struct store_session *answers; /* its answers (none once purged) */
 };
 /* Intakes completed at or after since, newest first. *out is an array of
  * *n items owned by the caller (store_intakes_free). */
