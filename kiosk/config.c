@@ -71,22 +71,27 @@ static int find_key(const char *k)
 	return -1;
 }
 
+/* The known key to suggest for the unknown "section.key" k: the same key
+ * in another section, else the closest full key, else the closest key
+ * name. */
 static const char *suggest(const char *k)
 {
-	int best = 4, bi = -1;
+	const char *full[NKEYS], *shortk[NKEYS], *dot = strchr(k, '.'), *s;
 
 	for (size_t i = 0; i < NKEYS; i++) {
-		int d = kstr_distance(k, keys[i].key);
-		const char *dot = strchr(keys[i].key, '.');
-
-		if (dot && kstr_distance(k, dot + 1) < d)
-			d = kstr_distance(k, dot + 1);
-		if (d < best) {
-			best = d;
-			bi = (int)i;
-		}
+		full[i] = keys[i].key;
+		shortk[i] = strchr(keys[i].key, '.') + 1;
 	}
-	return bi >= 0 ? keys[bi].key : NULL;
+	for (size_t i = 0; dot && i < NKEYS; i++)
+		if (strcmp(dot + 1, shortk[i]) == 0)
+			return keys[i].key; /* the right key in the wrong section */
+	s = kstr_suggest(k, full, (int)NKEYS);
+	if (s == NULL && dot)
+		s = kstr_suggest(dot + 1, shortk, (int)NKEYS);
+	for (size_t i = 0; s && i < NKEYS; i++)
+		if (s == shortk[i])
+			return keys[i].key;
+	return s;
 }
 
 static char *trim(char *s)
