@@ -1105,7 +1105,9 @@ void check_print(const struct content_diags *d, const char *dir, FILE *f)
 	memcpy(v, d->d, (size_t)d->n * sizeof *v);
 	qsort(v, (size_t)d->n, sizeof *v, diag_cmp);
 	for (int i = 0; i < d->n; i++) {
-		const char *sep = dir && dir[0] && dir[strlen(dir) - 1] != '/' ? "/" : "";
+		/* A problem of the folder itself has no file name: the folder
+		 * alone is printed, never "dir/dir". */
+		const char *sep = !v[i].file[0] ? "" : dir && dir[0] && dir[strlen(dir) - 1] != '/' ? "/" : "";
 
 		if (v[i].line > 0)
 			fprintf(f, "%s%s%s:%d:%d: %s: %s\n", dir ? dir : "", dir ? sep : "", v[i].file, v[i].line,

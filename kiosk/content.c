@@ -667,21 +667,37 @@ static int kind_of(const char *s)
 	return -1;
 }
 
-static char *read_file(const char *path, size_t *len)
+#define CONTENT_MAX_FILE (4 * 1024 * 1024)
+
+/* Read a whole file.  On failure returns NULL with why set ("No such file
+ * or directory", "larger than the 4 MiB limit", ...). */
+static char *read_file(const char *path, size_t *len, char *why, size_t whyn)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
 	long n;
 
-	if (f == NULL)
+	snprintf(why, whyn, "%s", "cannot read");
+	if (f == NULL) {
+		snprintf(why, whyn, "%s", strerror(errno));
 		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > 4 * 1024 * 1024 ||
-	    fseek(f, 0, SEEK_SET) != 0)
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		snprintf(why, whyn, "%s", strerror(errno));
 		goto out;
+	}
+	if (n > CONTENT_MAX_FILE) {
+		snprintf(why, whyn, "%ld bytes, larger than the %d MiB limit for one file", n,
+			 CONTENT_MAX_FILE / (1024 * 1024));
+		goto out;
+	}
 	buf = malloc((size_t)n + 1);
-	if (buf == NULL)
+	if (buf == NULL) {
+		snprintf(why, whyn, "out of memory");
 		goto out;
+	}
 	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		snprintf(why, whyn, "%s", ferror(f) ? strerror(errno) : "the file changed while it was read");
 		free(buf);
 		buf = NULL;
 		goto out;
@@ -691,6 +707,44 @@ static char *read_file(const char *path, size_t *len)
 out:
 	fclose(f);
 	return buf;
+}
+
+/* The first line whose indentation holds a tab (0 if none).  YAML indents
+ * with spaces only, and libfyaml's message for a tab ("invalid multiline
+ * plain key") does not say so. */
+static int tab_indent_line(const char *buf, size_t len, int *col)
+{
+	int line = 1;
+
+	for (size_t i = 0; i < len; line++) {
+		size_t j = i;
+
+		while (j < len && (buf[j] == ' ' || buf[j] == '\t')) {
+			if (buf[j] == '\t' && j + 1 < len && buf[j + 1] != '\n' && buf[j + 1] != '#') {
+				*col = (int)(j - i) + 1;
+				return line;
+			}
+			j++;
+		}
+		while (i < len && buf[i] != '\n')
+			i++;
+		i++;
+	}
+	return 0;
+}
+
+/* Whether the text holds nothing but blank lines and comments. */
+static bool blank_yaml(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '#') {
+			while (i < len && buf[i] != '\n')
+				i++;
+		} else if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' && buf[i] != '\r') {
+			return false;
+		}
+	}
+	return true;
 }
 
 static void hash_file(struct loader *l, const char *name, const char *buf, size_t len)
@@ -717,15 +771,27 @@ static struct fy_document *load_yaml(struct loader *l, const char *dir, const ch
 	char *buf;
 	size_t len = 0;
 
+	char why[160];
+	int tline, tcol = 0;
+
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	*src = NULL;
-	buf = read_file(path, &len);
+	buf = read_file(path, &len, why, sizeof why);
 	if (buf == NULL) {
-		content_diag_add(l->d, name, 0, 0, false, "cannot read file: %s", strerror(errno ? errno : EIO));
+		content_diag_add(l->d, name, 0, 0, false, "cannot read: %s", why);
 		return NULL;
 	}
 	*src = buf;
 	hash_file(l, name, buf, len);
+	if (blank_yaml(buf, len)) {
+		content_diag_add(l->d, name, 1, 1, false, "file is empty%s", strcmp(name, "_content.yaml") ? "; a screen needs at least id and kind" : "");
+		return NULL;
+	}
+	if ((tline = tab_indent_line(buf, len, &tcol)) > 0) {
+		content_diag_add(l->d, name, tline, tcol, false,
+				 "a tab in the indentation: YAML indents with spaces only");
+		return NULL;
+	}
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.colorize = false;
@@ -785,12 +851,14 @@ static void load_body(struct loader *l, const char *assets, const char *base, st
 		size_t len = 0;
 		char *buf;
 
+		char why[160];
+
 		snprintf(name, sizeof name, "%.200s.%s.txt", base, c->langs[i]);
 		snprintf(path, sizeof path, "%s/%s", assets, name);
-		buf = read_file(path, &len);
+		buf = read_file(path, &len, why, sizeof why);
 		if (buf == NULL) {
-			diag(l, n, false, "aftercare text '%s' for language '%s' not found in the assets folder",
-			     name, c->langs[i]);
+			diag(l, n, false, "aftercare text for language '%s': cannot read %s: %s", c->langs[i], path,
+			     why);
 			continue;
 		}
 		{
@@ -1123,11 +1191,18 @@ krc content_load(struct content **out, const char *dir, struct content_diags *di
 	dp = opendir(dir);
 	if (dp == NULL) {
 		rc = kerr_set(err, K_ECONTENT, "%s: cannot open content folder: %s", dir, strerror(errno));
-		content_diag_add(l.d, dir, 0, 0, false, "cannot open content folder: %s", strerror(errno));
+		content_diag_add(l.d, "", 0, 0, false, "cannot open the content folder: %s", strerror(errno));
 		goto out;
 	}
 	while ((de = readdir(dp)) != NULL) {
+		char sub[2 * PATH_MAX + 2];
+		struct stat sb;
+
 		if (de->d_name[0] == '.' || de->d_name[0] == '_')
+			continue;
+		/* Folders are not screens: the assets folder lives here. */
+		snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name);
+		if (stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode))
 			continue;
 		if (!is_yaml(de->d_name)) {
 			content_diag_add(l.d, de->d_name, 0, 0, true, "not a .yaml file; the kiosk ignores it");
@@ -1156,7 +1231,7 @@ krc content_load(struct content **out, const char *dir, struct content_diags *di
 	if (n_names > 0)
 		qsort(names, (size_t)n_names, sizeof *names, name_cmp);
 	if (n_names > CONTENT_MAX_SCREENS) {
-		content_diag_add(l.d, dir, 0, 0, false, "too many screens (%d; at most %d)", n_names,
+		content_diag_add(l.d, "", 0, 0, false, "too many screens (%d; at most %d)", n_names,
 				 CONTENT_MAX_SCREENS);
 		for (int i = CONTENT_MAX_SCREENS; i < n_names; i++)
 			free(names[i]);
@@ -1165,7 +1240,10 @@ krc content_load(struct content **out, const char *dir, struct content_diags *di
 
 	/* _content.yaml first: languages and placeholders come from it. */
 	l.file = "_content.yaml";
-	snprintf(assets, sizeof assets, "%s/../assets", dir);
+	/* A content folder holds its assets (one folder to copy, check,
+	 * publish and roll back); `assets: ../assets`, the older layout,
+	 * still works. */
+	snprintf(assets, sizeof assets, "%s/assets", dir);
 	doc = load_yaml(&l, dir, "_content.yaml", &src);
 	if (doc) {
 		const char *a = scalar(fy_node_mapping_lookup_by_string(fy_document_root(doc), "assets", FY_NT));
@@ -1209,7 +1287,7 @@ krc content_load(struct content **out, const char *dir, struct content_diags *di
 		c->n_screens++;
 	}
 	if (c->n_screens == 0)
-		content_diag_add(l.d, dir, 0, 0, false, "the content folder has no screens (*.yaml)");
+		content_diag_add(l.d, "", 0, 0, false, "the content folder has no screens (*.yaml)");
 
 	/* Resolve every condition's question to a screen index. */
 	for (int i = 0; i < c->n_screens; i++) {

@@ -172,7 +172,8 @@ static void rm_tree(const char *path)
 	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* The `assets:` value of src/_content.yaml ("../assets" when absent).
+/* The `assets:` value of src/_content.yaml ("assets", inside the folder,
+ * when absent).
  * A line scan is enough: the checker has already parsed the file, and the
  * copy is reloaded and compared afterwards. */
 static void assets_of(const char *src, char *out, size_t n)
@@ -180,7 +181,7 @@ static void assets_of(const char *src, char *out, size_t n)
 	char path[PATH_MAX], line[1024];
 	FILE *f;
 
-	snprintf(out, n, "../assets");
+	snprintf(out, n, "assets");
 	pathf(path, "%s/_content.yaml", src);
 	f = fopen(path, "r");
 	if (f == NULL)

@@ -39,7 +39,7 @@ done
 # Each listed option is accepted by its command: run it in a scratch folder
 # with sample arguments and look for a usage complaint.
 mkdir -p "$t/run"
-cp -R screens assets "$t/run/"
+cp -R screens "$t/run/"
 cat >"$t/run/kiosk.conf" <<CONF
 [kiosk]
 database = var/kiosk.db

@@ -13,7 +13,6 @@ ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fail=1; }
 
 cp -R screens "$t/screens"
-cp -R assets "$t/assets"
 printf '[kiosk]\ndatabase = var/kiosk.db\ncontent = screens\npublished = var/content\n' >"$t/kiosk.conf"
 version_of() { "$K" check "$1" 2>/dev/null | grep -o 'sha256:[0-9a-f]\{64\}' | head -1; }
 v0=$(version_of "$t/screens")
@@ -45,4 +44,23 @@ rm -rf "$t/var/content"
 "$K" publish --config "$t/kiosk.conf" "$t/screens" >"$t/out" 2>&1 || bad "publish screens: $(cat "$t/out")"
 [ "$(wc -l <"$t/var/content/history")" -eq 1 ] && ok "publishing kiosk.content itself is one step" ||
 	bad "history: $(cat "$t/var/content/history")"
+
+# The older layout, assets beside the folder (`assets: ../assets`), still
+# checks and publishes with its assets.
+mkdir -p "$t/old"
+cp -R screens "$t/old/screens"
+mv "$t/old/screens/assets" "$t/old/assets"
+sed -i 's|^assets: assets|assets: ../assets|' "$t/old/screens/_content.yaml"
+"$K" check "$t/old/screens" >"$t/out" 2>&1 && ok "the ../assets layout still checks" || bad "old layout: $(cat "$t/out")"
+"$K" publish --config "$t/kiosk.conf" "$t/old/screens" >"$t/out" 2>&1 || bad "publish old layout: $(cat "$t/out")"
+"$K" export-fhir --config "$t/kiosk.conf" >/dev/null 2>"$t/out" && ok "the ../assets layout publishes" ||
+	bad "published old layout does not load: $(cat "$t/out")"
+# A copy of the content folder anywhere is complete: checked without
+# anything beside it, and a missing aftercare file names the path tried.
+cp -R screens "$t/elsewhere"
+"$K" check "$t/elsewhere" >"$t/out" 2>&1 && ok "a copy of screens/ alone checks" || bad "copy: $(cat "$t/out")"
+rm "$t/elsewhere/assets/aftercare.es.txt"
+"$K" check "$t/elsewhere" >"$t/out" 2>&1
+grep -q "cannot read $t/elsewhere/assets/aftercare.es.txt: No such file or directory" "$t/out" &&
+	ok "a missing aftercare file names the path tried" || bad "missing aftercare: $(cat "$t/out")"
 exit $fail

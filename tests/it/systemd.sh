@@ -74,7 +74,7 @@ fi
 # paths moved under $t/root): folders, a 0600 token, a real PEM CA.
 r=$t/root
 mkdir -p "$r/usr/local/share/kiosk" "$r/etc/kiosk" "$r/var/lib/kiosk" "$r/var/lib/kiosk-content"
-cp -R screens assets "$r/usr/local/share/kiosk/"
+cp -R screens "$r/usr/local/share/kiosk/"
 sh tests/tools/mkcerts.sh "$t/pki" >/dev/null 2>&1 && cp "$t/pki/ca.pem" "$r/etc/kiosk/clinic-ca.pem"
 (umask 077 && echo token >"$r/etc/kiosk/sync-token")
 sed "s|= /|= $r/|" deploy/etc/kiosk/kiosk.conf >"$t/kiosk.conf"
