@@ -161,7 +161,9 @@ int cmd_check(int argc, char **argv)
 		return status;
 	}
 	dir = content_dir(cfg, dir, buf, sizeof buf);
-	if (content_load(&c, dir, &d, &err) == K_OK)
+	/* Every error of every file in one run, like a compiler. */
+	content_load_all(&c, dir, &d, &err);
+	if (c)
 		check_content(c, today, &d);
 	check_print(&d, dir, stdout);
 	if (d.errors > 0 || c == NULL) {

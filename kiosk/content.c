@@ -77,6 +77,7 @@ static const struct {
 	{ "help", ALL_KINDS }, { "when", ALL_KINDS }, { "required", QUESTIONS },
 	{ "not_sure", K(CONTENT_YESNO) },
 	{ "safety", K(CONTENT_YESNO) | K(CONTENT_CHOICE) | K(CONTENT_MULTI) },
+	{ "not_sure_reason", K(CONTENT_YESNO) | K(CONTENT_CHOICE) | K(CONTENT_MULTI) },
 	{ "options", K(CONTENT_CHOICE) | K(CONTENT_MULTI) },
 	{ "max_length", K(CONTENT_TEXT) | K(CONTENT_CONSENT) }, { "pattern", K(CONTENT_TEXT) },
 	{ "min", K(CONTENT_NUMBER) | K(CONTENT_DATE) }, { "max", K(CONTENT_NUMBER) | K(CONTENT_DATE) },
@@ -228,24 +229,23 @@ static char *str_value(struct loader *l, struct fy_node *n, const char *what)
 	return dup_or_oom(l, s);
 }
 
+/* An unknown key: suggest the close one, else list the keys that may be
+ * there (a closed set the admin can pick from). */
 static void unknown_key(struct loader *l, struct fy_node *key, const char *k, const char *const *known,
 			const char *where)
 {
-	const char *best = NULL;
-	int bd = 3;
+	int n = 0;
+	const char *best;
+	char list[200];
 
-	for (int i = 0; known[i]; i++) {
-		int d = kstr_distance(k, known[i]);
-
-		if (d < bd) {
-			bd = d;
-			best = known[i];
-		}
-	}
+	while (known[n])
+		n++;
+	best = kstr_suggest(k, known, n);
 	if (best)
 		diag(l, key, false, "unknown key '%s' in %s (did you mean '%s'?)", k, where, best);
 	else
-		diag(l, key, false, "unknown key '%s' in %s", k, where);
+		diag(l, key, false, "unknown key '%s' in %s (it may have: %s)", k, where,
+		     kstr_join(list, sizeof list, known, n));
 }
 
 static bool parse_bool_node(struct loader *l, struct fy_node *n, const char *what, bool *out)
@@ -893,18 +893,14 @@ static void parse_screen(struct loader *l, struct fy_node *root, const char *ass
 		return;
 	}
 	if (kind < 0) {
-		const char *best = NULL;
-		int bd = 3;
+		const char *best = scalar(kindn) ? kstr_suggest(scalar(kindn), kind_names, N_KINDS) : NULL;
+		char list[200];
 
-		for (int i = 0; i < N_KINDS; i++)
-			if (scalar(kindn) && kstr_distance(scalar(kindn), kind_names[i]) < bd) {
-				bd = kstr_distance(scalar(kindn), kind_names[i]);
-				best = kind_names[i];
-			}
 		if (best)
 			diag(l, kindn, false, "unknown kind '%s' (did you mean '%s'?)", scalar(kindn) ? scalar(kindn) : "?", best);
 		else
-			diag(l, kindn, false, "unknown kind '%s'", scalar(kindn) ? scalar(kindn) : "?");
+			diag(l, kindn, false, "unknown kind '%s' (the kinds: %s)", scalar(kindn) ? scalar(kindn) : "?",
+			     kstr_join(list, sizeof list, kind_names, N_KINDS));
 		return;
 	}
 	s->kind = (enum content_kind)kind;
@@ -954,6 +950,9 @@ static void parse_screen(struct loader *l, struct fy_node *root, const char *ass
 			parse_bool_node(l, vn, k, &s->not_sure);
 		} else if (!strcmp(k, "safety")) {
 			parse_bool_node(l, vn, k, &s->safety);
+		} else if (!strcmp(k, "not_sure_reason")) {
+			free(s->not_sure_reason);
+			s->not_sure_reason = str_value(l, vn, k);
 		} else if (!strcmp(k, "options")) {
 			parse_options(l, vn, s);
 		} else if (!strcmp(k, "max_length")) {
@@ -1163,7 +1162,8 @@ static bool is_yaml(const char *name)
 	return n > 5 && !strcmp(name + n - 5, ".yaml");
 }
 
-krc content_load(struct content **out, const char *dir, struct content_diags *diags, struct kerr *err)
+static krc load(struct content **out, const char *dir, struct content_diags *diags, bool keep,
+		struct kerr *err)
 {
 	struct loader l;
 	struct content *c;
@@ -1272,6 +1272,7 @@ krc content_load(struct content **out, const char *dir, struct content_diags *di
 		doc = load_yaml(&l, dir, names[i], &src);
 		if (doc == NULL) {
 			free(src);
+			c->n_unloaded++;
 			continue;
 		}
 		s->file = strdup(names[i]);
@@ -1297,9 +1298,16 @@ krc content_load(struct content **out, const char *dir, struct content_diags *di
 			if (s->when.c[j].question)
 				s->when.c[j].q = content_find(c, s->when.c[j].question);
 		for (int f = 0; f < s->n_flags; f++)
-			for (int j = 0; j < s->flags[f].when.n; j++)
-				if (s->flags[f].when.c[j].question)
-					s->flags[f].when.c[j].q = content_find(c, s->flags[f].when.c[j].question);
+			for (int j = 0; j < s->flags[f].when.n; j++) {
+				struct content_cond *cd = &s->flags[f].when.c[j];
+
+				/* A flag's own screen is itself, even when its id
+				 * duplicates an earlier screen's (reported above). */
+				if (cd->question && !strcmp(cd->question, s->id))
+					cd->q = i;
+				else if (cd->question)
+					cd->q = content_find(c, cd->question);
+			}
 	}
 
 	crypto_hash_sha256_final(&l.hash, digest);
@@ -1321,12 +1329,22 @@ out:
 		free(names[i]);
 	free(names);
 	content_diags_free(&l.own);
-	if (rc != K_OK) {
+	if (rc != K_OK && !(keep && rc == K_ECONTENT && c->version && c->screens)) {
 		content_free(c);
 		return rc;
 	}
 	*out = c;
-	return K_OK;
+	return rc;
+}
+
+krc content_load(struct content **out, const char *dir, struct content_diags *diags, struct kerr *err)
+{
+	return load(out, dir, diags, false, err);
+}
+
+krc content_load_all(struct content **out, const char *dir, struct content_diags *diags, struct kerr *err)
+{
+	return load(out, dir, diags, true, err);
 }
 
 void content_free(struct content *c)
@@ -1358,6 +1376,7 @@ void content_free(struct content *c)
 			free_text(&s->outcome[j]);
 		free_text(&s->body);
 		free(s->link);
+		free(s->not_sure_reason);
 	}
 	free(c->screens);
 	for (int i = 0; i < c->n_msgs; i++) {

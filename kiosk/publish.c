@@ -231,9 +231,13 @@ static krc validate(const char *dir, FILE *diag, char **version, struct kerr *er
 	krc rc;
 
 	*version = NULL;
-	rc = content_load(&c, dir, &d, &lerr);
-	if (rc == K_OK)
-		rc = check_content(c, local_today(), &d);
+	rc = content_load_all(&c, dir, &d, &lerr);
+	if (c) {
+		krc crc = check_content(c, local_today(), &d);
+
+		if (rc == K_OK)
+			rc = crc;
+	}
 	if (diag)
 		check_print(&d, dir, diag);
 	if (rc == K_OK && d.errors > 0)
