@@ -16,13 +16,16 @@ step k 4 Enter "Your skin today"
 step k 9 Enter "Your skin in the past"
 step k 7 Enter "Your skin and the sun"
 step k 2 "Your health"
-step k 6 Enter "Medicines"
+step k 7 Enter "Medicines"
 step k 1 Enter "Acne pills"            # isotretinoin: the follow-up appears
-step k 2 "When did you take your last"  # "I have stopped": when?
+step k 2 "Do you remember the day"     # "I have stopped": the day known?
+step k 1 "When did you take your last"  # "Yes": when?
 typ k "2020-01-01"; step k Enter "Past treatments"
-[ "$(sql "select count(*) from answers where qid like 'isotretinoin%'")" = 2 ] || fail "follow-ups not saved"
+[ "$(sql "select count(*) from answers where qid like 'isotretinoin%'")" = 3 ] || fail "follow-ups not saved"
 # Back to the medicines screen: the earlier answers are all still there.
 step k Escape "2020-01-01"
+step k Escape "Yes, I remember the day"
+shows k "(*)"
 step k Escape "I have stopped"
 shows k "(*)"
 step k Escape "Medicines"
@@ -30,7 +33,7 @@ shows k "[x] Acne pills called isotretinoin"
 # Change the answer: isotretinoin off, none on.
 key k 1
 wait_for k "[ ] Acne pills called isotretinoin"
-step k 5 Enter "Past treatments"
+step k 6 Enter "Past treatments"
 [ "$(sql "select count(*) from answers where qid like 'isotretinoin%'")" = 0 ] ||
 	fail "answers of screens no longer shown were kept"
 step k 7 Enter "Skin care products"

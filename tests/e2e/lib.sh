@@ -124,8 +124,8 @@ qr_link() {
 # screen.  Answers (keys on each multiple-choice screen) can be changed
 # with variables; the defaults raise no flag:
 #   WHO DOB PHONE   typed answers
-#   PREG (4: none)  SKIN (9: none)  PAST (7: none)  TYPE (2)  HEALTH (6: none)
-#   MEDS (5: none)  PROC (7: none)  CARE (3: none)  ALLERGY (4: none)
+#   PREG (4: none)  SKIN (9: none)  PAST (7: none)  TYPE (2)  HEALTH (7: none)
+#   MEDS (6: none)  PROC (7: none)  CARE (3: none)  ALLERGY (4: none)
 walk() {
 	local n=$1
 	wait_for "$n" "Welcome to"
@@ -139,8 +139,8 @@ walk() {
 	step "$n" "${SKIN:-9}" Enter "Your skin in the past"
 	step "$n" "${PAST:-7}" Enter "Your skin and the sun"
 	step "$n" "${TYPE:-2}" "Your health"
-	step "$n" "${HEALTH:-6}" Enter "Medicines"
-	step "$n" "${MEDS:-5}" Enter "Past treatments"
+	step "$n" "${HEALTH:-7}" Enter "Medicines"
+	step "$n" "${MEDS:-6}" Enter "Past treatments"
 	step "$n" "${PROC:-7}" Enter "Skin care products"
 	step "$n" "${CARE:-3}" Enter "Allergies"
 	step "$n" "${ALLERGY:-4}" Enter "Your signature"

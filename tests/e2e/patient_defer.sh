@@ -9,7 +9,8 @@ PREG=1 WHO="Maria Test" walk k
 shows k "Pregnancy and nursing: I am pregnant"
 step k F10 "Please speak with the front desk"
 shows k "(561) 272-6000"
-shows k "Micro-needling is not done during pregnancy"
+shows k "This treatment needs to wait for now."
+lacks k "pregnan"                 # the lobby is public: no condition named
 lacks k "contraindications"      # from the staff message
 lacks k "Defer until"
 lacks k "Question"               # no progress once complete
