@@ -85,6 +85,15 @@ printf '[kiosk]\nidle_seconds = 45 ; shorter for the lobby\n' >"$t/set.conf"
 "$K" config --list --config "$t/set.conf" | grep -B3 '^idle_seconds = 45$' | grep -q "set on line 2" &&
 	ok "config --list --config shows the value a file sets" || bad "config --list --config"
 
+# README's table of keys is the same list, with the same defaults.
+sed -n '/^\[\(kiosk\|sync\)\]$/{s/\[\(.*\)\]/\1/;h;d};/^[a-z_]* = /{G;s/^\([a-z_]*\) = \(.*\)\n\(.*\)/\3 \1 \2/;p}' "$t/list.conf" |
+while read -r sec key def; do
+	[ -z "$def" ] && def="(empty)"
+	grep -qF "| \`[$sec] $key\` | \`$def\` |" README.md || grep -qF "| \`[$sec] $key\` | $def |" README.md ||
+		echo "README.md lacks the row of [$sec] $key (default $def)"
+done >"$t/readme.missing"
+[ -s "$t/readme.missing" ] && bad "$(cat "$t/readme.missing")" || ok "README's key table matches kiosk config --list"
+
 # staff add says the PIN rule before asking for it.
 (cd "$t/run" && echo 123456 | "$K" staff add alex --role staff) >"$t/staff" 2>&1
 if [ "$(head -1 "$t/staff")" = "kiosk staff: a PIN has 6 to 16 digits, not one digit repeated (111111) and not a run (123456, 654321)." ] &&

@@ -13,6 +13,15 @@
 #                                     on the command line)
 #   <!-- docs-test: file NAME -->     the block is a file the commands use:
 #                                     written to NAME before they run
+#   <!-- docs-test: root [stdin TEXT] -->  the block is an administrator's
+#                                     root step (useradd, install into /etc,
+#                                     make install): it runs as root in a
+#                                     throwaway copy of this machine (a
+#                                     private mount namespace, chroot into an
+#                                     overlay of / whose changes live in a
+#                                     scratch folder), one copy per document,
+#                                     so later root blocks see earlier ones.
+#                                     Without root or overlayfs it is skipped.
 # $EDITOR appends a comment line to the files it is given.
 # The skipped blocks are listed at the end, so the list stays visible.
 #
@@ -48,7 +57,7 @@ os.makedirs(out, exist_ok=True)
 lines = open(doc, encoding="utf-8").read().split("\n")
 n, i, marker = 0, 0, None
 while i < len(lines):
-    m = re.match(r"^<!-- docs-test: (skip|stdin|file) ?(.*?) ?-->$", lines[i].strip())
+    m = re.match(r"^<!-- docs-test: (skip|stdin|file|root) ?(.*?) ?-->$", lines[i].strip())
     if m:
         marker = (m.group(1), m.group(2)); i += 1; continue
     f = re.match(r"^```(\w*)\s*$", lines[i])
@@ -63,6 +72,8 @@ while i < len(lines):
             kind = "file"
         elif marker and marker[0] == "skip":
             kind = "skip"
+        elif lang == "sh" and marker and marker[0] == "root":
+            kind = "root"
         elif lang == "sh":
             kind = "stdin" if marker and marker[0] == "stdin" else "sh"
         elif lang == "ini":
@@ -79,6 +90,32 @@ while i < len(lines):
         marker = None
     i += 1
 PY
+}
+
+# run_root DOC_NAME WORK BLOCK INPUT: run BLOCK as root, in WORK, inside
+# the document's throwaway overlay of /.  Refuses (exit 90) unless a probe
+# written inside is absent outside, so nothing can reach the machine.
+can_root=0
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && grep -qw overlay /proc/filesystems; then
+	can_root=1
+fi
+mkdir -p "$t/shim"
+cp "$t/editor" "$t/shim/editor" # Debian's `editor` command, as $EDITOR above
+printf 'cd "$1" && exec bash -eo pipefail "$2"\n' >"$t/inroot.sh"
+run_root() {
+	local o=$t/ovl/$1 probe=/etc/.docs-test-probe-$$
+	mkdir -p "$o/up" "$o/wk" "$o/root"
+	timeout 600 unshare --mount --fork bash -eu -c '
+		o=$1 work=$2 block=$3 shim=$4 probe=$5 inroot=$6
+		mount --make-rprivate /
+		mount -t overlay overlay -o "lowerdir=/,upperdir=$o/up,workdir=$o/wk" "$o/root"
+		for m in proc sys dev dev/pts; do mount --rbind "/$m" "$o/root/$m"; done
+		chroot "$o/root" /bin/sh -c "touch $probe"
+		if [ -e "$probe" ]; then rm -f "$probe"; echo "the overlay leaks to the machine: not run" >&2; exit 90; fi
+		exec chroot "$o/root" /usr/bin/env HOME=/root EDITOR="$shim/editor" \
+			PATH="$shim:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+			/bin/bash "$inroot" "$work" "$block"
+	' - "$o" "$2" "$3" "$t/shim" "$probe" "$t/inroot.sh" <"$4"
 }
 
 skipped=""
@@ -98,7 +135,7 @@ for doc in README.md docs/*.md deploy/DEPLOY.md; do
 		mkdir -p "$work/$(dirname "$dest")"
 		cp "$f" "$work/$dest"
 	done
-	for b in "$blocks"/*.sh "$blocks"/*.stdin "$blocks"/*.ini "$blocks"/*.skip; do
+	for b in "$blocks"/*.sh "$blocks"/*.stdin "$blocks"/*.ini "$blocks"/*.skip "$blocks"/*.root; do
 		[ -e "$b" ] || continue
 		echo "${b##*/}"
 	done | sort | while read -r id; do
@@ -107,6 +144,21 @@ for doc in README.md docs/*.md deploy/DEPLOY.md; do
 		case $id in
 		*.skip)
 			echo "skip: $at: $(cat "${b%.*}.meta")" >>"$t/skipped"
+			;;
+		*.root)
+			if [ $can_root -eq 0 ]; then
+				echo "skip: $at: a root step, and this run is not root with overlayfs" >>"$t/skipped"
+				continue
+			fi
+			meta=$(cat "${b%.*}.meta")
+			: >"$t/stdin"
+			[ "${meta#stdin }" != "$meta" ] && yes "${meta#stdin }" | head -20 >"$t/stdin"
+			if run_root "$name" "$work" "$b" "$t/stdin" >"$t/out" 2>&1; then
+				ok "$at: $(grep -c . "$b") command line(s) ran as written (as root, in a throwaway copy of /)"
+			else
+				bad "$at: a command failed (as root, in a throwaway copy of /):"; sed 's/^/    /' "$b"
+				echo "  output:"; tail -15 "$t/out" | sed 's/^/    /'
+			fi
 			;;
 		*.ini)
 			if "$BUILD/kiosk" config --list --config "$b" >"$t/ini.out" 2>&1 &&
