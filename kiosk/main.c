@@ -10,8 +10,8 @@ int main(int argc, char **argv)
 {
 	const struct cmd_def *d;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		cmd_help_all(stdout);
+	if (argc > 1 && argv[1][0] == '-' && cmd_wants_help(argc, argv)) {
+		cmd_help_all(stdout); /* kiosk --help, kiosk --config FILE --help */
 		return 0;
 	}
 	if (argc > 1 && !strcmp(argv[1], "help")) {
@@ -21,7 +21,10 @@ int main(int argc, char **argv)
 		}
 		if (argc == 3 && cmd_help(argv[2], stdout) == 0)
 			return 0;
-		fprintf(stderr, "kiosk help: no command '%s'\n", argv[2]);
+		if (argc == 3)
+			fprintf(stderr, "kiosk help: no command '%s'\n", argv[2]);
+		else
+			fprintf(stderr, "kiosk help: one command at a time\n");
 		cmd_usage_all(stderr);
 		return 2;
 	}
