@@ -567,8 +567,12 @@ int cmd_preview(int argc, char **argv)
 	}
 	if (config_load(&cfg, cfgpath, stderr, &err) != K_OK)
 		goto out;
-	if (dir == NULL)
-		dir = config_path(cfg, "kiosk.content", path, sizeof path);
+	if (dir == NULL) {
+		/* The version in use: the published one, else kiosk.content. */
+		if (publish_current(cfg, path, sizeof path, &err) != K_OK)
+			goto out;
+		dir = path;
+	}
 	if (load_content(dir, &c, &err) != K_OK) {
 		status = 1;
 		goto out;
