@@ -431,6 +431,9 @@ int cmd_run(int argc, char **argv)
 		app_free(&a);
 		return 1;
 	}
+	if (content_lang(a.content, a.lang) < 0)
+		fprintf(stderr, "kiosk: warning: kiosk.language '%s' is not a language of %s; showing '%s' "
+			"(kiosk check --config says so too)\n", a.lang, a.content_dir, a.content->langs[0]);
 	uo.staff_key = staff_key(a.cfg);
 	if (ui_new(&a.u, &uo, &err) != K_OK) {
 		fprintf(stderr, "kiosk: %s\n", err.msg);
