@@ -13,6 +13,13 @@
 #define CONFIG_OPT { "--config", "FILE", "the kiosk.conf to use (default: ./kiosk.conf if it exists)", false }
 
 static const struct cmd_def defs[] = {
+	{ "init", cmd_init, "",
+	  "create the database (first installation)",
+	  "Creates kiosk.database, the one command that may: the kiosk, kiosk-sync and every other\n"
+	  "command refuse a missing database, so a deleted file or an unmounted volume is reported\n"
+	  "rather than replaced by an empty one.  On an existing database it changes nothing (and\n"
+	  "upgrades its schema), so scripts may run it every time.",
+	  { CONFIG_OPT } },
 	{ "check", cmd_check, "[DIR]",
 	  "validate a content folder, or a configuration",
 	  "Checks the content folder DIR (default: the content the kiosk uses now) and prints every\n"

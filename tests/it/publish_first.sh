@@ -14,6 +14,7 @@ bad() { echo "FAIL: $*"; fail=1; }
 
 cp -R screens "$t/screens"
 printf '[kiosk]\ndatabase = var/kiosk.db\ncontent = screens\npublished = var/content\n' >"$t/kiosk.conf"
+"$K" init --config "$t/kiosk.conf" >/dev/null || bad "kiosk init"
 version_of() { "$K" check "$1" 2>/dev/null | grep -o 'sha256:[0-9a-f]\{64\}' | head -1; }
 v0=$(version_of "$t/screens")
 cp -R "$t/screens" "$t/new"
@@ -61,6 +62,6 @@ cp -R screens "$t/elsewhere"
 "$K" check "$t/elsewhere" >"$t/out" 2>&1 && ok "a copy of screens/ alone checks" || bad "copy: $(cat "$t/out")"
 rm "$t/elsewhere/assets/aftercare.es.txt"
 "$K" check "$t/elsewhere" >"$t/out" 2>&1
-grep -q "cannot read $t/elsewhere/assets/aftercare.es.txt: No such file or directory" "$t/out" &&
+grep -q "cannot read $t/elsewhere/assets/aftercare.es.txt: no such file" "$t/out" &&
 	ok "a missing aftercare file names the path tried" || bad "missing aftercare: $(cat "$t/out")"
 exit $fail
