@@ -11,8 +11,9 @@ sync_setup
 
 PORT=$(free_port)
 mkdir -p "$T/var"
-fill 2
 conf() { write_conf kiosk.content="$ROOT/screens" "$@"; }
+conf
+fill 2
 status_line() { "$BUILD/kiosk" status --config "$T/kiosk.conf" 2>/dev/null | sed -n 's/^sync: //p'; }
 sync_field() {
 	"$BUILD/kiosk" status --json --config "$T/kiosk.conf" 2>/dev/null |
