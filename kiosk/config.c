@@ -719,7 +719,21 @@ int config_check(const config *cfg, FILE *diag)
 	const char *cert = config_str(cfg, "sync.client_cert"), *key = config_str(cfg, "sync.client_key");
 
 	bad += check_dir_readable(cfg, diag, "kiosk.content");
-	bad += check_creatable(cfg, diag, "kiosk.database", false, 2);
+	if (check_creatable(cfg, diag, "kiosk.database", false, 2)) {
+		bad++;
+	} else {
+		/* Only `kiosk init` creates the database; every other command
+		 * refuses a missing or empty one.  Before the first start that
+		 * is expected, so it is a note, not a problem. */
+		char p[4096];
+		struct stat sb;
+
+		config_path(cfg, "kiosk.database", p, sizeof p);
+		if (diag && (stat(p, &sb) != 0 || sb.st_size == 0))
+			fprintf(diag, "%s: note: kiosk.database: %s %s; `kiosk init --config %s` creates it\n",
+				config_file(cfg), p, stat(p, &sb) != 0 ? "does not exist yet" : "is empty",
+				config_file(cfg));
+	}
 	bad += check_creatable(cfg, diag, "kiosk.pepper_file", false, 2);
 	bad += check_private_file(cfg, diag, "kiosk.pepper_file", false);
 	bad += check_creatable(cfg, diag, "kiosk.published", true, 2);

@@ -199,6 +199,29 @@ static void test_check_usage(void **state)
 	config_free(cfg);
 }
 
+/* A database that `kiosk init` has not created yet is a note, not a
+ * problem (expected before the first start), and names the command. */
+static void test_check_database_note(void **state)
+{
+	config *cfg = NULL;
+	krc rc;
+	char *out, *diag = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	(void)state;
+	out = load("[kiosk]\ncontent = /\ndatabase = /tmp/no-such-kiosk-db-here.db\n", &rc, &cfg);
+	assert_int_equal(rc, K_OK);
+	free(out);
+	f = open_memstream(&diag, &n);
+	assert_int_equal(config_check(cfg, f), 0);
+	fclose(f);
+	assert_non_null(strstr(diag, "note: kiosk.database: /tmp/no-such-kiosk-db-here.db does not exist yet; "
+				     "`kiosk init --config "));
+	free(diag);
+	config_free(cfg);
+}
+
 /* `kiosk config --list` output is itself a valid kiosk.conf that sets
  * every key to its default. */
 static void test_list_loads(void **state)
@@ -230,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_inline_comments),
 		cmocka_unit_test(test_check_usage),
+		cmocka_unit_test(test_check_database_note),
 		cmocka_unit_test(test_list_loads),
 	};
 
