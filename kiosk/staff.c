@@ -677,8 +677,8 @@ static char *lang_text(const struct content *c, const char *code)
 	return strdup(code);
 }
 
-krc staff_intakes(store *st, const struct content *c, int64_t since, struct staff_intake **out, int *n,
-		  struct kerr *err)
+krc staff_intakes(store *st, const struct content *c, int64_t since, const char *actor, int64_t now,
+		  struct staff_intake **out, int *n, struct kerr *err)
 {
 	struct store_intake *v = NULL;
 	struct staff_intake *r;
@@ -689,6 +689,8 @@ krc staff_intakes(store *st, const struct content *c, int64_t since, struct staf
 	*n = 0;
 	if ((rc = store_intakes(st, since, &v, &nv, err)) != K_OK)
 		return rc;
+	/* Looking at patient data is itself audited (who, when, not what). */
+	store_audit(st, now, actor, "staff viewed intakes", "today", NULL);
 	r = calloc((size_t)nv + 1, sizeof *r);
 	if (r == NULL) {
 		store_intakes_free(v, nv);
@@ -746,4 +748,17 @@ void staff_intakes_free(struct staff_intake *v, int n)
 		free(v[i].flags);
 	}
 	free(v);
+}
+
+krc staff_retry_failed(store *st, const char *actor, int64_t now, int *n, struct kerr *err)
+{
+	char detail[32];
+	krc rc;
+
+	*n = 0;
+	if ((rc = store_outbox_requeue(st, n, err)) != K_OK ||
+	    (rc = store_meta_set(st, "sync.paused", NULL, err)) != K_OK)
+		return rc;
+	snprintf(detail, sizeof detail, "%d record%s", *n, *n == 1 ? "" : "s");
+	return store_audit(st, now, actor, "staff retry failed records", detail, err);
 }

@@ -115,10 +115,17 @@ struct staff_intake {
 
 /* Intakes completed at or after since, newest first, read from store st
  * and explained with content c (the version in use; may be NULL, then
- * flags keep their stored message and unknown severity).  *out is owned by
+ * flags keep their stored message and unknown severity).  Looking is
+ * audited as actor at now (who and when, never what).  *out is owned by
  * the caller (staff_intakes_free, which wipes the patient data). */
-krc staff_intakes(store *st, const struct content *c, int64_t since, struct staff_intake **out, int *n,
-		  struct kerr *err);
+krc staff_intakes(store *st, const struct content *c, int64_t since, const char *actor, int64_t now,
+		  struct staff_intake **out, int *n, struct kerr *err);
 void staff_intakes_free(struct staff_intake *v, int n);
+
+/* Staff's "retry failed records": every permanently failed record goes
+ * back in the queue, and a pause after refused credentials is lifted (the
+ * running kiosk-sync resumes within a second, sync.h).  *n receives how
+ * many records; audited as actor at now. */
+krc staff_retry_failed(store *st, const char *actor, int64_t now, int *n, struct kerr *err);
 
 #endif

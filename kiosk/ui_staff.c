@@ -406,12 +406,11 @@ static int show_intakes(struct ss *s)
 	struct kerr err = { "" };
 	int n = 0, r;
 
-	if (staff_intakes(s->ctx->st, s->ctx->content, start_of_today(), &v, &n, &err) != K_OK) {
+	if (staff_intakes(s->ctx->st, s->ctx->content, start_of_today(), s->name, (int64_t)time(NULL), &v, &n,
+			  &err) != K_OK) {
 		snprintf(s->note, sizeof s->note, "cannot read today's intakes: %.200s", err.msg);
 		return FIELD_CANCEL;
 	}
-	/* Looking at patient data is itself audited (who, when, not what). */
-	store_audit(s->ctx->st, (int64_t)time(NULL), s->name, "staff viewed intakes", "today", NULL);
 	if (n == 0)
 		add_line(&l, "No intakes completed today.");
 	for (int i = 0; i < n; i++)
@@ -610,15 +609,10 @@ static enum ui_staff_action menu(struct ss *s)
 		case IT_RETRY: {
 			int k = 0;
 
-			/* Retrying also lifts a pause after refused credentials
-			 * (sync.h): the running sync resumes within a second. */
-			if (store_outbox_requeue(s->ctx->st, &k, &err) != K_OK ||
-			    store_meta_set(s->ctx->st, "sync.paused", NULL, &err) != K_OK) {
+			if (staff_retry_failed(s->ctx->st, s->name, (int64_t)time(NULL), &k, &err) != K_OK) {
 				snprintf(s->note, sizeof s->note, "retry failed: %.200s", err.msg);
 				break;
 			}
-			snprintf(line, sizeof line, "%d record%s", k, k == 1 ? "" : "s");
-			audit(s, "staff retry failed records", line);
 			snprintf(s->note, sizeof s->note, "%d failed record%s queued to be sent again.", k,
 				 k == 1 ? "" : "s");
 			break;

@@ -387,7 +387,7 @@ static void test_intakes(void **state)
 	sc.session = id;
 	assert_int_equal(store_session_complete(f->st, &sc, &err), K_OK);
 
-	assert_int_equal(staff_intakes(f->st, c, 0, &v, &n, &err), K_OK);
+	assert_int_equal(staff_intakes(f->st, c, 0, "maria", T0 + 120, &v, &n, &err), K_OK);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].name, "José Núñez");
 	assert_string_equal(v[0].lang, "es Español");
@@ -406,12 +406,31 @@ static void test_intakes(void **state)
 	assert_string_equal(v[0].flags[3].text, "OLD-CODE: from an older version");
 	staff_intakes_free(v, n);
 
-	assert_int_equal(staff_intakes(f->st, NULL, 0, &v, &n, &err), K_OK);
+	assert_int_equal(staff_intakes(f->st, NULL, 0, "maria", T0 + 130, &v, &n, &err), K_OK);
 	assert_int_equal(v[0].flags[0].severity, -1);
 	assert_string_equal(v[0].flags[0].text, "SKIN-TYPE-DARKER: darker skin");
 	assert_string_equal(v[0].lang, "es");
 	staff_intakes_free(v, n);
 	content_free(c);
+	/* Each look is audited: who and when, never the patient. */
+	assert_int_equal(audit_count(f, "maria", "staff viewed intakes", "today"), 2);
+	assert_int_equal(audit_count(f, "%", "%", "%Núñez%"), 0);
+}
+
+/* Retry puts failed records back and lifts a pause, audited. */
+static void test_retry_failed(void **state)
+{
+	struct fx *f = *state;
+	struct kerr err = { "" };
+	char *paused = NULL;
+	int n = -1;
+
+	assert_int_equal(store_meta_set(f->st, "sync.paused", "HTTP 401", &err), K_OK);
+	assert_int_equal(staff_retry_failed(f->st, "maria", T0, &n, &err), K_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_meta_get(f->st, "sync.paused", &paused, &err), K_OK);
+	assert_null(paused);
+	assert_int_equal(audit_count(f, "maria", "staff retry failed records", "0 records"), 1);
 }
 
 int main(void)
@@ -427,6 +446,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pin_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_pin_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intakes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_failed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("staff", tests, NULL, NULL);
