@@ -1070,11 +1070,11 @@ def main():
         welcome = first_words(screens[0]["text"])
         big = os.path.join(work, "big")
         run([PY, os.path.join(ROOT, "bench/gen_content.py"), os.path.join(ROOT, "screens"),
-             os.path.join(ROOT, "assets"), big, "1000"])
+             os.path.join(ROOT, "screens", "assets"), big, "1000"])
         R["chain_n"] = 200
         chain = os.path.join(work, "chain")
         run([PY, os.path.join(ROOT, "bench/gen_content.py"), os.path.join(ROOT, "screens"),
-             os.path.join(ROOT, "assets"), chain, str(R["chain_n"]), "--chain"])
+             os.path.join(ROOT, "screens", "assets"), chain, str(R["chain_n"]), "--chain"])
         runs = 3 if a.quick else 9
         if a.only == "years":
             Y = bench_years(build, bindir, work, welcome, a.quick)

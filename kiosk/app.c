@@ -61,6 +61,7 @@ struct app {
 	const char *lang;    /* kiosk.language */
 	bool quit;           /* an administrator asked to stop */
 	int64_t checked;     /* when the welcome screen last looked for new content */
+	bool reload_after;   /* staff asked for a reload during a session */
 	int lock_fd;         /* flock held on DATABASE.kiosk-lock: one kiosk per database */
 	int64_t expired;     /* when interrupted sessions were last expired */
 	int64_t tried;       /* when the database was last tried after a failure */
@@ -186,7 +187,9 @@ static bool content_changed(const struct app *a)
 static void end_patient(struct app *a)
 {
 	ui_forget(a->u);
-	between_sessions(a, false);
+	/* A reload staff asked for during the session happens now. */
+	between_sessions(a, a->reload_after);
+	a->reload_after = false;
 }
 
 /* The database failed: the patient sees a calm message, the detail (no
@@ -415,6 +418,7 @@ static void staff(struct app *a)
 	ctx.st = a->st;
 	ctx.cfg = a->cfg;
 	ctx.content_version = a->content->version;
+	ctx.content = a->content;
 	/* A finished intake still on screen can be reset too (it ends it). */
 	ctx.session_open = engine_started(a->e);
 	act = ui_staff_run(&ctx);
@@ -434,7 +438,7 @@ static void staff(struct app *a)
 		break;
 	case UI_STAFF_RELOAD:
 		if (engine_started(a->e) && !engine_completed(a->e))
-			fprintf(stderr, "kiosk: content is reloaded between patients only\n");
+			a->reload_after = true; /* staff were told: after this patient */
 		else
 			between_sessions(a, true);
 		break;
@@ -556,6 +560,9 @@ int cmd_run(int argc, char **argv)
 		app_free(&a);
 		return 1;
 	}
+	if (content_lang(a.content, a.lang) < 0)
+		fprintf(stderr, "kiosk: warning: kiosk.language '%s' is not a language of %s; showing '%s' "
+			"(kiosk check --config says so too)\n", a.lang, a.content_dir, a.content->langs[0]);
 	uo.staff_key = staff_key(a.cfg);
 	if (ui_new(&a.u, &uo, &err) != K_OK) {
 		fprintf(stderr, "kiosk: %s\n", err.msg);
@@ -699,8 +706,12 @@ int cmd_preview(int argc, char **argv)
 	}
 	if (config_load(&cfg, cfgpath, stderr, &err) != K_OK)
 		goto out;
-	if (dir == NULL)
-		dir = config_path(cfg, "kiosk.content", path, sizeof path);
+	if (dir == NULL) {
+		/* The version in use: the published one, else kiosk.content. */
+		if (publish_current(cfg, path, sizeof path, &err) != K_OK)
+			goto out;
+		dir = path;
+	}
 	if (load_content(dir, &c, &err) != K_OK) {
 		status = 1;
 		goto out;

@@ -15,9 +15,12 @@
 #include <string.h>
 
 #include "fhir.h"
+#include "kstr.h"
 #include "ktext.h"
 #include "rules.h"
 
+#define CHECK_MAX_LIST 64 /* options listed in one message */
+#define CHECK_MAX_STAFF 300 /* columns of a staff message: 4 lines of the staff screen */
 #define MAX_CAND 24     /* candidate answers tried per question */
 #define MAX_DEPTH 3     /* answers changed at most, from the baseline */
 #define MAX_EVALS 20000 /* brute-force fallback only */
@@ -88,19 +91,20 @@ static struct kdate bound(const struct content_datebound *b, struct kdate today)
 
 static int did_you_mean_screen(const struct content *c, const char *q)
 {
-	int best = -1;
-	size_t lq = strlen(q);
+	const char **ids = calloc((size_t)c->n_screens + 1, sizeof *ids);
+	const char *best;
+	int r = -1;
 
-	for (int i = 0; i < c->n_screens; i++) {
-		const char *id = c->screens[i].id;
-		size_t n = strlen(id), common = 0;
-
-		while (common < n && common < lq && id[common] == q[common])
-			common++;
-		if (common >= 3 && (best < 0 || common > strlen(c->screens[best].id)))
-			best = i;
-	}
-	return best;
+	if (ids == NULL)
+		return -1;
+	for (int i = 0; i < c->n_screens; i++)
+		ids[i] = c->screens[i].id;
+	best = kstr_suggest(q, ids, c->n_screens);
+	for (int i = 0; best && i < c->n_screens; i++)
+		if (ids[i] == best)
+			r = i;
+	free(ids);
+	return r;
 }
 
 static void check_cond(const struct content *c, int self, const struct content_cond *cd, bool on_screen,
@@ -116,6 +120,9 @@ static void check_cond(const struct content *c, int self, const struct content_c
 		if (hint >= 0)
 			err_at(d, me, cd->line, cd->col, false, "unknown question '%s' (did you mean '%s'?)",
 			       cd->question, c->screens[hint].id);
+		else if (c->n_unloaded)
+			err_at(d, me, cd->line, cd->col, false,
+			       "unknown question '%s' (or it is in a file that did not load, above)", cd->question);
 		else
 			err_at(d, me, cd->line, cd->col, false, "unknown question '%s'", cd->question);
 		return;
@@ -148,17 +155,24 @@ static void check_cond(const struct content *c, int self, const struct content_c
 				       cd->question);
 		} else if (q->kind == CONTENT_CHOICE || q->kind == CONTENT_MULTI) {
 			if (content_option(q, cd->value) < 0) {
-				const char *hint = NULL;
+				/* Options are a closed set: list them, and point at
+				 * the close one. */
+				const char *ids[CHECK_MAX_LIST];
+				const char *hint;
+				char list[200];
+				int n = 0;
 
-				for (int i = 0; i < q->n_options; i++)
-					if (q->options[i].id && !strncmp(q->options[i].id, cd->value, 3))
-						hint = q->options[i].id;
+				for (int i = 0; i < q->n_options && n < CHECK_MAX_LIST; i++)
+					ids[n++] = q->options[i].id;
+				hint = kstr_suggest(cd->value, ids, n);
+				kstr_join(list, sizeof list, ids, n);
 				if (hint)
 					err_at(d, me, cd->line, cd->col, false,
-					       "'%s' has no option '%s' (did you mean '%s'?)", cd->question, cd->value, hint);
+					       "'%s' has no option '%s' (did you mean '%s'?; its options: %s)", cd->question,
+					       cd->value, hint, list);
 				else
-					err_at(d, me, cd->line, cd->col, false, "'%s' has no option '%s'",
-					       cd->question, cd->value);
+					err_at(d, me, cd->line, cd->col, false, "'%s' has no option '%s' (its options: %s)",
+					       cd->question, cd->value, list);
 			}
 		} else if (q->kind == CONTENT_NUMBER) {
 			char *end;
@@ -255,6 +269,8 @@ static const char *outside_bounds(const struct content *c, const struct content_
 	q = &c->screens[cd->q];
 	if (q->kind != CONTENT_DATE)
 		return NULL;
+	if ((cd->op == CONTENT_OP_WITHIN || cd->op == CONTENT_OP_OLDER_THAN) && cd->span.unit == 0)
+		return NULL; /* a window the loader could not read: reported there */
 	if (q->date_min.set)
 		lo = bound(&q->date_min, today);
 	if (q->date_max.set)
@@ -1100,6 +1116,56 @@ static void solver_free(struct solver *sv)
 	free(sv->changed);
 }
 
+
+/* ---- safety and staff ---- */
+
+/* Whether screen q offers the patient a "not sure". */
+static bool offers_unsure(const struct content_screen *q)
+{
+	if (q->kind == CONTENT_YESNO)
+		return q->not_sure;
+	for (int i = 0; i < q->n_options; i++)
+		if (q->options[i].unsure)
+			return true;
+	return false;
+}
+
+/* A yes/no or choice question a rule looks at, without "not sure": a
+ * patient who does not know must guess, and a wrong "no" hides a
+ * contraindication (the clinic's rule: not sure is at least review).
+ * Warned unless the screen says why (not_sure_reason) or is not about
+ * safety (safety: false).  And a staff message too long to read at the
+ * desk between patients. */
+static void check_safety(const struct content *c, struct content_diags *d)
+{
+	for (int i = 0; i < c->n_screens; i++) {
+		const struct content_screen *s = &c->screens[i];
+		bool feeds = s->n_flags > 0;
+
+		for (int j = i + 1; !feeds && j < c->n_screens; j++)
+			for (int f = 0; !feeds && f < c->screens[j].n_flags; f++)
+				for (int k = 0; k < c->screens[j].flags[f].when.n; k++)
+					if (c->screens[j].flags[f].when.c[k].q == i)
+						feeds = true;
+		if (feeds && s->safety && !s->not_sure_reason && !offers_unsure(s) &&
+		    (s->kind == CONTENT_YESNO || s->kind == CONTENT_CHOICE || s->kind == CONTENT_MULTI))
+			err_at(d, s, s->line, 1, true,
+			       "'%s' feeds a rule but offers no \"not sure\": a patient who does not know must "
+			       "guess (not sure is at least review); add %s, or say why in not_sure_reason",
+			       s->id, s->kind == CONTENT_YESNO ? "not_sure: true" : "an option with unsure: true");
+		for (int f = 0; f < s->n_flags; f++) {
+			const struct content_flag *fl = &s->flags[f];
+			int w = fl->staff ? ktext_width(fl->staff) : 0;
+
+			if (w > CHECK_MAX_STAFF)
+				err_at(d, s, fl->line, fl->col, true,
+				       "the staff message of %s is %d characters: staff read it between patients "
+				       "on an 80-column screen; keep it under %d",
+				       fl->code ? fl->code : "this flag", w, CHECK_MAX_STAFF);
+		}
+	}
+}
+
 /* ---- structure ---- */
 
 struct flag_ref {
@@ -1299,8 +1365,12 @@ krc check_content(const struct content *c, struct kdate today, struct content_di
 	int before = d->errors;
 
 	check_structure(c, today, d);
-	if (d->errors > before)
-		return K_ECONTENT; /* reachability is meaningless on broken references */
+	check_safety(c, d);
+	/* Reachability is meaningless on broken references, or on a content
+	 * the loader found errors in (content_load_all): those get the
+	 * reference checks only, so every file's errors show in one run. */
+	if (d->errors > before || before > 0)
+		return K_ECONTENT;
 	if (solver_new(&sv, c, today) != K_OK) {
 		solver_free(&sv);
 		return K_ENOMEM;
@@ -1434,7 +1504,9 @@ void check_print(const struct content_diags *d, const char *dir, FILE *f)
 		dir = edir;
 	}
 	for (int i = 0; i < d->n; i++) {
-		const char *sep = dir && dir[0] && dir[strlen(dir) - 1] != '/' ? "/" : "";
+		/* A problem of the folder itself has no file name: the folder
+		 * alone is printed, never "dir/dir". */
+		const char *sep = !v[i].file[0] ? "" : dir && dir[0] && dir[strlen(dir) - 1] != '/' ? "/" : "";
 
 		if (v[i].line > 0)
 			fprintf(f, "%s%s%s:%d:%d: %s: %s\n", dir ? dir : "", dir ? sep : "", v[i].file, v[i].line,

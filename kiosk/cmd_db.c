@@ -29,8 +29,7 @@ int cmd_init(int argc, char **argv)
 	int status = 2;
 
 	if (argc != 1) {
-		fprintf(stderr, "usage: kiosk init [--config FILE]  create the database (first installation)\n");
-		return 2;
+		return cmd_usage("init");
 	}
 	if (config_load(&cfg, cpath, stderr, &err) != K_OK)
 		goto out;

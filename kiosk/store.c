@@ -261,7 +261,7 @@ static const char *const sql[ST_N] = {
 		      "   ORDER BY failed_seq DESC LIMIT 1),"
 		      " (SELECT value FROM meta WHERE key = 'sync.paused')",
 	[ST_INTAKES] = "SELECT s.id, s.completed, s.patient_name, s.patient_dob, s.outcome, s.flags,"
-		       " s.flag_details, o.state, o.reason, s.test FROM sessions s JOIN outbox o ON o.id = s.id"
+		       " s.flag_details, o.state, o.reason, s.test, s.lang FROM sessions s JOIN outbox o ON o.id = s.id"
 		       " WHERE s.state = 'completed' AND s.completed >= ?1"
 		       " ORDER BY s.completed DESC, s.rowid DESC",
 	/* CROSS JOIN: the few failed records first, then their sessions;
@@ -1666,6 +1666,8 @@ void store_intakes_free(struct store_intake *v, int n)
 		free(v[i].flags);
 		free(v[i].flag_details);
 		free(v[i].delivery);
+		free(v[i].lang);
+		store_session_free(v[i].answers);
 	}
 	free(v);
 }
@@ -1739,12 +1741,24 @@ static krc list_intakes(store *s, enum sid q, int64_t since, struct store_intake
 			free(it->delivery);
 			it->delivery = d;
 		}
+		it->lang = col_dup(st, 10);
 		if (it->outcome == NULL || it->flags == NULL || it->flag_details == NULL ||
-		    it->delivery == NULL) {
+		    it->delivery == NULL || it->lang == NULL) {
 			sqlite3_reset(st);
 			r = kerr_set(err, K_ENOMEM, "out of memory");
 			goto out;
 		}
+	}
+	/* The answers, for what staff need to see beside a flag (a date the
+	 * patient gave, the items of a "not sure"). */
+	for (int i = 0; r == K_OK && got >= 0 && i < cnt; i++) {
+		v[i].answers = calloc(1, sizeof *v[i].answers);
+		if (v[i].answers == NULL) {
+			r = kerr_set(err, K_ENOMEM, "out of memory");
+			break;
+		}
+		memcpy(v[i].answers->id, v[i].id, sizeof v[i].id);
+		r = load_answers(s, v[i].answers, err);
 	}
 out:
 	tx_rollback(s);

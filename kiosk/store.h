@@ -204,6 +204,8 @@ struct store_intake {
 	char *delivery;              /* "waiting", "delivered", "failed: reason"; a test
 				      * record's starts "TEST " */
 	bool test;                   /* made by kiosk simulate --record */
+	char *lang;                  /* the patient's language code */
+	struct store_session *answers; /* its answers (none once purged) */
 };
 /* Intakes completed at or after since, newest first. *out is an array of
  * *n items owned by the caller (store_intakes_free). */

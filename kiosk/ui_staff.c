@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <wchar.h>
 
+#include "ktext.h"
 #include "publish.h"
 #include "staff.h"
 #include "sync_status.h"
@@ -40,6 +40,7 @@ struct ss {
 	char note[256];          /* one-line message under the menu */
 	bool idled;              /* left because nobody pressed a key */
 	int eof_count;           /* reads that failed at once: the terminal is gone */
+	bool reload;             /* reload asked for during a session: after it */
 };
 
 static time_t mono(void)
@@ -95,35 +96,17 @@ static int get_key(struct ss *s)
 	}
 }
 
-/* Draw str at (y, x) in at most cols screen columns; UTF-8 aware so a
- * patient name with accents is neither cut in half nor overflows. */
+/* Draw str at (y, x) in at most cols screen columns, cut at a character
+ * (never inside an accented letter) with a mark when it does not fit, so
+ * staff see that a line goes on.  One width function (ktext) for all. */
 static void put(int y, int x, int cols, const char *str)
 {
-	wchar_t w[512] = { 0 };
-	mbstate_t st;
-	const char *p = str;
-	size_t n;
-	int used = 0, k = 0;
+	char buf[2048];
 
 	if (cols <= 0 || y >= LINES)
 		return;
-	memset(&st, 0, sizeof st);
-	n = mbsrtowcs(w, &p, sizeof w / sizeof w[0] - 1, &st);
-	if (n == (size_t)-1) {
-		mvaddnstr(y, x, str, cols);
-		return;
-	}
-	w[n] = L'\0';
-	for (; w[k]; k++) {
-		int cw = wcwidth(w[k]);
-
-		if (cw < 0)
-			w[k] = L'?', cw = 1;
-		if (used + cw > cols)
-			break;
-		used += cw;
-	}
-	mvaddnwstr(y, x, w, k);
+	ktext_fit(buf, sizeof buf, str, cols, true, false, MB_CUR_MAX == 1);
+	mvaddstr(y, x, buf);
 }
 
 static void frame(const char *title, const char *keys)
@@ -326,23 +309,43 @@ static void add_line(struct lines *l, const char *fmt, ...)
 		l->n++;
 }
 
-/* Add text indented by ind, wrapped at width columns on spaces. */
+/* Add text indented by ind, wrapped at width display columns on spaces; a
+ * word longer than a line is cut with a mark by put(). */
 static void add_wrapped(struct lines *l, int ind, int width, const char *text)
 {
 	int w = width - ind > 20 ? width - ind : 20;
 
 	while (*text) {
-		int len = (int)strlen(text), cut = len;
+		size_t cut = 0, fit = 0;
+		int used = 0;
 
-		if (len > w) {
-			cut = w;
-			while (cut > 0 && text[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = w;
+		/* The longest prefix that ends before a space and fits w columns. */
+		while (text[cut]) {
+			size_t word = strcspn(text + cut, " ");
+			char piece[1024];
+			int pw;
+
+			if (word >= sizeof piece)
+				word = sizeof piece - 1;
+			memcpy(piece, text + cut, word);
+			piece[word] = '\0';
+			pw = ktext_width(piece);
+			if (pw < 0)
+				pw = (int)word;
+			if (used + (used ? 1 : 0) + pw > w && fit > 0)
+				break;
+			used += (used ? 1 : 0) + pw;
+			cut += word;
+			fit = cut;
+			if (used >= w)
+				break;
+			while (text[cut] == ' ')
+				cut++;
 		}
-		add_line(l, "%*s%.*s", ind, "", cut, text);
-		text += cut;
+		if (fit == 0)
+			fit = strlen(text);
+		add_line(l, "%*s%.*s", ind, "", (int)fit, text);
+		text += fit;
 		while (*text == ' ')
 			text++;
 	}
@@ -380,48 +383,50 @@ static void hhmm(int64_t t, char out[16])
 	strftime(out, 16, "%H:%M", &tm);
 }
 
+static const char *sev_label(int sev)
+{
+	return sev == CONTENT_SEV_DEFER ? "DEFER " : sev == CONTENT_SEV_REVIEW ? "REVIEW" : "?     ";
+}
+
+/* One intake: a row of columns padded and cut by display width (a name
+ * with accents keeps the columns straight), then its flags, defer first,
+ * each wrapped whole under the row. */
+static void intake_lines(struct lines *l, const struct staff_intake *v)
+{
+	char t[16], name[128], dob[32], lang[48], out[16];
+
+	hhmm(v->completed, t);
+	ktext_fit(name, sizeof name, v->name ? v->name : "(sent, removed)", 26, true, true, MB_CUR_MAX == 1);
+	ktext_fit(dob, sizeof dob, v->dob ? v->dob : "", 10, true, true, MB_CUR_MAX == 1);
+	ktext_fit(lang, sizeof lang, v->lang, 11, true, true, MB_CUR_MAX == 1);
+	ktext_fit(out, sizeof out, v->outcome, 6, true, true, MB_CUR_MAX == 1);
+	add_line(l, "%s  %s %s  %s %s  %s", t, name, dob, lang, out, v->delivery);
+	for (int k = 0; k < v->n_flags; k++) {
+		char buf[2048];
+
+		snprintf(buf, sizeof buf, "%s %s", sev_label(v->flags[k].severity), v->flags[k].text);
+		add_wrapped(l, 7, COLS - 3, buf);
+	}
+}
+
 static int show_intakes(struct ss *s)
 {
-	struct store_intake *v = NULL;
+	struct staff_intake *v = NULL;
 	struct lines l = { 0 };
 	struct kerr err = { "" };
 	int n = 0, r;
 
-	if (store_intakes(s->ctx->st, start_of_today(), &v, &n, &err) != K_OK) {
+	if (staff_intakes(s->ctx->st, s->ctx->content, start_of_today(), s->name, (int64_t)time(NULL), &v, &n,
+			  &err) != K_OK) {
 		snprintf(s->note, sizeof s->note, "cannot read today's intakes: %.200s", err.msg);
 		return FIELD_CANCEL;
 	}
-	/* Looking at patient data is itself audited (who, when, not what). */
-	store_audit(s->ctx->st, (int64_t)time(NULL), s->name, "staff viewed intakes", "today", NULL);
 	if (n == 0)
 		add_line(&l, "No intakes completed today.");
-	for (int i = 0; i < n; i++) {
-		char t[16];
-		const char *codes = v[i].flags ? v[i].flags : "";
-		const char *det = v[i].flag_details ? v[i].flag_details : "";
-
-		hhmm(v[i].completed, t);
-		add_line(&l, "%s  %-28.28s %-10s  %-6s  %s", t, v[i].name ? v[i].name : "(sent, removed)",
-			 v[i].dob ? v[i].dob : "", v[i].outcome ? v[i].outcome : "?",
-			 v[i].delivery ? v[i].delivery : "");
-		/* flags and flag_details are parallel: codes joined by ',',
-		 * staff messages one per line. */
-		while (*codes) {
-			size_t cl = strcspn(codes, ","), dl = strcspn(det, "\n");
-			char buf[600];
-
-			/* The detail may already name its code ("CODE: text"). */
-			if (dl > cl && strncmp(det, codes, cl) == 0 && det[cl] == ':')
-				snprintf(buf, sizeof buf, "%.*s", (int)dl, det);
-			else
-				snprintf(buf, sizeof buf, "%.*s: %.*s", (int)cl, codes, (int)dl, det);
-			add_wrapped(&l, 7, COLS - 3, buf);
-			codes += cl + (codes[cl] == ',');
-			det += dl + (det[dl] == '\n');
-		}
-	}
-	store_intakes_free(v, n);
-	r = viewer(s, "Today's intakes (time, name, date of birth, outcome, delivery)", l.v, l.n);
+	for (int i = 0; i < n; i++)
+		intake_lines(&l, &v[i]);
+	staff_intakes_free(v, n);
+	r = viewer(s, "Today's intakes (time, name, date of birth, language, outcome, delivery)", l.v, l.n);
 	free_lines(&l);
 	return r;
 }
@@ -613,7 +618,8 @@ static enum ui_staff_action menu(struct ss *s)
 			sel = n - 1;
 
 		snprintf(line, sizeof line, "Staff menu - %s (%s)", s->name, s->admin ? "admin" : "staff");
-		snprintf(keys, sizeof keys, "Up/Down or 1-%d: choose   Enter: do it   Esc: sign out", n);
+		/* A digit acts at once; the arrows only move the highlight. */
+		snprintf(keys, sizeof keys, "1-%d: do it   Up/Down, then Enter: do it   Esc: sign out", n);
 		frame(line, keys);
 		for (int i = 0; i < n; i++) {
 			snprintf(line, sizeof line, "%d  %s", i + 1, item_label[items[i]]);
@@ -639,9 +645,9 @@ static enum ui_staff_action menu(struct ss *s)
 
 		ch = get_key(s);
 		if (ch == ERR)
-			return UI_STAFF_NONE;
+			return s->reload ? UI_STAFF_RELOAD : UI_STAFF_NONE;
 		if (ch == KEY_ESC)
-			return UI_STAFF_NONE;
+			return s->reload ? UI_STAFF_RELOAD : UI_STAFF_NONE;
 		if (ch == KEY_UP)
 			sel = (sel + n - 1) % n;
 		else if (ch == KEY_DOWN || ch == '\t')
@@ -680,20 +686,24 @@ static enum ui_staff_action menu(struct ss *s)
 		case IT_RETRY: {
 			int k = 0;
 
-			/* Retrying also lifts a pause after refused credentials
-			 * (sync.h): the running sync resumes within a second. */
-			if (store_outbox_requeue(s->ctx->st, &k, &err) != K_OK ||
-			    store_meta_set(s->ctx->st, "sync.paused", NULL, &err) != K_OK) {
+			if (staff_retry_failed(s->ctx->st, s->name, (int64_t)time(NULL), &k, &err) != K_OK) {
 				snprintf(s->note, sizeof s->note, "retry failed: %.200s", err.msg);
 				break;
 			}
-			snprintf(line, sizeof line, "%d record%s", k, k == 1 ? "" : "s");
-			audit(s, "staff retry failed records", line);
 			snprintf(s->note, sizeof s->note, "%d failed record%s queued to be sent again.", k,
 				 k == 1 ? "" : "s");
 			break;
 		}
 		case IT_RELOAD:
+			if (s->ctx->session_open) {
+				/* Never under a patient's feet: the run loop loads
+				 * it when this session ends. */
+				audit(s, "staff reload content", "after this patient");
+				s->reload = true;
+				snprintf(s->note, sizeof s->note,
+					 "The content will load after this patient (a session is in progress).");
+				break;
+			}
 			audit(s, "staff reload content", pending);
 			return UI_STAFF_RELOAD;
 		case IT_QUIT:
@@ -706,10 +716,10 @@ static enum ui_staff_action menu(struct ss *s)
 			}
 			break;
 		case IT_SIGNOUT:
-			return UI_STAFF_NONE;
+			return s->reload ? UI_STAFF_RELOAD : UI_STAFF_NONE;
 		}
 		if (r == FIELD_IDLE)
-			return UI_STAFF_NONE;
+			return s->reload ? UI_STAFF_RELOAD : UI_STAFF_NONE;
 	}
 }
 

@@ -7,7 +7,6 @@
 
 e2e_conf
 cp -R "$ROOT/screens" "$E2E_TMP/v1"
-cp -R "$ROOT/assets" "$E2E_TMP/assets"
 cp -R "$E2E_TMP/v1" "$E2E_TMP/v2"
 sed -i 's/"Date of birth"/"Your birthday (v2)"/' "$E2E_TMP/v2/040-dob.yaml"
 cp -R "$E2E_TMP/v2" "$E2E_TMP/bad"

@@ -64,7 +64,7 @@ cmp "$tmp/ids.again" "$tmp/ids.first"
 # Skip logic FHIR's enableWhen cannot say (date windows, ages, "not
 # chosen" on a multi, any-of) exports as SDC FHIRPath expressions that
 # validate too: the bundled content with two extra screens.
-cp -R screens assets "$tmp/"
+cp -R screens "$tmp/"
 cat >"$tmp/screens/545-fhir-extra.yaml" <<'YAML'
 id: fhir_extra_recent
 kind: text
