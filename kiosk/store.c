@@ -222,7 +222,7 @@ static const char *const sql[ST_N] = {
 	/* INDEXED BY: without statistics the planner would sort every waiting
 	 * bundle on each call (see migration 3). */
 	[ST_OUTBOX_NEXT] = "SELECT id, bundle, attempts FROM outbox INDEXED BY outbox_queue WHERE state = 'waiting'"
-			   " AND next_attempt <= ?1 ORDER BY queued, rowid LIMIT 1",
+			   " AND next_attempt <= ?1 ORDER BY queued, rowid LIMIT ?2",
 	[ST_OUTBOX_NEXT_DUE] = "SELECT min(next_attempt) FROM outbox WHERE state = 'waiting'",
 	[ST_OUTBOX_ANY_DUE] = "SELECT 1 FROM outbox WHERE state = 'waiting' AND next_attempt <= ?1 LIMIT 1",
 	[ST_OUTBOX_STATE] = "SELECT state FROM outbox WHERE id = ?1",
@@ -267,7 +267,7 @@ static const char *const sql[ST_N] = {
 	/* CROSS JOIN: the few failed records first, then their sessions;
 	 * the other order reads every session ever completed. */
 	[ST_INTAKES_FAILED] = "SELECT s.id, s.completed, s.patient_name, s.patient_dob, s.outcome, s.flags,"
-			      " s.flag_details, o.state, o.reason, s.test FROM outbox o CROSS JOIN sessions s"
+			      " s.flag_details, o.state, o.reason, s.test, s.lang FROM outbox o CROSS JOIN sessions s"
 			      " ON s.id = o.id WHERE o.state = 'failed' AND s.state = 'completed'"
 			      " AND s.completed >= ?1"
 			      " ORDER BY s.completed DESC, s.rowid DESC",
@@ -1351,48 +1351,65 @@ void store_outbox_item_free(struct store_outbox_item *it)
 	free(it);
 }
 
-krc store_outbox_next(store *s, int64_t now, struct store_outbox_item **out, int64_t *next_due,
-		      struct kerr *err)
+krc store_outbox_next_batch(store *s, int64_t now, int max, struct store_outbox_item **out, int *n,
+			    int64_t *next_due, struct kerr *err)
 {
-	struct store_outbox_item *it;
 	sqlite3_stmt *st = stmt(s, ST_OUTBOX_NEXT, err);
 	krc r = K_OK;
 	int got;
 
-	*out = NULL;
+	*n = 0;
 	if (next_due != NULL)
 		*next_due = 0;
 	if (st == NULL)
 		return K_ESTORE;
-	if (bi(st, 1, now))
+	if (bi(st, 1, now) || bi(st, 2, max > 0 ? max : 1))
 		return bind_fail(s, st, err);
-	got = row(s, st, "reading the outbox", &r, err);
-	if (got < 0)
+	/* One read transaction: the records form one consistent queue. */
+	if ((r = tx_begin_read(s, err)) != K_OK)
 		return r;
-	if (got == 0) {
-		if ((st = stmt(s, ST_OUTBOX_NEXT_DUE, err)) == NULL)
-			return K_ESTORE;
-		got = row(s, st, "reading the outbox", &r, err);
-		if (got < 0)
-			return r;
-		if (got && next_due != NULL)
-			*next_due = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
-		return kerr_set(err, K_ENOTFOUND, "no record due");
+	while ((got = row(s, st, "reading the outbox", &r, err)) == 1) {
+		struct store_outbox_item *it = calloc(1, sizeof *it);
+
+		if (it != NULL) {
+			col_copy(st, 0, it->id, sizeof it->id);
+			it->bundle = col_dup(st, 1);
+			it->attempts = sqlite3_column_int(st, 2);
+		}
+		if (it == NULL || it->bundle == NULL) {
+			store_outbox_item_free(it);
+			sqlite3_reset(st);
+			r = kerr_set(err, K_ENOMEM, "out of memory");
+			break;
+		}
+		out[(*n)++] = it;
 	}
-	it = calloc(1, sizeof *it);
-	if (it != NULL) {
-		col_copy(st, 0, it->id, sizeof it->id);
-		it->bundle = col_dup(st, 1);
-		it->attempts = sqlite3_column_int(st, 2);
+	if (r == K_OK && *n == 0) {
+		if ((st = stmt(s, ST_OUTBOX_NEXT_DUE, err)) == NULL) {
+			r = K_ESTORE;
+		} else if ((got = row(s, st, "reading the outbox", &r, err)) >= 0) {
+			if (got && next_due != NULL)
+				*next_due = sqlite3_column_int64(st, 0);
+			sqlite3_reset(st);
+			r = kerr_set(err, K_ENOTFOUND, "no record due");
+		}
 	}
-	sqlite3_reset(st);
-	if (it == NULL || it->bundle == NULL) {
-		store_outbox_item_free(it);
-		return kerr_set(err, K_ENOMEM, "out of memory");
+	tx_rollback(s);
+	if (r != K_OK && r != K_ENOTFOUND) {
+		for (int i = 0; i < *n; i++)
+			store_outbox_item_free(out[i]);
+		*n = 0;
 	}
-	*out = it;
-	return K_OK;
+	return r;
+}
+
+krc store_outbox_next(store *s, int64_t now, struct store_outbox_item **out, int64_t *next_due,
+		      struct kerr *err)
+{
+	int n = 0;
+
+	*out = NULL;
+	return store_outbox_next_batch(s, now, 1, out, &n, next_due, err);
 }
 
 /* Delete the patient data of records delivered at or before cutoff, in the
@@ -1460,37 +1477,40 @@ static bool any_due(store *s, int64_t now)
 	return got > 0;
 }
 
-krc store_outbox_delivered(store *s, const char *id, const char *location, int64_t now,
-			   struct kerr *err)
+krc store_outbox_delivered_batch(store *s, const struct store_delivery *v, int n, int64_t now,
+				 struct kerr *err)
 {
 	char detail[320], state[16];
 	sqlite3_stmt *st;
-	int purged = 0;
+	int purged = 0, changed = 0;
 	krc r;
 
 	if ((r = tx_begin(s, err)) != K_OK)
 		return r;
-	if ((st = stmt(s, ST_OUTBOX_DELIVERED, err)) == NULL) {
-		r = K_ESTORE;
-		goto out;
+	for (int i = 0; i < n && r == K_OK; i++) {
+		const char *location = v[i].location ? v[i].location : "";
+
+		if ((st = stmt(s, ST_OUTBOX_DELIVERED, err)) == NULL) {
+			r = K_ESTORE;
+			break;
+		}
+		if (bt(st, 1, v[i].id) || bi(st, 2, now) || bt(st, 3, location)) {
+			r = bind_fail(s, st, err);
+			break;
+		}
+		if ((r = run(s, st, "recording a delivery", err)) != K_OK)
+			break;
+		if (sqlite3_changes(s->db) == 0) {
+			/* Delivered twice (a retry after a lost reply) is fine. */
+			r = outbox_state(s, v[i].id, state, sizeof state, err);
+			continue;
+		}
+		changed++;
+		snprintf(detail, sizeof detail, "%s %s", v[i].id, location);
+		r = audit_append(s, now, "sync", "record.delivered", detail, err);
 	}
-	if (bt(st, 1, id) || bi(st, 2, now) || bt(st, 3, location ? location : "")) {
-		r = bind_fail(s, st, err);
-		goto out;
-	}
-	if ((r = run(s, st, "recording a delivery", err)) != K_OK)
-		goto out;
-	if (sqlite3_changes(s->db) == 0) {
-		/* Delivered twice (a retry after a lost reply) is fine. */
-		r = outbox_state(s, id, state, sizeof state, err);
-		goto out;
-	}
-	snprintf(detail, sizeof detail, "%s %s", id, location ? location : "");
-	if ((r = audit_append(s, now, "sync", "record.delivered", detail, err)) != K_OK)
-		goto out;
-	if (s->retention == 0)
+	if (r == K_OK && changed && s->retention == 0)
 		r = purge_before(s, now, now, &purged, err);
-out:
 	r = tx_end(s, r, err);
 	if (r != K_OK || !purged)
 		return r;
@@ -1502,6 +1522,14 @@ out:
 		return checkpoint(s, err);
 	}
 	return K_OK;
+}
+
+krc store_outbox_delivered(store *s, const char *id, const char *location, int64_t now,
+			   struct kerr *err)
+{
+	struct store_delivery one = { id, location };
+
+	return store_outbox_delivered_batch(s, &one, 1, now, err);
 }
 
 krc store_outbox_retry(store *s, const char *id, int64_t next_attempt, const char *reason,

@@ -140,12 +140,26 @@ struct store_outbox_item {
 krc store_outbox_next(store *s, int64_t now, struct store_outbox_item **out, int64_t *next_due,
 		      struct kerr *err);
 void store_outbox_item_free(struct store_outbox_item *it);
+/* Up to max records due at now, oldest first, into out[0..*n) (each freed
+ * by the caller with store_outbox_item_free); K_ENOTFOUND and *next_due as
+ * store_outbox_next when none is due. */
+krc store_outbox_next_batch(store *s, int64_t now, int max, struct store_outbox_item **out, int *n,
+			    int64_t *next_due, struct kerr *err);
 /* The server stored it: keep a receipt (location), delete patient data
  * (answers, bundle, name) unless retention keeps it, and checkpoint the WAL.
  * Delivering the same record again is not an error (a retry after a lost
  * reply); K_ENOTFOUND for an id the outbox never had. */
 krc store_outbox_delivered(store *s, const char *id, const char *location, int64_t now,
 			   struct kerr *err);
+/* The same for n records in one transaction (one durable commit): all
+ * are recorded, or none is (then the caller sends them again, which the
+ * kiosk-assigned ids make harmless). */
+struct store_delivery {
+	const char *id;
+	const char *location;
+};
+krc store_outbox_delivered_batch(store *s, const struct store_delivery *v, int n, int64_t now,
+				 struct kerr *err);
 /* A temporary failure: try again at next_attempt; reason is PHI-free.
  * K_EINVAL if the record is not waiting (failed or delivered). */
 krc store_outbox_retry(store *s, const char *id, int64_t next_attempt, const char *reason,

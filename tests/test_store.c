@@ -591,6 +591,71 @@ static void test_failed_list_and_counts(void **state)
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM outbox WHERE state = 'delivered'"), 4);
 }
 
+/* kiosk-sync reads the queue a window at a time and records the window's
+ * deliveries in one transaction: all of them, with their receipts, audit
+ * entries and the purge, as one record at a time would. */
+static void test_delivered_batch(void **state)
+{
+	struct fx *f = *state;
+	struct kerr err = { "" };
+	struct store_outbox_item *items[4] = { NULL };
+	char a[STORE_ID_LEN], b[STORE_ID_LEN], c[STORE_ID_LEN];
+	int n = -1;
+	int64_t due = -1;
+
+	make_intake(f->s, 100, a);
+	make_intake(f->s, 200, b);
+	make_intake(f->s, 300, c);
+	assert_int_equal(store_outbox_next_batch(f->s, 1000, 2, items, &n, &due, &err), K_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(items[0]->id, a);
+	assert_string_equal(items[1]->id, b);
+	{
+		struct store_delivery v[2] = { { items[0]->id, "Bundle/a/_history/1" },
+					       { items[1]->id, "Bundle/b/_history/1" } };
+
+		assert_int_equal(store_outbox_delivered_batch(f->s, v, 2, 1000, &err), K_OK);
+	}
+	store_outbox_item_free(items[0]);
+	store_outbox_item_free(items[1]);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM outbox WHERE state = 'delivered'"
+				       " AND bundle IS NULL AND delivered = 1000"), 2);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM audit WHERE action = 'record.delivered'"), 2);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM sessions WHERE patient_name IS NULL"), 2);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM answers"), 2);
+	/* The rest of the queue; then nothing due. */
+	assert_int_equal(store_outbox_next_batch(f->s, 1000, 4, items, &n, &due, &err), K_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0]->id, c);
+	{
+		/* A record delivered again in a later window changes nothing. */
+		struct store_delivery v[2] = { { a, "Bundle/a/_history/1" }, { items[0]->id, "Bundle/c" } };
+
+		assert_int_equal(store_outbox_delivered_batch(f->s, v, 2, 1100, &err), K_OK);
+	}
+	store_outbox_item_free(items[0]);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM audit WHERE action = 'record.delivered'"), 3);
+	assert_int_equal(q_int(f->path, "SELECT delivered FROM outbox WHERE location = 'Bundle/a/_history/1'"),
+			 1000);
+	assert_int_equal(store_outbox_next_batch(f->s, 1000, 4, items, &n, &due, &err), K_ENOTFOUND);
+	assert_int_equal(n, 0);
+	assert_int_equal(due, 0);
+	kerr_clear(&err);
+	{
+		/* An id the outbox never had: nothing of the window is kept. */
+		char d[STORE_ID_LEN];
+		struct store_delivery v[2];
+
+		make_intake(f->s, 400, d);
+		v[0] = (struct store_delivery){ d, "Bundle/d" };
+		v[1] = (struct store_delivery){ "00000000-0000-4000-8000-000000000000", "Bundle/x" };
+		assert_int_equal(store_outbox_delivered_batch(f->s, v, 2, 1200, &err), K_ENOTFOUND);
+		kerr_clear(&err);
+		assert_int_equal(q_int(f->path, "SELECT count(*) FROM outbox WHERE state = 'waiting'"), 1);
+		assert_int_equal(q_int(f->path, "SELECT count(*) FROM audit WHERE action = 'record.delivered'"), 3);
+	}
+}
+
 static void test_retention(void **state)
 {
 	struct fx *f = *state;
@@ -1237,6 +1302,7 @@ int main(void)
 		T(test_recover_and_resume),
 		T(test_outbox_lifecycle),
 		T(test_failed_list_and_counts),
+		T(test_delivered_batch),
 		T(test_retention),
 		T(test_purge_raw_bytes),
 		T(test_audit_intact),
