@@ -50,7 +50,10 @@ on_disk "Person" && fail "the family name is still on disk after delivery"
 # record's reason: the upgrade cuts it to the status.
 fill 1 2
 sqlite3 "$db" "UPDATE outbox SET state = 'failed', reason = 'HTTP 422: Patient.name ''Person'' rejected'
-	WHERE state = 'waiting'; DROP TABLE sync_state; ALTER TABLE sessions DROP COLUMN test;
+	WHERE state = 'waiting'; DROP TABLE sync_state; DROP INDEX sessions_test; DROP INDEX sessions_state;
+	DROP INDEX outbox_delivered; DROP INDEX outbox_failed_seq; DROP TRIGGER outbox_count_insert;
+	DROP TRIGGER outbox_count_update; DROP TRIGGER outbox_count_delete; DROP TABLE outbox_counts;
+	ALTER TABLE sessions DROP COLUMN test;
 	PRAGMA user_version = 3;" || fail "cannot age the database"
 sync_once
 [ "$(sqlite3 "file:$db?mode=ro" "SELECT reason FROM outbox WHERE state = 'failed'")" = "HTTP 422" ] ||
