@@ -1351,10 +1351,14 @@ void store_outbox_item_free(struct store_outbox_item *it)
 	free(it);
 }
 
+/* A window of records read together holds at most about this much. */
+#define BATCH_BYTES (4 << 20)
+
 krc store_outbox_next_batch(store *s, int64_t now, int max, struct store_outbox_item **out, int *n,
 			    int64_t *next_due, struct kerr *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_OUTBOX_NEXT, err);
+	size_t bytes = 0;
 	krc r = K_OK;
 	int got;
 
@@ -1368,7 +1372,7 @@ krc store_outbox_next_batch(store *s, int64_t now, int max, struct store_outbox_
 	/* One read transaction: the records form one consistent queue. */
 	if ((r = tx_begin_read(s, err)) != K_OK)
 		return r;
-	while ((got = row(s, st, "reading the outbox", &r, err)) == 1) {
+	while (bytes < BATCH_BYTES && (got = row(s, st, "reading the outbox", &r, err)) == 1) {
 		struct store_outbox_item *it = calloc(1, sizeof *it);
 
 		if (it != NULL) {
@@ -1382,8 +1386,11 @@ krc store_outbox_next_batch(store *s, int64_t now, int max, struct store_outbox_
 			r = kerr_set(err, K_ENOMEM, "out of memory");
 			break;
 		}
+		bytes += strlen(it->bundle);
 		out[(*n)++] = it;
 	}
+	if (bytes >= BATCH_BYTES)
+		sqlite3_reset(st);
 	if (r == K_OK && *n == 0) {
 		if ((st = stmt(s, ST_OUTBOX_NEXT_DUE, err)) == NULL) {
 			r = K_ESTORE;

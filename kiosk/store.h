@@ -140,7 +140,8 @@ struct store_outbox_item {
 krc store_outbox_next(store *s, int64_t now, struct store_outbox_item **out, int64_t *next_due,
 		      struct kerr *err);
 void store_outbox_item_free(struct store_outbox_item *it);
-/* Up to max records due at now, oldest first, into out[0..*n) (each freed
+/* Up to max records due at now, oldest first (fewer once their bundles
+ * pass 4 MiB, at least one), into out[0..*n) (each freed
  * by the caller with store_outbox_item_free); K_ENOTFOUND and *next_due as
  * store_outbox_next when none is due. */
 krc store_outbox_next_batch(store *s, int64_t now, int max, struct store_outbox_item **out, int *n,

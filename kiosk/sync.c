@@ -35,6 +35,8 @@
 #define RESP_MAX (4L << 20)     /* larger answers are not a transaction-response */
 #define RETRY_AFTER_MAX 86400   /* a day: anything longer is a server mistake */
 #define IDLE_WAKE_MS 300000     /* re-check the queue at least every 5 minutes */
+#define ACK_BATCH 64            /* deliveries recorded in one store transaction ... */
+#define ACK_WINDOW 1            /* ... or those of at most about a second */
 
 /* ---------------------------------------------------------------- pure parts */
 
@@ -869,8 +871,42 @@ static krc patient_body(sync_ctx *sy, const struct store_outbox_item *it, char *
 	return rc;
 }
 
-static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct sync_report *rep,
-		   struct kerr *err)
+/* Deliveries the server confirmed (sync_answer_judge said every entry is
+ * held as sent) that the store has not recorded yet: recorded together,
+ * in one transaction, by acks_flush.  Until then the records stay queued;
+ * if the process dies first they are sent again, which the
+ * kiosk-assigned ids make harmless (see the top of this file). */
+struct acks {
+	int n;
+	int64_t since;               /* when the first was confirmed */
+	struct attempt last;         /* the last confirmation, for the sync state */
+	char id[ACK_BATCH][STORE_ID_LEN];
+	char location[ACK_BATCH][sizeof ((struct attempt *)0)->location];
+};
+
+static krc acks_flush(sync_ctx *sy, struct acks *k, struct sync_report *rep, struct kerr *err)
+{
+	struct store_delivery v[ACK_BATCH];
+	int64_t now = (int64_t)time(NULL);
+	krc rc;
+
+	if (k->n == 0)
+		return K_OK;
+	for (int i = 0; i < k->n; i++) {
+		v[i].id = k->id[i];
+		v[i].location = k->location[i];
+	}
+	rc = store_outbox_delivered_batch(sy->st, v, k->n, now, err);
+	if (rc == K_OK) {
+		rep->delivered += k->n;
+		rc = note_state(sy, &k->last, now, 0, err);
+	}
+	k->n = 0;
+	return rc;
+}
+
+static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct acks *acks,
+		   struct sync_report *rep, struct kerr *err)
 {
 	struct attempt a;
 	int64_t now, wait;
@@ -888,14 +924,23 @@ static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct sync
 		return rc;
 	}
 	now = (int64_t)time(NULL);
+	if (a.cls == SYNC_DELIVERED) {
+		sy->failures = 0;
+		sync_log("record %s: delivered (%s, try %d)", it->id, a.why, it->attempts + 1);
+		if (acks->n == 0)
+			acks->since = now;
+		memcpy(acks->id[acks->n], it->id, STORE_ID_LEN);
+		snprintf(acks->location[acks->n], sizeof acks->location[0], "%s", a.location);
+		acks->last = a;
+		if (++acks->n == ACK_BATCH || now - acks->since >= ACK_WINDOW)
+			return acks_flush(sy, acks, rep, err);
+		return K_OK;
+	}
+	/* Anything else is written on its own, after the deliveries before it. */
+	if ((rc = acks_flush(sy, acks, rep, err)) != K_OK)
+		return rc;
 	switch (a.cls) {
 	case SYNC_DELIVERED:
-		sy->failures = 0;
-		rep->delivered++;
-		sync_log("record %s: delivered (%s, try %d)", it->id, a.why, it->attempts + 1);
-		rc = store_outbox_delivered(sy->st, it->id, a.location, now, err);
-		if (rc == K_OK)
-			rc = note_state(sy, &a, now, 0, err);
 		break;
 	case SYNC_PERMANENT:
 		sy->failures = 0;
@@ -945,6 +990,7 @@ static krc paused(sync_ctx *sy, int *yes, struct kerr *err)
 krc sync_drain(sync_ctx *sy, const volatile sig_atomic_t *stop, struct sync_report *rep,
 	       struct kerr *err)
 {
+	struct acks *acks = NULL;
 	int is_paused;
 	krc rc;
 
@@ -972,15 +1018,21 @@ krc sync_drain(sync_ctx *sy, const volatile sig_atomic_t *stop, struct sync_repo
 	rc = load_headers(sy, err);
 	if (rc == K_OK)
 		rc = send_questionnaire(sy, rep, err);
+	acks = malloc(sizeof *acks);
+	if (rc == K_OK && acks == NULL)
+		rc = kerr_set(err, K_ENOMEM, "out of memory");
+	if (acks)
+		acks->n = 0;
 	while (rc == K_OK && !rep->auth && !(stop && *stop)) {
-		struct store_outbox_item *it = NULL;
+		struct store_outbox_item *items[ACK_BATCH];
 		struct kerr nf = { "" };
 		int64_t now = (int64_t)time(NULL), next_due = 0;
-		int retries;
+		int n = 0, i, retries = rep->retry;
 
 		if (now < sy->hold_until)
 			break;
-		rc = store_outbox_next(sy->st, now, &it, &next_due, &nf);
+		/* The records of one window, oldest first, read together. */
+		rc = store_outbox_next_batch(sy->st, now, ACK_BATCH, items, &n, &next_due, &nf);
 		if (rc == K_ENOTFOUND) {
 			rc = K_OK;
 			break;
@@ -989,14 +1041,30 @@ krc sync_drain(sync_ctx *sy, const volatile sig_atomic_t *stop, struct sync_repo
 			kerr_set(err, rc, "%s", nf.msg);
 			break;
 		}
-		retries = rep->retry;
-		rc = deliver(sy, it, rep, err);
-		store_outbox_item_free(it);
-		/* Server trouble ends this drain: hold_until alone would let the
-		 * next record go when a second ticks over while we write. */
+		for (i = 0; i < n && rc == K_OK && !rep->auth && !(stop && *stop); i++) {
+			rc = deliver(sy, items[i], acks, rep, err);
+			/* Server trouble ends this drain: hold_until alone would
+			 * let the next record go when a second ticks over while
+			 * we write. */
+			if (rep->retry > retries)
+				break;
+		}
+		for (i = 0; i < n; i++)
+			store_outbox_item_free(items[i]);
+		if (rc == K_OK)
+			rc = acks_flush(sy, acks, rep, err);
 		if (rep->retry > retries)
 			break;
 	}
+	if (acks && acks->n) {
+		/* Stopped by an error: still record what the server confirmed. */
+		struct kerr ignore = { "" };
+		krc r2 = acks_flush(sy, acks, rep, rc == K_OK ? err : &ignore);
+
+		if (rc == K_OK)
+			rc = r2;
+	}
+	free(acks);
 	return rc;
 }
 
