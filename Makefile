@@ -28,7 +28,7 @@ DEPS_CHECK = $(DEPS_BUILD) libcmocka-dev tmux zbar-tools imagemagick openssl sql
 # The fuzz targets: clang and its libFuzzer runtime (libclang_rt.fuzzer).
 DEPS_CHECK += clang libclang-rt-dev
 # What `make bench` adds: the alternatives it measures the kiosk against.
-DEPS_BENCH = chromium curl dialog valgrind openssl
+DEPS_BENCH = chromium curl dialog valgrind openssl strace
 
 MAINS    = kiosk/main.c kiosk/sync_main.c
 LIB_SRCS = $(filter-out $(MAINS),$(sort $(wildcard kiosk/*.c)))

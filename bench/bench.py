@@ -704,7 +704,37 @@ def bench_sync(build, bindir, work, quick):
 
     log("sync: a day offline, %d records queued then drained" % backlog)
     res["backlog_run"] = deliver("sync2", backlog, budget=60 if quick else 150)
+    res["commits"] = sync_commits(build, bindir, work, pki, token, tokfile, n)
     return res
+
+
+def sync_commits(build, bindir, work, pki, token, tokfile, n):
+    """Durable writes per record: kiosk-sync --once delivering n queued
+    records under strace, counting fsync/fdatasync calls (a commit in WAL
+    mode with synchronous=FULL is one; a WAL truncation two or three).  Not
+    timed: strace slows every system call."""
+    if not shutil.which("strace"):
+        return None
+    d = os.path.join(work, "sync-commits")
+    os.makedirs(os.path.join(d, "var"), exist_ok=True)
+    run([os.path.join(bindir, "kbench"), "fill", os.path.join(d, "var/kiosk.db"), str(n)],
+        stdout=subprocess.DEVNULL)
+    srv = Server(work, pki, token)
+    conf = sync_conf(d, srv, pki, tokfile)
+    out = os.path.join(d, "strace.txt")
+    r = subprocess.run(["strace", "-f", "-c", "-o", out, "-e", "trace=fsync,fdatasync",
+                        os.path.join(build, "kiosk-sync"), "--once", "--config", conf],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    st = srv.stats(pki)
+    srv.stop()
+    calls = 0
+    with open(out) as f:
+        for line in f:
+            p = line.split()
+            if len(p) >= 5 and p[-1] in ("fsync", "fdatasync"):
+                calls += int(p[3])
+    return {"fsyncs": calls, "records": st["transactions"], "rc": r.returncode,
+            "connections": st["connections"]}
 
 
 # ---- five years of receipts ----
@@ -1050,7 +1080,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench/results.md"))
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
-    ap.add_argument("--only", choices=["years"], help="run one group, print it, write nothing")
+    ap.add_argument("--only", choices=["years", "sync"], help="run one group, print it, write nothing")
     a = ap.parse_args()
     build = os.path.abspath(a.build)
     for f in ("kiosk", "kiosk-sync", "libkiosk.a"):
@@ -1076,6 +1106,17 @@ def main():
         run([PY, os.path.join(ROOT, "bench/gen_content.py"), os.path.join(ROOT, "screens"),
              os.path.join(ROOT, "screens", "assets"), chain, str(R["chain_n"]), "--chain"])
         runs = 3 if a.quick else 9
+        if a.only == "sync":
+            sy = bench_sync(build, bindir, work, a.quick)
+            for k in ("kiosk_small", "kiosk", "curl_reuse", "backlog_run"):
+                x = sy[k]
+                cnt = {"kiosk_small": sy["n"] // 10, "kiosk": sy["n"], "curl_reuse": sy["n"],
+                       "backlog_run": sy["backlog"]}[k]
+                print("%s: %s records, %.0f rec/s, cpu %.0f us/rec, connections %s" % (
+                    k, x.get("transactions"), (x.get("transactions") or 0) / (x.get("elapsed") or x["wall"]),
+                    x["cpu"] * 1e6 / cnt, x.get("connections")))
+            print("commits:", sy["commits"])
+            return
         if a.only == "years":
             Y = bench_years(build, bindir, work, welcome, a.quick)
             for r in years_rows(Y):
