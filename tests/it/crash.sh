@@ -157,7 +157,13 @@ ui_crash() (
 		pid=$(kiosk_of "$n") || fail "the kiosk is not running"
 		kill -KILL "$pid"
 		kill "$walker" 2>/dev/null; wait "$walker" 2>/dev/null
-		wait_for "$n" "kiosk-exit=137"
+		# Killed mid-draw, the shell's line may wrap anywhere: join it.
+		i=0
+		until t capture-pane -J -p -t "$n" | tr -d '\n' | grep -qF "kiosk-exit=137"; do
+			i=$((i + 1))
+			[ $i -gt $((E2E_TIMEOUT * 20)) ] && fail "'kiosk-exit=137' never appeared on $n"
+			sleep 0.05
+		done
 		sid=$(sql "SELECT id FROM sessions WHERE rowid > $last ORDER BY rowid DESC LIMIT 1")
 		if echo "$shown" | grep -qF -e "You are all set" -e "Caring for your skin"; then
 			[ -n "$sid" ] || fail "an intake the patient saw finished has no session"
