@@ -46,7 +46,7 @@ timeout 60 "$kiosk" check "$dir/screens" > "$work/out" 2>&1
 if grep -q "[$esc$bel]" "$work/out"; then
 	echo "control characters reached the terminal:"; cat -A "$work/out"; fail=1
 fi
-grep -qxF "$work/e\x1B[2J/screens/055-\x1B]0;x\x07.yaml:5:2: error: unknown key '\x1B]0;owned\x07\x1B[2J' in a screen" "$work/out" ||
+grep -qF "$work/e\x1B[2J/screens/055-\x1B]0;x\x07.yaml:5:2: error: unknown key '\x1B]0;owned\x07\x1B[2J' in a screen (it may have: id, kind," "$work/out" ||
 	{ echo "escaped key:"; cat -A "$work/out"; fail=1; }
 grep -qxF "$work/e\x1B[2J/screens/\x1B[31mnotes.txt: warning: not a .yaml file; the kiosk ignores it" "$work/out" ||
 	{ echo "escaped file name:"; cat -A "$work/out"; fail=1; }
