@@ -769,7 +769,9 @@ def bench_years(build, bindir, work, welcome, quick):
         r["db_mib"] = os.path.getsize(db) / 1048576
         log("five years: %s database (%.0f MiB)" % (name, r["db_mib"]))
         n = 5 if quick else 20
-        r["staff_list"] = mm([x[0] / 1000 for x in kbench(bindir, "staff-list", db, n)[1:]])
+        sl = kbench(bindir, "staff-list", db, n)
+        r["staff_list"] = mm([x[0] / 1000 for x in sl[1:]])
+        r["staff_rows"] = int(sl[-1][1]) if sl else 0
         r["status_q"] = mm([x[0] / 1000 for x in kbench(bindir, "status", db, n)[1:]])
         r["quick_check"] = mm([x[0] / 1000 for x in kbench(bindir, "quick-check", db, 3)[1:]])
         runs = [cpu_of([kiosk, "status", "--config", conf]) for _ in range(3 if quick else 5)]
@@ -820,7 +822,7 @@ def years_rows(Y):
                        ("quick_check", "of which the page check (quick_check)"),
                        ("status", "`kiosk status` (wall)"),
                        ("status_q", "`kiosk status` queries without the page check"),
-                       ("staff_list", "staff list of today's intakes (125)"),
+                       ("staff_list", "staff list of today's intakes (%d)" % y["staff_rows"]),
                        ("purge_hourly", "hourly purge, nothing due")):
         rows.append(("", label, pair(y[key], f_ms), "empty", pair(e[key], f_ms),
                      ratio(e[key], y[key]), flat))
