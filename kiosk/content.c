@@ -31,6 +31,7 @@ const char *const content_msg_required[] = {
 	"still_there", "still_there_countdown", "enlarge", "review_edit", "not_answered",
 	"outcome_clear", "outcome_review", "outcome_defer", "qr_caption", "contrast",
 	"language", "unavailable", "keys_done", "more",
+	"read_aloud", "larger_text", "more_time", "say_option", "say_option_on", "say_ticked", "say_unticked", "say_answer", "say_typed",
 	NULL,
 };
 
