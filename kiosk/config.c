@@ -39,6 +39,7 @@ static const struct ckey keys[] = {
 	{ "kiosk.staff_idle_seconds", C_INT, "60", 10, 3600, "staff mode closes itself after this idle time" },
 	{ "kiosk.pepper_file", C_PATH, "var/pepper", 0, 0, "secret added to staff PIN hashes (0600)" },
 	{ "kiosk.published", C_PATH, "var/content", 0, 0, "folder of published content versions (kiosk publish)" },
+	{ "display.large_font", C_PATH, "/usr/share/consolefonts/Vietnamese-TerminusBold32x16.psf.gz", 0, 0, "console font for larger text on the Linux console (PSF, may be gzipped; this Terminus set has every Spanish letter and the QR code's half blocks)" },
 	{ "speech.rate", C_INT, "160", 80, 450, "read-aloud speed, words per minute" },
 	{ "speech.volume", C_INT, "100", 0, 200, "read-aloud volume (100: normal)" },
 	{ "speech.sink", C_PATH, "", 0, 0, "tests only: write what is spoken to this file instead of the sound card (empty: sound card)" },
