@@ -105,8 +105,13 @@ int cmd_check(int argc, char **argv)
 		return 0;
 	}
 	dir = content_dir(cfg, dir, buf, sizeof buf);
-	if (content_load(&c, dir, &d, &err) == K_OK)
+	if (content_load(&c, dir, &d, &err) == K_OK) {
+		int gc, gl;
+
 		check_content(c, today, &d);
+		if (config_grid(cfg, "display.large_grid", &gc, &gl))
+			check_grid(c, gc, gl, &d);
+	}
 	check_print(&d, dir, stdout);
 	if (d.errors > 0 || c == NULL) {
 		printf("%s: %d error(s), %d warning(s): not valid, do not publish\n", dir, d.errors, d.warnings);

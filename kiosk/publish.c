@@ -220,10 +220,12 @@ static struct kdate local_today(void)
 	return (struct kdate){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
 }
 
-/* Load and check dir as `kiosk check` does.  On success *version gets a
- * malloc'd copy of the content version. */
-static krc validate(const char *dir, FILE *diag, char **version, struct kerr *err)
+/* Load and check dir as `kiosk check` does (with cfg's larger-text grid
+ * when cfg is not NULL).  On success *version gets a malloc'd copy of the
+ * content version. */
+static krc validate(const char *dir, const config *cfg, FILE *diag, char **version, struct kerr *err)
 {
+	int gc, gl;
 	struct content *c = NULL;
 	struct content_diags d = { 0 };
 	struct kerr lerr = { "" };
@@ -233,6 +235,8 @@ static krc validate(const char *dir, FILE *diag, char **version, struct kerr *er
 	rc = content_load(&c, dir, &d, &lerr);
 	if (rc == K_OK)
 		rc = check_content(c, local_today(), &d);
+	if (rc == K_OK && cfg && config_grid(cfg, "display.large_grid", &gc, &gl))
+		check_grid(c, gc, gl, &d);
 	if (diag)
 		check_print(&d, dir, diag);
 	if (rc == K_OK && d.errors > 0)
@@ -257,7 +261,7 @@ static krc validate(const char *dir, FILE *diag, char **version, struct kerr *er
 static krc verify_copy(const char *screens, const char *want, struct kerr *err)
 {
 	char *got = NULL;
-	krc rc = validate(screens, NULL, &got, err);
+	krc rc = validate(screens, NULL, NULL, &got, err);
 
 	if (rc == K_OK && strcmp(got, want) != 0)
 		rc = kerr_set(err, K_ECONTENT,
@@ -422,7 +426,7 @@ krc publish_content(const config *cfg, const char *src, const char *actor, int64
 	config_path(cfg, "kiosk.published", pub, sizeof pub);
 	if (strlen(pub) > PATH_MAX / 2 || strlen(src) > PATH_MAX / 2)
 		return kerr_set(err, K_EINVAL, "path too long");
-	if ((rc = validate(src, diag, &ver, err)) != K_OK)
+	if ((rc = validate(src, cfg, diag, &ver, err)) != K_OK)
 		return rc;
 	snprintf(version, PUBLISH_VERSION_LEN, "%s", ver);
 	snprintf(hex, sizeof hex, "%.*s", HEX_LEN, ver + 7);
