@@ -1,27 +1,33 @@
-/* speech: owns the one espeak-ng synthesiser of the process.
+/* speech: owns the one espeak-ng synthesiser of the process and the thread
+ * that runs it.
  *
- * espeak-ng runs its own thread in AUDIO_OUTPUT_PLAYBACK and
- * AUDIO_OUTPUT_RETRIEVAL modes: espeak_Synth() queues the text and returns,
- * so the screen never waits for speech.  espeak_Cancel() stops the thread's
- * current utterance and waits until it has, which takes at most one audio
- * buffer (here 20 ms), so a key press cuts speech off at once.
+ * Every espeak-ng call after start-up happens on speech's own worker
+ * thread, which runs the library in AUDIO_OUTPUT_SYNCHRONOUS mode: the
+ * samples come back to synth_cb() on that thread, which plays them on the
+ * sound card through libpcaudio (the library espeak-ng itself plays
+ * through) or, with a sink, paces them as a card would play them.  The
+ * caller only hands texts over under a mutex, so a key never waits for
+ * speech.  A stop (or a new text) sets a flag that synth_cb() sees at the
+ * next audio buffer (20 ms), which aborts the synthesis.
  *
- * Production plays on the sound card (PLAYBACK).  With a sink file the
- * samples come back to synth_cb() (RETRIEVAL), which paces them as a sound
- * card would play them: that way an utterance lasts as long as it would be
- * heard, and a test can see a key cut it off.
+ * Why not the library's own asynchronous modes: in libespeak-ng 1.51 a text
+ * queued just after espeak_Cancel() or the end of an utterance waits up to
+ * 150 ms in the caller (a lost wake-up in its queue thread's idle wait), so
+ * each key that cuts speech would freeze the screen.
  *
- * The library calls back with no context pointer and holds one synthesiser
- * per process, so the live speech object is a file-scope pointer here and
- * speech_new() refuses a second.  The synthesiser is started once and kept
- * until the process exits: libespeak-ng 1.51 cannot be started again after
- * espeak_Terminate() (its queue thread leaves a "command running" mark
- * behind, and the next espeak_Cancel() waits for it forever).
+ * The library is started once and kept until the process exits: 1.51
+ * hangs in espeak_Terminate() or espeak_Cancel() once it has been started
+ * a second time (its queue thread is not reset), so speech_free() stops
+ * our thread but leaves the library loaded for a later speech_new().
  *
- * It must never log or write what is spoken anywhere but the sink. */
+ * The library calls back with no context pointer and is one synthesiser
+ * per process, so the live speech object is a file-scope pointer and
+ * speech_new() refuses a second.  What is spoken is never logged or written
+ * anywhere but the sink. */
 #include "speech.h"
 
 #include <espeak-ng/speak_lib.h>
+#include <pcaudiolib/audio.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -29,98 +35,229 @@
 #include <string.h>
 #include <time.h>
 
-/* Audio buffer length in ms: the longest a stop waits for the thread. */
+/* Audio buffer length in ms: the longest a stop takes to cut in. */
 #define SPEECH_BUF_MS 20
+#define SPEECH_MAX_LANGS 512
 
 struct speech {
 	FILE *sink;
-	int rate_hz;
-	int wpm, volume;
-	char lang[16];
+	struct audio_object *audio;
+	int rate_hz, wpm, volume;
 	void (*on_start)(void *arg);
 	void *arg;
+	/* Language codes the installed voices speak (set once in speech_new). */
+	char **langs;
+	int n_langs;
+	pthread_t thread;
 
 	pthread_mutex_t mu;
-	/* Under mu: the utterance being spoken (espeak's id; 0: none). */
-	unsigned int uid;
-	bool speaking;
-	/* Written by the synthesiser thread, read by the caller. */
+	pthread_cond_t cv;
+	/* Under mu. */
+	char *pending;          /* next text to say (owned), or NULL */
+	char pending_lang[16];
+	bool busy;              /* the worker is saying something */
+	bool speaking;          /* what speech_speaking() reports */
+	bool quit;
+	bool audio_failed;
+
+	/* Worker only. */
+	char voice[16];
+	bool audio_open;
+	bool aborted;
+
+	atomic_bool stop;       /* cut the current utterance */
 	atomic_bool started;
 	atomic_long samples;
-	/* Set while a stop is in progress: the sink pacing gives up at once. */
-	atomic_bool stopping;
 };
 
 static speech *_Atomic live;
-/* The output mode and sample rate of the started synthesiser (0: none). */
-static int started_mode = -1, started_hz;
+/* The library's sample rate once started (0: not yet). */
+static int started_hz;
 
-static void sink_line(speech *s, const char *kind, const char *lang, const char *text)
-{
-	if (s->sink == NULL)
-		return;
-	if (text) {
-		fprintf(s->sink, "%s\t%s\t", kind, lang);
-		/* One utterance per line: line breaks in the text become spaces. */
-		for (const char *p = text; *p; p++)
-			fputc(*p == '\n' || *p == '\r' || *p == '\t' ? ' ' : *p, s->sink);
-		fputc('\n', s->sink);
-	} else {
-		fprintf(s->sink, "%s\t%ld\n", kind, atomic_load(&s->samples) * 1000 / s->rate_hz);
-	}
-	fflush(s->sink);
-}
-
-/* Sleep ms, in slices, giving up as soon as a stop begins. */
+/* Sleep ms, in slices, giving up as soon as a stop comes. */
 static bool pace(speech *s, long ms)
 {
-	while (ms > 0 && !atomic_load(&s->stopping)) {
+	while (ms > 0 && !atomic_load(&s->stop)) {
 		long step = ms < 5 ? ms : 5;
 		struct timespec ts = { 0, step * 1000000L };
 
 		nanosleep(&ts, NULL);
 		ms -= step;
 	}
-	return !atomic_load(&s->stopping);
-}
-
-static void begin_audio(speech *s)
-{
-	if (!atomic_exchange(&s->started, true) && s->on_start)
-		s->on_start(s->arg);
+	return !atomic_load(&s->stop);
 }
 
 static int synth_cb(short *wav, int n, espeak_EVENT *ev)
 {
 	speech *s = live;
 
-	if (s == NULL)
+	(void)ev;
+	if (s == NULL || atomic_load(&s->stop)) {
+		if (s)
+			s->aborted = true;
 		return 1;
-	if (wav && n > 0) {
-		begin_audio(s);
-		atomic_fetch_add(&s->samples, n);
-		if (s->sink && !pace(s, (long)n * 1000 / s->rate_hz))
+	}
+	if (wav == NULL || n <= 0)
+		return 0;
+	if (!atomic_exchange(&s->started, true) && s->on_start)
+		s->on_start(s->arg);
+	atomic_fetch_add(&s->samples, n);
+	if (s->sink) {
+		if (!pace(s, (long)n * 1000 / s->rate_hz)) {
+			s->aborted = true;
 			return 1;
-	}
-	for (; ev && ev->type != espeakEVENT_LIST_TERMINATED; ev++) {
-		if (ev->type == espeakEVENT_WORD || ev->type == espeakEVENT_SENTENCE)
-			begin_audio(s); /* PLAYBACK: sent as the sound is played */
-		if (ev->type != espeakEVENT_MSG_TERMINATED)
-			continue;
-		pthread_mutex_lock(&s->mu);
-		if (s->speaking && ev->unique_identifier == s->uid && !atomic_load(&s->stopping)) {
-			s->speaking = false;
-			sink_line(s, "end", NULL, NULL);
 		}
-		pthread_mutex_unlock(&s->mu);
+	} else if (s->audio_open) {
+		/* Blocks while the card's buffer is full: that is the pace. */
+		audio_object_write(s->audio, wav, (size_t)n * sizeof *wav);
 	}
-	return atomic_load(&s->stopping) ? 1 : 0;
+	return 0;
+}
+
+static void sink_say(speech *s, const char *lang, const char *text)
+{
+	fprintf(s->sink, "say\t%s\t", lang);
+	/* One utterance per line: line breaks in the text become spaces. */
+	for (const char *p = text; *p; p++)
+		fputc(*p == '\n' || *p == '\r' || *p == '\t' ? ' ' : *p, s->sink);
+	fputc('\n', s->sink);
+	fflush(s->sink);
+}
+
+static bool set_voice(speech *s, const char *lang)
+{
+	espeak_VOICE v;
+
+	if (!strcmp(s->voice, lang))
+		return true;
+	memset(&v, 0, sizeof v);
+	v.languages = lang;
+	if (espeak_SetVoiceByProperties(&v) != EE_OK) {
+		s->voice[0] = '\0';
+		return false;
+	}
+	/* A voice brings its own rate and volume: set ours after it. */
+	espeak_SetParameter(espeakRATE, s->wpm, 0);
+	espeak_SetParameter(espeakVOLUME, s->volume, 0);
+	snprintf(s->voice, sizeof s->voice, "%s", lang);
+	return true;
+}
+
+/* Say one text on the worker thread; returns when it is over or cut. */
+static void say_now(speech *s, const char *lang, const char *text)
+{
+	bool failed = false;
+
+	if (s->sink == NULL && !s->audio_open) {
+		if (audio_object_open(s->audio, AUDIO_OBJECT_FORMAT_S16LE, (uint32_t)s->rate_hz, 1) == 0)
+			s->audio_open = true;
+		else
+			failed = true;
+	}
+	s->aborted = false;
+	if (!failed && set_voice(s, lang)) {
+		if (s->sink)
+			sink_say(s, lang, text);
+		espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, NULL);
+		/* Drop what the card still holds of a cut utterance. */
+		if (s->aborted && s->audio_open)
+			audio_object_flush(s->audio);
+		if (s->sink) {
+			fprintf(s->sink, "%s\t%ld\n", s->aborted ? "cut" : "end",
+				atomic_load(&s->samples) * 1000 / s->rate_hz);
+			fflush(s->sink);
+		}
+	}
+	pthread_mutex_lock(&s->mu);
+	if (failed)
+		s->audio_failed = true;
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void *worker(void *arg)
+{
+	speech *s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		char *text, lang[16];
+
+		while (s->pending == NULL && !s->quit)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->quit)
+			break;
+		text = s->pending;
+		s->pending = NULL;
+		memcpy(lang, s->pending_lang, sizeof lang);
+		s->busy = true;
+		atomic_store(&s->stop, false);
+		atomic_store(&s->started, false);
+		atomic_store(&s->samples, 0);
+		pthread_mutex_unlock(&s->mu);
+
+		say_now(s, lang, text);
+		free(text);
+
+		pthread_mutex_lock(&s->mu);
+		s->busy = false;
+		if (s->pending == NULL)
+			s->speaking = false;
+		pthread_cond_broadcast(&s->cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* The language codes of the installed voices, e.g. "en", "en-gb", "es". */
+static bool list_langs(speech *s)
+{
+	const espeak_VOICE **v = espeak_ListVoices(NULL);
+
+	s->langs = calloc(SPEECH_MAX_LANGS, sizeof *s->langs);
+	if (s->langs == NULL)
+		return false;
+	for (int i = 0; v && v[i] && s->n_langs < SPEECH_MAX_LANGS; i++) {
+		/* languages: (priority byte, code, NUL) pairs, then a NUL. */
+		for (const char *p = v[i]->languages; p && *p && s->n_langs < SPEECH_MAX_LANGS;) {
+			const char *code = p + 1;
+
+			s->langs[s->n_langs] = strdup(code);
+			if (s->langs[s->n_langs] == NULL)
+				return false;
+			s->n_langs++;
+			p = code + strlen(code) + 1;
+		}
+	}
+	return true;
+}
+
+static bool have_voice(const speech *s, const char *lang)
+{
+	for (int i = 0; i < s->n_langs; i++)
+		if (!strcmp(s->langs[i], lang))
+			return true;
+	return false;
+}
+
+static void release(speech *s)
+{
+	if (s->audio)
+		audio_object_destroy(s->audio);
+	if (s->sink)
+		fclose(s->sink);
+	for (int i = 0; i < s->n_langs; i++)
+		free(s->langs[i]);
+	free(s->langs);
+	free(s->pending);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
 }
 
 krc speech_new(speech **out, const struct speech_opts *o, struct kerr *err)
 {
 	speech *s;
-	bool to_sink = o->sink && *o->sink;
+	krc rc;
 
 	*out = NULL;
 	if (live)
@@ -129,108 +266,98 @@ krc speech_new(speech **out, const struct speech_opts *o, struct kerr *err)
 	if (s == NULL)
 		return kerr_set(err, K_ENOMEM, "out of memory");
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
 	s->wpm = o->rate < espeakRATE_MINIMUM ? espeakRATE_MINIMUM
 		 : o->rate > espeakRATE_MAXIMUM ? espeakRATE_MAXIMUM : o->rate;
 	s->volume = o->volume < 0 ? 0 : o->volume > 200 ? 200 : o->volume;
 	s->on_start = o->on_start;
 	s->arg = o->arg;
-	if (to_sink && (s->sink = fopen(o->sink, "a")) == NULL) {
-		pthread_mutex_destroy(&s->mu);
-		free(s);
-		return kerr_set(err, K_EIO, "speech: cannot open the sink file");
+	if (o->sink && *o->sink) {
+		if ((s->sink = fopen(o->sink, "a")) == NULL) {
+			release(s);
+			return kerr_set(err, K_EIO, "speech: cannot open the sink file");
+		}
+	} else if ((s->audio = create_audio_device_object(NULL, "kiosk", "Read aloud")) == NULL) {
+		release(s);
+		return kerr_set(err, K_EIO, "speech: no sound output");
 	}
-	if (started_mode < 0) {
-		started_mode = to_sink ? AUDIO_OUTPUT_RETRIEVAL : AUDIO_OUTPUT_PLAYBACK;
-		/* espeakINITIALIZE_DONT_EXIT: without voice data the library
-		 * would otherwise exit() the whole kiosk. */
-		started_hz = espeak_Initialize(started_mode, SPEECH_BUF_MS, NULL, espeakINITIALIZE_DONT_EXIT);
-		if (started_hz > 0)
-			espeak_SetSynthCallback(synth_cb);
-	}
-	if (started_hz <= 0 || started_mode != (to_sink ? AUDIO_OUTPUT_RETRIEVAL : AUDIO_OUTPUT_PLAYBACK)) {
-		if (s->sink)
-			fclose(s->sink);
-		pthread_mutex_destroy(&s->mu);
-		free(s);
-		if (started_hz <= 0)
-			return kerr_set(err, K_EIO, "speech: espeak-ng did not start (is espeak-ng-data installed?)");
-		return kerr_set(err, K_EBUSY, "speech: the synthesiser already plays to another output");
-	}
+	/* espeakINITIALIZE_DONT_EXIT: without voice data the library would
+	 * otherwise exit() the whole kiosk. */
+	if (started_hz <= 0)
+		started_hz = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, SPEECH_BUF_MS, NULL,
+					       espeakINITIALIZE_DONT_EXIT);
 	s->rate_hz = started_hz;
+	if (s->rate_hz <= 0) {
+		release(s);
+		return kerr_set(err, K_EIO, "speech: espeak-ng did not start (is espeak-ng-data installed?)");
+	}
+	espeak_SetSynthCallback(synth_cb);
+	if (!list_langs(s)) {
+		rc = kerr_set(err, K_ENOMEM, "out of memory");
+		goto fail;
+	}
 	live = s;
+	if (pthread_create(&s->thread, NULL, worker, s) != 0) {
+		live = NULL;
+		rc = kerr_set(err, K_EIO, "speech: cannot start its thread");
+		goto fail;
+	}
 	*out = s;
 	return K_OK;
+fail:
+	release(s);
+	return rc;
 }
 
 void speech_free(speech *s)
 {
 	if (s == NULL)
 		return;
-	speech_stop(s);
+	pthread_mutex_lock(&s->mu);
+	s->quit = true;
+	atomic_store(&s->stop, true);
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->thread, NULL);
 	live = NULL;
-	if (s->sink)
-		fclose(s->sink);
-	pthread_mutex_destroy(&s->mu);
-	free(s);
+	if (s->audio_open)
+		audio_object_close(s->audio);
+	release(s);
 }
 
 void speech_stop(speech *s)
 {
-	bool was;
-
 	pthread_mutex_lock(&s->mu);
-	was = s->speaking;
+	free(s->pending);
+	s->pending = NULL;
 	s->speaking = false;
-	atomic_store(&s->stopping, true);
-	if (was)
-		sink_line(s, "cut", NULL, NULL);
+	if (s->busy)
+		atomic_store(&s->stop, true);
 	pthread_mutex_unlock(&s->mu);
-	/* Waits for the thread to leave the utterance (one buffer at most). */
-	espeak_Cancel();
-	atomic_store(&s->stopping, false);
-}
-
-static krc set_voice(speech *s, const char *lang, struct kerr *err)
-{
-	espeak_VOICE v;
-
-	if (!strcmp(s->lang, lang))
-		return K_OK;
-	memset(&v, 0, sizeof v);
-	v.languages = lang;
-	if (espeak_SetVoiceByProperties(&v) != EE_OK) {
-		s->lang[0] = '\0';
-		return kerr_set(err, K_ENOTFOUND, "speech: no voice for language '%.16s'", lang);
-	}
-	/* A voice brings its own rate and volume: set ours after it. */
-	espeak_SetParameter(espeakRATE, s->wpm, 0);
-	espeak_SetParameter(espeakVOLUME, s->volume, 0);
-	snprintf(s->lang, sizeof s->lang, "%s", lang);
-	return K_OK;
 }
 
 krc speech_say(speech *s, const char *lang, const char *text, struct kerr *err)
 {
-	unsigned int uid = 0;
-	krc rc;
+	char *copy;
 
-	speech_stop(s);
-	rc = set_voice(s, lang, err);
-	if (rc != K_OK)
-		return rc;
+	if (!have_voice(s, lang))
+		return kerr_set(err, K_ENOTFOUND, "speech: no voice for language '%.16s'", lang);
+	copy = strdup(text);
+	if (copy == NULL)
+		return kerr_set(err, K_ENOMEM, "out of memory");
 	pthread_mutex_lock(&s->mu);
-	atomic_store(&s->started, false);
-	atomic_store(&s->samples, 0);
-	s->speaking = true;
-	sink_line(s, "say", lang, text);
-	/* Under mu, so that the end of this utterance cannot be reported
-	 * before its id is known. */
-	if (espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, &uid, s) != EE_OK) {
-		s->speaking = false;
+	if (s->audio_failed) {
 		pthread_mutex_unlock(&s->mu);
-		return kerr_set(err, K_EIO, "speech: the synthesiser refused the text");
+		free(copy);
+		return kerr_set(err, K_EIO, "speech: the sound output cannot be opened");
 	}
-	s->uid = uid;
+	free(s->pending);
+	s->pending = copy;
+	snprintf(s->pending_lang, sizeof s->pending_lang, "%s", lang);
+	s->speaking = true;
+	if (s->busy)
+		atomic_store(&s->stop, true); /* cut what is being said */
+	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	return K_OK;
 }
@@ -247,6 +374,8 @@ bool speech_speaking(speech *s)
 
 void speech_wait(speech *s)
 {
-	(void)s;
-	espeak_Synchronize();
+	pthread_mutex_lock(&s->mu);
+	while (s->busy || s->pending)
+		pthread_cond_wait(&s->cv, &s->mu);
+	pthread_mutex_unlock(&s->mu);
 }

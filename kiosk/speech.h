@@ -3,12 +3,14 @@
  * Speaking never blocks the caller: speech_say() hands the text to the
  * synthesiser's own thread and returns, so a key is handled while the
  * previous screen is still being read.  A new utterance or speech_stop()
- * cuts off whatever is being said (a key press interrupts speech).
+ * cuts off whatever is being said within one 20 ms audio buffer (a key
+ * press interrupts speech).
  *
- * The audio goes to the sound card, or, when opts.sink names a file, to no
- * device at all: the samples are produced and paced as a sound card would
- * play them, and what was said is written to that file, one line per
- * event (for tests and the bench on machines without sound):
+ * The audio goes to the sound card (through libpcaudio: PulseAudio or
+ * ALSA), or, when opts.sink names a file, to no device at all: the samples
+ * are produced and paced as a sound card would play them, and what was
+ * said is written to that file, one line per event (for tests and the
+ * bench on machines without sound):
  *
  *   say<TAB>LANG<TAB>TEXT     an utterance starts (text on one line)
  *   end<TAB>MS                it was spoken to the end (MS of audio)
@@ -39,21 +41,23 @@ struct speech_opts {
 	void *arg;
 };
 
-/* Start the synthesiser.  Fails with K_EIO when libespeak-ng cannot start
- * (no voice data) or the sink cannot be opened, and K_EBUSY when a speech
- * object already exists.  *out owned by the caller (speech_free). */
+/* Start the synthesiser and its thread.  Fails with K_EIO when
+ * libespeak-ng cannot start (no voice data), there is no sound output or
+ * the sink cannot be opened, and K_EBUSY when a speech object already
+ * exists.  *out owned by the caller (speech_free). */
 krc speech_new(speech **out, const struct speech_opts *o, struct kerr *err);
 
-/* Stop speaking and shut the synthesiser down; NULL is a no-op. */
+/* Stop speaking, end the thread and shut the synthesiser down; NULL is a
+ * no-op. */
 void speech_free(speech *s);
 
 /* Speak text (UTF-8) with the voice for language code lang ("en", "es"),
  * cutting off whatever is being said.  Returns at once.  K_ENOTFOUND when
- * there is no voice for lang (nothing is said), K_EIO when the synthesiser
- * refuses the text. */
+ * there is no voice for lang (nothing is said), K_EIO when the sound card
+ * could not be opened for an earlier text. */
 krc speech_say(speech *s, const char *lang, const char *text, struct kerr *err);
 
-/* Cut off what is being said, at once.  Does nothing when silent. */
+/* Cut off what is being said; returns at once.  Does nothing when silent. */
 void speech_stop(speech *s);
 
 /* True while an utterance is being spoken. */
