@@ -30,6 +30,8 @@ DEPS_BUILD = gcc make pkg-config libncurses-dev libqrencode-dev libsqlite3-dev \
 DEPS_BUILD += libespeak-ng-dev libpcaudio-dev zlib1g-dev console-setup-linux
 DEPS_CHECK = $(DEPS_BUILD) libcmocka-dev tmux zbar-tools imagemagick openssl sqlite3 \
              python3 python3-jsonschema nodejs npm valgrind cppcheck dialog systemd kbd procps
+# The fuzz targets: clang and its libFuzzer runtime (libclang_rt.fuzzer).
+DEPS_CHECK += clang libclang-rt-dev
 # What `make bench` adds: the alternatives it measures the kiosk against.
 DEPS_BENCH = chromium curl dialog valgrind openssl
 
@@ -39,7 +41,7 @@ LIB_OBJS = $(LIB_SRCS:kiosk/%.c=$(BUILD)/obj/%.o)
 TESTS    = $(patsubst tests/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/test_*.c)))
 SCRIPTS  = $(filter-out %/lib.sh,$(sort $(wildcard tests/it/*.sh tests/e2e/*.sh)))
 
-.PHONY: all deps deps-check run check unit scripts bench install clean cppcheck
+.PHONY: all deps deps-check run check unit scripts bench install clean cppcheck fuzz fuzz-build
 all: $(BUILD)/kiosk $(BUILD)/kiosk-sync
 
 $(BUILD)/obj/%.o: kiosk/%.c $(wildcard kiosk/*.h) | $(BUILD)/obj
@@ -71,6 +73,7 @@ deps-check:
 run: deps
 	@$(MAKE) --no-print-directory all
 	@install -d -m 0700 var
+	@[ -e var/kiosk.db ] || $(BUILD)/kiosk init --config kiosk.conf
 	$(BUILD)/kiosk --config kiosk.conf
 
 # Unit tests run in a separate sanitized tree; the scripted tests (content
@@ -81,12 +84,46 @@ check: deps-check
 	$(MAKE) cppcheck
 	$(MAKE) BUILD=$(BUILD)/san SAN=1 unit
 	$(MAKE) scripts
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS)
 
 unit: $(TESTS)
 	@sh tests/tools/run-unit.sh $(TESTS)
 
 scripts: all
 	@BUILD=$(abspath $(BUILD)) bash tests/tools/run-scripts.sh $(SCRIPTS)
+
+# Fuzz targets: every tests/fuzz/fuzz_*.c is a libFuzzer harness, built
+# with clang and ASan+UBSan against the library built the same way, into
+# $(BUILD)/fuzz/.  `make fuzz` runs each for FUZZ_SECONDS from its seed
+# corpus tests/fuzz/corpus/<target>/ (new inputs go to
+# $(BUILD)/fuzz/corpus/<target>/); `make check` runs each for
+# FUZZ_CHECK_SECONDS.  A crash, leak, hang (-timeout) or failed property
+# fails the run and leaves the input in $(BUILD)/fuzz/.
+FUZZ_CC            ?= clang
+FUZZ_SECONDS       ?= 300
+FUZZ_CHECK_SECONDS ?= 20
+FUZZ_FLAGS = -std=c11 -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer \
+             -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SRCS  = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_OBJS  = $(LIB_SRCS:kiosk/%.c=$(BUILD)/fuzz/obj/%.o)
+
+$(BUILD)/fuzz/obj/%.o: kiosk/%.c $(wildcard kiosk/*.h) | $(BUILD)/fuzz/obj
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/libkiosk.a: $(FUZZ_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libkiosk.a $(wildcard kiosk/*.h)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/fuzz/libkiosk.a $(LIBS_TEST)
+
+$(BUILD)/fuzz/obj:
+	mkdir -p $@
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@sh tests/tools/fuzz-run.sh $(abspath $(BUILD)/fuzz) $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \

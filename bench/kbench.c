@@ -149,7 +149,7 @@ static int do_store(const char *mode, const char *db, int n, const char *outdir)
 	int64_t now = (int64_t)time(NULL);
 	int rc = 1;
 
-	if (store_open(&st, db, &err) != K_OK)
+	if (store_create(&st, db, &err) != K_OK)
 		return fail("store_open", &err);
 	if (!strcmp(mode, "answers")) {
 		if (store_session_start(st, "bench", "en", now, id, &err) != K_OK)
@@ -241,7 +241,7 @@ static int do_paired(const char *dir, int n)
 		if (sync_once(fd, (off_t)i * 4096) < 0)
 			return fail("fdatasync", NULL);
 	snprintf(path, sizeof path, "%s/paired.db", dir);
-	if (store_open(&st, path, &err) != K_OK)
+	if (store_create(&st, path, &err) != K_OK)
 		return fail("store_open", &err);
 	if (store_session_start(st, "bench", "en", now, id, &err) != K_OK)
 		goto out;

@@ -6,13 +6,19 @@
  * go to stderr. */
 #include "app.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "content.h"
@@ -25,6 +31,19 @@
 #include "ui_staff.h"
 
 #define TICK_MS 1000
+
+/* Exit statuses of the patient kiosk (see usage in main.c and DEPLOY.md).
+ * Only the administrator's quit from the staff menu is 0: deploy/kiosk.service
+ * restarts the kiosk after anything else. */
+enum {
+	APP_EXIT_QUIT = 0,        /* an administrator quit from the staff menu */
+	APP_EXIT_CONTENT = 1,     /* the content folder is invalid */
+	APP_EXIT_USAGE = 2,       /* bad command line, configuration or internal error */
+	APP_EXIT_TERMINAL = 3,    /* the terminal went away */
+	APP_EXIT_NO_DATABASE = 4, /* no database: `kiosk init` first */
+	APP_EXIT_RUNNING = 6,     /* another kiosk runs on this database */
+	APP_EXIT_SIGNAL = 128     /* plus the signal number: stopped by a signal */
+};
 
 struct app {
 	config *cfg;
@@ -41,6 +60,9 @@ struct app {
 	const char *lang;    /* kiosk.language */
 	bool quit;           /* an administrator asked to stop */
 	int64_t checked;     /* when the welcome screen last looked for new content */
+	int lock_fd;         /* flock held on DATABASE.kiosk-lock: one kiosk per database */
+	int64_t expired;     /* when interrupted sessions were last expired */
+	int64_t tried;       /* when the database was last tried after a failure */
 };
 
 static int64_t mono(void)
@@ -159,8 +181,22 @@ static bool content_changed(const struct app *a)
  * memory is dropped since it can no longer be saved. */
 static void unavailable(struct app *a, const struct kerr *err)
 {
+	struct kerr ferr = { { 0 } };
+
 	fprintf(stderr, "kiosk: database unavailable: %s\n", err->msg[0] ? err->msg : "unknown error");
+	/* Deleted or replaced under us: writing on would go to a file nobody
+	 * reads again.  Let go of it; the retry opens whatever database is at
+	 * the path then (never creating one).  A finished intake stays in
+	 * memory (intake.pending) meanwhile. */
+	if (a->st && store_file_check(a->st, &ferr) != K_OK) {
+		if (strcmp(ferr.msg, err->msg) != 0)
+			fprintf(stderr, "kiosk: %s\n", ferr.msg);
+		store_close(a->st);
+		a->st = NULL;
+		a->in.st = NULL;
+	}
 	a->mode = UI_MODE_UNAVAILABLE;
+	a->tried = mono();
 	ui_forget(a->u);
 	between_sessions(a, false);
 }
@@ -173,7 +209,8 @@ static void open_store(struct app *a)
 	int64_t now = time(NULL);
 
 	config_path(a->cfg, "kiosk.database", path, sizeof path);
-	if (store_open(&a->st, path, &err) != K_OK ||
+	/* The integrity check reads the whole file: at start-up only. */
+	if (store_open(&a->st, path, &err) != K_OK || store_check(a->st, &err) != K_OK ||
 	    store_recover(a->st, now, config_int(a->cfg, "kiosk.resume_minutes") * 60, &n, &err) != K_OK ||
 	    store_audit(a->st, now, "kiosk", "kiosk started", a->content->version, &err) != K_OK) {
 		store_close(a->st);
@@ -224,13 +261,33 @@ static void step(struct app *a, const struct engine_event *ev)
 	}
 }
 
+/* Interrupted sessions may be resumed by staff for kiosk.resume_minutes,
+ * then they are deleted: checked every 15 s, not only at start-up, since a
+ * kiosk may run for months. */
+static void expire_interrupted(struct app *a, int64_t now)
+{
+	struct kerr err = { { 0 } };
+	int n = 0;
+
+	if (a->st == NULL || now - a->expired < 15)
+		return;
+	a->expired = now;
+	if (store_expire_interrupted(a->st, time(NULL), config_int(a->cfg, "kiosk.resume_minutes") * 60, &n,
+				     &err) != K_OK)
+		fprintf(stderr, "kiosk: cannot expire interrupted sessions: %s\n", err.msg);
+	else if (n > 0)
+		fprintf(stderr, "kiosk: %d interrupted session(s) expired (kiosk.resume_minutes)\n", n);
+}
+
 /* Idle handling, once per tick.  Only a patient who started something is
  * warned; the outcome and aftercare screens simply time out. */
 static void timers(struct app *a)
 {
 	int64_t now = mono();
 	struct engine_event ev = { ENGINE_EV_TIMEOUT, NULL, 0 };
+	struct kerr ferr = { { 0 } };
 
+	expire_interrupted(a, now);
 	switch (a->mode) {
 	case UI_MODE_SCREEN:
 		if (engine_completed(a->e)) {
@@ -244,6 +301,10 @@ static void timers(struct app *a)
 		} else if (now - a->last >= a->idle &&
 			   engine_lang(a->e) != content_lang(a->content, a->lang)) {
 			between_sessions(a, false); /* back to the kiosk's language */
+		} else if (a->st && store_file_check(a->st, &ferr) != K_OK) {
+			/* Between patients: the database file must still be the
+			 * one open, or the next intake would go nowhere. */
+			unavailable(a, &ferr);
 		} else if (now - a->last >= 5 && now - a->checked >= 10) {
 			/* Nobody at the welcome screen: a newly published
 			 * version can go live now rather than after the next
@@ -262,11 +323,13 @@ static void timers(struct app *a)
 		break;
 	case UI_MODE_UNAVAILABLE:
 		/* Try again now and then; a full disk may have been cleared.
-		 * A finished intake still waiting to be written goes first. */
-		if (now - a->last >= a->done) {
+		 * A finished intake still waiting to be written goes first.
+		 * Its own clock: keys pressed at this screen do not put the
+		 * retry off. */
+		if (now - a->tried >= a->done) {
 			struct kerr err = { { 0 } };
 
-			a->last = now;
+			a->tried = now;
 			if (a->st == NULL)
 				open_store(a);
 			else if (intake_retry(&a->in, time(NULL), &err) == K_OK)
@@ -376,6 +439,9 @@ static void app_free(struct app *a)
 	content_free(a->content);
 	store_close(a->st);
 	config_free(a->cfg);
+	if (a->lock_fd >= 0)
+		close(a->lock_fd);
+	a->lock_fd = -1;
 }
 
 static krc app_init(struct app *a, int *argc, char **argv, struct kerr *err)
@@ -384,6 +450,7 @@ static krc app_init(struct app *a, int *argc, char **argv, struct kerr *err)
 	krc rc;
 
 	memset(a, 0, sizeof *a);
+	a->lock_fd = -1;
 	rc = config_load(&a->cfg, cfgpath, stderr, err);
 	if (rc != K_OK)
 		return rc;
@@ -391,6 +458,33 @@ static krc app_init(struct app *a, int *argc, char **argv, struct kerr *err)
 	a->idle = config_int(a->cfg, "kiosk.idle_seconds");
 	a->warn = config_int(a->cfg, "kiosk.idle_warning_seconds");
 	a->done = config_int(a->cfg, "kiosk.done_seconds");
+	return K_OK;
+}
+
+/* One kiosk per database.  A second one would mark the first one's live
+ * patient "interrupted" at start-up and take the session over.  The lock
+ * is an flock on a file beside the database (as kiosk-sync's), so it goes
+ * with the process, even after kill -9.  Commands that only read or add
+ * (status, staff, publish, backup) do not take it. */
+static krc lock_database(struct app *a, struct kerr *err)
+{
+	char db[PATH_MAX], lock[PATH_MAX + 16];
+	struct stat sb;
+
+	config_path(a->cfg, "kiosk.database", db, sizeof db);
+	/* Never create a database here: a missing file is a deleted
+	 * database or an unmounted volume, not a first start. */
+	if (stat(db, &sb) != 0)
+		return kerr_set(err, K_ENOTFOUND, "no database at %s: on a new installation create it once "
+				"with `kiosk init --config FILE`; otherwise mount or restore the volume that "
+				"holds it (%s)", db, strerror(errno));
+	snprintf(lock, sizeof lock, "%s.kiosk-lock", db);
+	a->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (a->lock_fd < 0)
+		return kerr_set(err, K_EIO, "%s: %s", lock, strerror(errno));
+	if (flock(a->lock_fd, LOCK_EX | LOCK_NB) != 0)
+		return kerr_set(err, K_EBUSY, "another kiosk is already running on %s; stop it first "
+				"(`kiosk status`, `kiosk staff` and `kiosk publish` work beside it)", db);
 	return K_OK;
 }
 
@@ -418,6 +512,24 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "usage: kiosk [--config FILE]\n");
 		app_free(&a);
 		return 2;
+	}
+	switch (lock_database(&a, &err)) {
+	case K_OK:
+		break;
+	case K_ENOTFOUND:
+		status = APP_EXIT_NO_DATABASE;
+		break;
+	case K_EBUSY:
+		status = APP_EXIT_RUNNING;
+		break;
+	default:
+		status = APP_EXIT_USAGE;
+		break;
+	}
+	if (status != 0) {
+		fprintf(stderr, "kiosk: %s\n", err.msg);
+		app_free(&a);
+		return status;
 	}
 	/* A bad content folder is an administrator's error: refuse to start
 	 * rather than show patients a broken intake. */
@@ -448,10 +560,15 @@ int cmd_run(int argc, char **argv)
 		in = ui_read(a.u, &v, TICK_MS, &ev);
 		if (in == UI_IN_QUIT) {
 			/* Exit 0 means "stopped on purpose" to the service
-			 * manager (no restart); a lost terminal is a failure. */
-			if (!ui_stop_requested()) {
+			 * manager (no restart).  Only the administrator's quit
+			 * from the staff menu says that: a stray SIGTERM and a
+			 * lost terminal are failures, and systemd restarts. */
+			if (ui_stop_requested()) {
+				fprintf(stderr, "kiosk: stopped by SIGTERM\n");
+				status = APP_EXIT_SIGNAL + SIGTERM;
+			} else {
 				fprintf(stderr, "kiosk: the terminal went away (end of input)\n");
-				status = 3;
+				status = APP_EXIT_TERMINAL;
 			}
 			break;
 		}
@@ -461,7 +578,9 @@ int cmd_run(int argc, char **argv)
 				break;
 			continue;
 		}
-		if (in == UI_IN_TICK || in == UI_IN_RESIZE) {
+		/* Keys do nothing at the "sorry" screen, and a patient pressing
+		 * them must not starve the retry of its ticks. */
+		if (in == UI_IN_TICK || in == UI_IN_RESIZE || a.mode == UI_MODE_UNAVAILABLE) {
 			timers(&a);
 			continue;
 		}

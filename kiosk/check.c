@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fhir.h"
+#include "ktext.h"
 #include "rules.h"
 
 #define MAX_CAND 24     /* candidate answers tried per question */
@@ -861,6 +863,14 @@ static void check_structure(const struct content *c, struct kdate today, struct 
 		if (s->kind == CONTENT_CONSENT && consent < 0)
 			consent = i;
 	}
+	if (c->url) {
+		/* The url goes into every record: what the FHIR writer would
+		 * refuse must never pass the check. */
+		const char *why = fhir_url_problem(c->url);
+
+		if (why)
+			content_diag_add(d, "_content.yaml", c->url_line, c->url_col, false, "'url' %s", why);
+	}
 	if (c->n_screens == 0)
 		return;
 	if (outcome < 0) {
@@ -1107,6 +1117,7 @@ static int diag_cmp(const void *a, const void *b)
 void check_print(const struct content_diags *d, const char *dir, FILE *f)
 {
 	struct content_diag *v;
+	char edir[1024];
 
 	if (d->n == 0)
 		return;
@@ -1115,6 +1126,12 @@ void check_print(const struct content_diags *d, const char *dir, FILE *f)
 		return;
 	memcpy(v, d->d, (size_t)d->n * sizeof *v);
 	qsort(v, (size_t)d->n, sizeof *v, diag_cmp);
+	/* The folder name is the caller's; file and message are escaped by
+	 * content_diag_add(). */
+	if (dir) {
+		ktext_escape(edir, sizeof edir, dir, strlen(dir));
+		dir = edir;
+	}
 	for (int i = 0; i < d->n; i++) {
 		const char *sep = dir && dir[0] && dir[strlen(dir) - 1] != '/' ? "/" : "";
 

@@ -19,6 +19,7 @@
 #include "fhir.h"
 #include "intake.h"
 #include "json.h"
+#include "ktext.h"
 #include "store.h"
 
 const char *cmd_config_path(int *argc, char **argv)
@@ -70,7 +71,7 @@ int cmd_check(int argc, char **argv)
 	struct content_diags d = { 0 };
 	struct kerr err = { "" };
 	struct kdate today = today_local();
-	char buf[4096];
+	char buf[4096], edir[4096];
 	int status = 0;
 
 	for (int i = 1; i < argc; i++)
@@ -113,14 +114,15 @@ int cmd_check(int argc, char **argv)
 			check_grid(c, gc, gl, &d);
 	}
 	check_print(&d, dir, stdout);
+	ktext_escape(edir, sizeof edir, dir, strlen(dir));
 	if (d.errors > 0 || c == NULL) {
-		printf("%s: %d error(s), %d warning(s): not valid, do not publish\n", dir, d.errors, d.warnings);
+		printf("%s: %d error(s), %d warning(s): not valid, do not publish\n", edir, d.errors, d.warnings);
 		status = 1;
 		goto out;
 	}
 	if (paths && check_paths(c, today, stdout) != 0)
 		status = 1;
-	printf("%s: ok, %d screens, %d warning(s), content version %s\n", dir, c->n_screens, d.warnings,
+	printf("%s: ok, %d screens, %d warning(s), content version %s\n", edir, c->n_screens, d.warnings,
 	       c->version);
 out:
 	content_diags_free(&d);
@@ -216,7 +218,7 @@ int cmd_simulate(int argc, char **argv)
 	struct sim s;
 	struct content_diags d = { 0 };
 	struct kerr err = { "" };
-	char buf[4096], dbbuf[4096];
+	char buf[4096], dbbuf[4096], ebuf[512];
 	int status = 2, steps = 0;
 	bool done = false, have_today = false;
 
@@ -267,12 +269,14 @@ int cmd_simulate(int argc, char **argv)
 	}
 	v = lookup(&s, "today");
 	if (v && !have_today && !kdate_parse(v, &s.today)) {
-		fprintf(stderr, "kiosk simulate: %s: today must be YYYY-MM-DD, not '%s'\n", answers, v);
+		fprintf(stderr, "kiosk simulate: %s: today must be YYYY-MM-DD, not '%s'\n", answers,
+			ktext_escape(ebuf, sizeof ebuf, v, strlen(v)));
 		goto out;
 	}
 	for (int i = 0; i < s.n_kv; i++)
 		if (strcmp(s.keys[i], "today") && content_find(s.c, s.keys[i]) < 0) {
-			fprintf(stderr, "kiosk simulate: %s: the content has no question '%s'\n", answers, s.keys[i]);
+			fprintf(stderr, "kiosk simulate: %s: the content has no question '%s'\n", answers,
+				ktext_escape(ebuf, sizeof ebuf, s.keys[i], strlen(s.keys[i])));
 			goto out;
 		}
 	if (engine_new(&s.e, s.c, lang ? lang : config_str(cfg, "kiosk.language"), &err) != K_OK) {

@@ -2,8 +2,11 @@
  * what an administrator asks first: are records reaching the clinic's
  * server, is anything stuck, is sync paused, is the audit log whole.
  *
- * It prints counts, ages, record ids and the server's reasons, never
- * patient data.  It never creates the database (run as another user it
+ * It first runs SQLite's quick_check (read-only) and exits 1 on a damaged
+ * file.  It prints counts, ages, record ids, the sync state (sync_status.h)
+ * and the refusal reasons kiosk-sync kept (status and OperationOutcome
+ * codes, never the server's free text), never patient data.  It never
+ * creates the database (run as another user it
  * would leave a file the kiosk cannot write) and changes no record in it.
  * It warns when the database does not lie on an encrypted volume, because
  * a kiosk box can be carried out of the lobby. */
@@ -24,7 +27,9 @@
 #include "cmd.h"
 #include "config.h"
 #include "json.h"
+#include "ktext.h"
 #include "store.h"
+#include "sync_status.h"
 
 enum crypt_state { CRYPT_UNKNOWN = -1, CRYPT_NO = 0, CRYPT_YES = 1 };
 
@@ -173,9 +178,9 @@ static void time_text(int64_t t, char *buf, size_t n)
 }
 
 static void print_text(const char *dbpath, const struct store_status *st,
-		       const struct store_intake *v, int nv, int64_t now)
+		       const struct sync_status *sy, const struct store_intake *v, int nv, int64_t now)
 {
-	char a[64], t[64];
+	char a[64], t[64], reason[256];
 
 	printf("database: %s\n", dbpath);
 	printf("sessions in progress: %d\n", st->in_progress);
@@ -191,7 +196,8 @@ static void print_text(const char *dbpath, const struct store_status *st,
 	       st->failed ? " (fix the cause, then retry them from the staff screen)" : "");
 	for (int i = 0; i < nv; i++)
 		if (strncmp(v[i].delivery, "failed: ", 8) == 0)
-			printf("  %s: %s\n", v[i].id, v[i].delivery + 8);
+			printf("  %s: %s\n", v[i].id,
+			       ktext_clean(reason, sizeof reason, v[i].delivery + 8));
 	printf("records delivered: %d\n", st->delivered);
 	if (st->last_delivery) {
 		time_text(st->last_delivery, t, sizeof t);
@@ -200,16 +206,23 @@ static void print_text(const char *dbpath, const struct store_status *st,
 	} else {
 		printf("last delivery: never\n");
 	}
-	if (st->paused[0])
-		printf("sync: paused: %s\n", st->paused);
+	printf("sync: %s\n", sy->line);
+}
+
+static void json_time(json *j, const char *key, int64_t t)
+{
+	json_key(j, key);
+	if (t)
+		json_int(j, t);
 	else
-		printf("sync: not paused\n");
+		json_null(j);
 }
 
 static int print_json(const char *dbpath, const struct store_status *st,
-		      const struct store_intake *v, int nv, int64_t now, enum crypt_state crypt,
-		      bool verify, int64_t bad)
+		      const struct sync_status *sy, const struct store_intake *v, int nv,
+		      int64_t now, enum crypt_state crypt, bool verify, int64_t bad)
 {
+	char reason[256];
 	struct kerr err = { "" };
 	json *j = NULL;
 	char *out = NULL;
@@ -238,7 +251,7 @@ static int print_json(const char *dbpath, const struct store_status *st,
 		json_obj_begin(j);
 		json_kv_str(j, "id", v[i].id);
 		json_kv_int(j, "completed", v[i].completed);
-		json_kv_str(j, "reason", v[i].delivery + 8);
+		json_kv_str(j, "reason", ktext_clean(reason, sizeof reason, v[i].delivery + 8));
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -248,7 +261,19 @@ static int print_json(const char *dbpath, const struct store_status *st,
 		json_int(j, st->last_delivery);
 	else
 		json_null(j);
-	json_kv_str(j, "sync_paused", st->paused[0] ? st->paused : NULL);
+	json_kv_str(j, "sync_paused", sy->paused[0] ? sy->paused : NULL);
+	/* What kiosk-sync last did: state is one of "not configured", "not
+	 * started", "ok", "failing", "paused"; no patient data. */
+	json_key(j, "sync");
+	json_obj_begin(j);
+	json_kv_str(j, "state", sy->word);
+	json_kv_str(j, "text", sy->line);
+	json_time(j, "last_attempt", sy->last.last_attempt);
+	json_kv_str(j, "last_result", sy->last.result[0] ? sy->last.result : NULL);
+	json_kv_str(j, "detail", sy->last.detail[0] ? sy->last.detail : NULL);
+	json_time(j, "failing_since", sy->last.failing_since);
+	json_time(j, "next_try", sy->last.next_try);
+	json_obj_end(j);
 	json_key(j, "encrypted_volume");
 	if (crypt == CRYPT_UNKNOWN)
 		json_null(j);
@@ -280,6 +305,7 @@ int cmd_status(int argc, char **argv)
 	bool as_json = false, verify = false;
 	char dbpath[4096], source[256];
 	struct store_status st;
+	struct sync_status sy;
 	struct store_intake *v = NULL;
 	struct kerr err = { "" };
 	struct stat sb;
@@ -303,11 +329,20 @@ int cmd_status(int argc, char **argv)
 	}
 	config_path(cfg, "kiosk.database", dbpath, sizeof dbpath);
 	if (stat(dbpath, &sb) != 0) {
-		fprintf(stderr, "kiosk status: no database at %s yet (the kiosk creates it when it starts)\n",
+		fprintf(stderr, "kiosk status: no database at %s (create it once with `kiosk init`)\n",
 			dbpath);
 		goto out;
 	}
-	if (store_open_readonly(&s, dbpath, &err) != K_OK || store_status_get(s, &st, &err) != K_OK ||
+	/* A damaged file must not look healthy because the pages counted
+	 * here happen to be whole: check every page first (read-only). */
+	if (store_open_readonly(&s, dbpath, &err) == K_OK && store_check(s, &err) != K_OK) {
+		fprintf(stderr, "kiosk status: %s; restore the latest backup (deploy/DEPLOY.md, Backups)\n",
+			err.msg);
+		status = 1;
+		goto out;
+	}
+	if (s == NULL || store_status_get(s, &st, &err) != K_OK ||
+	    sync_status_read(s, cfg, now, &sy, &err) != K_OK ||
 	    store_intakes(s, 0, &v, &nv, &err) != K_OK ||
 	    (verify && store_audit_verify(s, &bad, &err) != K_OK)) {
 		fprintf(stderr, "kiosk status: %s\n", err.msg);
@@ -318,12 +353,12 @@ int cmd_status(int argc, char **argv)
 		fprintf(stderr, "kiosk status: warning: the database is not on an encrypted volume (%s%s): %s\n",
 			source, crypt == CRYPT_UNKNOWN ? ", could not tell" : "", dbpath);
 	if (as_json) {
-		status = print_json(dbpath, &st, v, nv, now, crypt, verify, bad);
+		status = print_json(dbpath, &st, &sy, v, nv, now, crypt, verify, bad);
 		if (status == 0 && bad)
 			status = 1;
 		goto out;
 	}
-	print_text(dbpath, &st, v, nv, now);
+	print_text(dbpath, &st, &sy, v, nv, now);
 	if (verify && bad)
 		printf("audit log: BROKEN: entry %lld was deleted or altered\n", (long long)bad);
 	else if (verify)

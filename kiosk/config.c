@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "kstr.h"
+#include "ktext.h"
 
 enum ctype { C_STR, C_INT, C_BOOL, C_PATH };
 
@@ -53,6 +54,7 @@ static const struct ckey keys[] = {
 	{ "sync.connect_timeout", C_INT, "10", 1, 300, "seconds to connect" },
 	{ "sync.timeout", C_INT, "60", 1, 3600, "seconds for one whole request" },
 	{ "sync.backoff_max", C_INT, "300", 1, 86400, "longest wait between retries, seconds" },
+	{ "sync.proxy", C_STR, "", 0, 0, "proxy for the FHIR server (empty: none; proxy environment variables are ignored)" },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -193,8 +195,12 @@ static krc problem(FILE *diag, struct kerr *err, const char *path, int line, con
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (diag)
-		fprintf(diag, "%s:%d: %s\n", path, line, msg);
+	if (diag) {
+		char epath[512], emsg[1024];
+
+		fprintf(diag, "%s:%d: %s\n", ktext_escape(epath, sizeof epath, path, strlen(path)), line,
+			ktext_escape(emsg, sizeof emsg, msg, strlen(msg)));
+	}
 	return kerr_set(err, K_ECONFIG, "%s:%d: %.200s", path, line, msg);
 }
 
@@ -226,8 +232,12 @@ krc config_load(config **out, const char *path, FILE *diag, struct kerr *err)
 	f = fopen(path, "r");
 	if (f == NULL) {
 		rc = kerr_set(err, K_ECONFIG, "%s: cannot open: %s", path, strerror(errno));
-		if (diag)
-			fprintf(diag, "%s: cannot open: %s\n", path, strerror(errno));
+		if (diag) {
+			char epath[512];
+
+			fprintf(diag, "%s: cannot open: %s\n", ktext_escape(epath, sizeof epath, path, strlen(path)),
+				strerror(errno));
+		}
 		goto out;
 	}
 	while (fgets(line, sizeof line, f)) {

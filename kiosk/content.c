@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libfyaml.h>
 #include <limits.h>
 #include <sodium.h>
@@ -18,8 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "kstr.h"
+#include "ktext.h"
 
 /* Interface messages every content must define in every language. */
 const char *const content_msg_required[] = {
@@ -112,6 +115,7 @@ void content_diag_add(struct content_diags *ds, const char *file, int line, int 
 		      const char *fmt, ...)
 {
 	struct content_diag *dg;
+	char raw[1024];
 	va_list ap;
 
 	if (ds == NULL)
@@ -130,13 +134,18 @@ void content_diag_add(struct content_diags *ds, const char *file, int line, int 
 		ds->cap = cap;
 	}
 	dg = &ds->d[ds->n++];
-	snprintf(dg->file, sizeof dg->file, "%s", file ? file : "");
+	/* File names, keys and values come from the content: escaped here,
+	 * the one place every diagnostic is formatted, before any terminal
+	 * sees them. */
+	file = file ? file : "";
+	ktext_escape(dg->file, sizeof dg->file, file, strlen(file));
 	dg->line = line;
 	dg->col = col;
 	dg->warning = warning;
 	va_start(ap, fmt);
-	vsnprintf(dg->msg, sizeof dg->msg, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	ktext_escape(dg->msg, sizeof dg->msg, raw, strlen(raw));
 }
 
 void content_diags_free(struct content_diags *ds)
@@ -668,30 +677,79 @@ static int kind_of(const char *s)
 	return -1;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
+/* Read a whole content file.  Only regular files, never through a
+ * symbolic link: a link to the pepper or the database must not become
+ * content (publish copies exactly the files read here).  On failure
+ * returns NULL and *why says why (static text). */
+static const char not_found[] = "not found";
 
-	if (f == NULL)
+static char *read_file(const char *path, size_t *len, const char **why)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat sb;
+	char *buf = NULL;
+	size_t got = 0;
+
+	if (fd < 0) {
+		*why = errno == ELOOP	 ? "is a symbolic link; content files must be regular files"
+		       : errno == ENOENT ? not_found
+					 : strerror(errno);
 		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > 4 * 1024 * 1024 ||
-	    fseek(f, 0, SEEK_SET) != 0)
-		goto out;
-	buf = malloc((size_t)n + 1);
-	if (buf == NULL)
-		goto out;
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
+	}
+	if (fstat(fd, &sb) != 0) {
+		*why = strerror(errno);
 		goto out;
 	}
-	buf[n] = '\0';
-	*len = (size_t)n;
+	if (!S_ISREG(sb.st_mode)) {
+		*why = "is not a regular file";
+		goto out;
+	}
+	if (sb.st_size > 4 * 1024 * 1024) {
+		*why = "is larger than 4 MiB";
+		goto out;
+	}
+	buf = malloc((size_t)sb.st_size + 1);
+	if (buf == NULL) {
+		*why = "out of memory";
+		goto out;
+	}
+	while (got < (size_t)sb.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			*why = r < 0 ? strerror(errno) : "changed while it was read";
+			free(buf);
+			buf = NULL;
+			goto out;
+		}
+		got += (size_t)r;
+	}
+	buf[got] = '\0';
+	*len = got;
 out:
-	fclose(f);
+	close(fd);
 	return buf;
+}
+
+/* Remember a file that is part of the content (see content.files). */
+static void note_file(struct loader *l, const char *path)
+{
+	struct content *c = l->c;
+	char **nf;
+
+	if (c->n_files % 16 == 0) {
+		nf = realloc(c->files, (size_t)(c->n_files + 16) * sizeof *nf);
+		if (nf == NULL) {
+			l->oom = true;
+			return;
+		}
+		c->files = nf;
+	}
+	c->files[c->n_files] = dup_or_oom(l, path);
+	if (c->files[c->n_files])
+		c->n_files++;
 }
 
 static void hash_file(struct loader *l, const char *name, const char *buf, size_t len)
@@ -705,6 +763,175 @@ static void hash_file(struct loader *l, const char *name, const char *buf, size_
 	crypto_hash_sha256_update(&l->hash, (const unsigned char *)buf, len);
 }
 
+/* What libfyaml must never be given.  Content is UTF-8 text, and YAML
+ * directives (`%YAML`, `%TAG`) are of no use to an administrator: libfyaml
+ * 0.7.12 loops forever on a directive line holding a non-ASCII byte, so a
+ * file with invalid UTF-8, a raw control character (which YAML forbids in a
+ * stream anyway) or a line starting with '%' is refused here, with its
+ * line and column, before the parser sees it. */
+static bool vet_text(struct loader *l, const char *name, const char *buf, size_t len, bool yaml)
+{
+	int line = 1, col = 1;
+	bool bol = true;
+
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		int n = ktext_decode(buf + i, len - i, &cp);
+
+		if (n <= 0) {
+			content_diag_add(l->d, name, line, col, false,
+					 "not valid UTF-8 (byte 0x%02X); save the file as UTF-8",
+					 (unsigned char)buf[i]);
+			return false;
+		}
+		if (ktext_is_control(cp) && cp != '\t' && cp != '\n' && cp != '\r') {
+			content_diag_add(l->d, name, line, col, false,
+					 "control character U+%04X; content files hold only text",
+					 (unsigned)cp);
+			return false;
+		}
+		if (yaml && bol && cp == '%') {
+			content_diag_add(l->d, name, line, col, false,
+					 "YAML directives (lines starting with '%%') are not supported");
+			return false;
+		}
+		bol = cp == '\n';
+		if (bol) {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+		i += (size_t)n;
+	}
+	return true;
+}
+
+struct key_at {
+	const char *s;
+	size_t len;
+	int order;
+	struct fy_node *node;
+};
+
+static int key_at_cmp(const void *a, const void *b)
+{
+	const struct key_at *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int r = memcmp(x->s, y->s, n);
+
+	if (r == 0 && x->len != y->len)
+		r = x->len < y->len ? -1 : 1;
+	return r ? r : x->order - y->order;
+}
+
+/* Every key of one mapping at most once, whatever the parser let through. */
+static bool vet_keys(struct loader *l, struct fy_node *map)
+{
+	int count = fy_node_mapping_item_count(map), k = 0;
+	struct key_at *keys;
+	struct fy_node_pair *p;
+	void *it = NULL;
+	bool ok = true;
+
+	if (count < 2)
+		return true;
+	keys = calloc((size_t)count, sizeof *keys);
+	if (keys == NULL) {
+		l->oom = true;
+		return false;
+	}
+	while ((p = fy_node_mapping_iterate(map, &it)) != NULL && k < count) {
+		struct fy_node *kn = fy_node_pair_key(p);
+
+		if (kn == NULL || fy_node_get_type(kn) != FYNT_SCALAR || fy_node_is_alias(kn))
+			continue; /* an alias is refused by itself */
+		keys[k].s = fy_node_get_scalar(kn, &keys[k].len);
+		if (keys[k].s == NULL)
+			continue;
+		keys[k].order = k;
+		keys[k].node = kn;
+		k++;
+	}
+	qsort(keys, (size_t)k, sizeof *keys, key_at_cmp);
+	for (int i = 1; i < k; i++) {
+		int first = i - 1, line, col;
+
+		if (keys[i].len != keys[i - 1].len || memcmp(keys[i].s, keys[i - 1].s, keys[i].len))
+			continue;
+		while (first > 0 && keys[first - 1].len == keys[i].len &&
+		       !memcmp(keys[first - 1].s, keys[i].s, keys[i].len))
+			first--;
+		mark_of(keys[first].node, &line, &col);
+		diag(l, keys[i].node, false, "key '%.*s' appears twice in one mapping (first at line %d)",
+		     (int)(keys[i].len > 80 ? 80 : keys[i].len), keys[i].s, line);
+		ok = false;
+	}
+	free(keys);
+	return ok;
+}
+
+#define VET_MAX_DEPTH 32
+
+/* Anchors and aliases are refused anywhere: an administrator never needs
+ * them, and an alias used as a key is invisible to libfyaml's duplicate-key
+ * check, so `*options :` after `&options options:` handed the loader the
+ * same list twice.  Every mapping's keys are checked for repeats here, so
+ * the parsers below may assume each key at most once.  Returns false when
+ * the document must not be parsed further. */
+static bool vet_tree(struct loader *l, struct fy_node *n, int depth)
+{
+	struct fy_anchor *a;
+	void *it = NULL;
+	bool ok = true;
+
+	if (n == NULL)
+		return true;
+	if (depth > VET_MAX_DEPTH) {
+		diag(l, n, false, "nested more than %d levels deep", VET_MAX_DEPTH);
+		return false;
+	}
+	if (fy_node_is_alias(n)) {
+		size_t len = 0;
+		const char *name = fy_node_get_scalar(n, &len);
+
+		diag(l, n, false, "YAML aliases ('*%.*s') are not supported; write the value out in full",
+		     (int)(name && len < 80 ? len : 0), name ? name : "");
+		return false;
+	}
+	a = fy_node_get_anchor(n);
+	if (a != NULL) {
+		size_t len = 0;
+		const char *name = fy_anchor_get_text(a, &len);
+
+		diag(l, n, false, "YAML anchors ('&%.*s') are not supported; write the value out in full",
+		     (int)(name && len < 80 ? len : 0), name ? name : "");
+		ok = false;
+	}
+	switch (fy_node_get_type(n)) {
+	case FYNT_MAPPING: {
+		struct fy_node_pair *p;
+
+		while ((p = fy_node_mapping_iterate(n, &it)) != NULL) {
+			ok = vet_tree(l, fy_node_pair_key(p), depth + 1) && ok;
+			ok = vet_tree(l, fy_node_pair_value(p), depth + 1) && ok;
+		}
+		ok = vet_keys(l, n) && ok;
+		break;
+	}
+	case FYNT_SEQUENCE: {
+		struct fy_node *item;
+
+		while ((item = fy_node_sequence_iterate(n, &it)) != NULL)
+			ok = vet_tree(l, item, depth + 1) && ok;
+		break;
+	}
+	default:
+		break;
+	}
+	return ok;
+}
+
 /* Parse one YAML file into a document; report syntax errors with position. */
 /* The document points into the source text: *src must stay allocated until
  * the document is destroyed, then the caller frees it. */
@@ -715,18 +942,22 @@ static struct fy_document *load_yaml(struct loader *l, const char *dir, const ch
 	struct fy_diag *dg;
 	struct fy_parse_cfg cfg;
 	struct fy_document *doc;
+	const char *why = "";
 	char *buf;
 	size_t len = 0;
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	*src = NULL;
-	buf = read_file(path, &len);
+	buf = read_file(path, &len, &why);
 	if (buf == NULL) {
-		content_diag_add(l->d, name, 0, 0, false, "cannot read file: %s", strerror(errno ? errno : EIO));
+		content_diag_add(l->d, name, 0, 0, false, "cannot read file: %s", why);
 		return NULL;
 	}
 	*src = buf;
+	note_file(l, path);
 	hash_file(l, name, buf, len);
+	if (!vet_text(l, name, buf, len, true))
+		return NULL;
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.colorize = false;
@@ -740,7 +971,9 @@ static struct fy_document *load_yaml(struct loader *l, const char *dir, const ch
 		if (dg)
 			fy_diag_set_collect_errors(dg, true);
 		memset(&cfg, 0, sizeof cfg);
-		cfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_JSON_NONE;
+		/* Duplicate keys are left to vet_keys(), which also sees keys
+		 * libfyaml does not compare and names the first occurrence. */
+		cfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_JSON_NONE | FYPCF_ALLOW_DUPLICATE_KEYS;
 		cfg.diag = dg;
 		doc = fy_document_build_from_string(&cfg, buf, len);
 		if (dg) {
@@ -773,6 +1006,10 @@ static struct fy_document *load_yaml(struct loader *l, const char *dir, const ch
 		fy_document_destroy(doc);
 		return NULL;
 	}
+	if (doc && !vet_tree(l, fy_document_root(doc), 0)) {
+		fy_document_destroy(doc);
+		return NULL;
+	}
 	return doc;
 }
 
@@ -783,22 +1020,32 @@ static void load_body(struct loader *l, const char *assets, const char *base, st
 
 	for (int i = 0; i < c->n_langs; i++) {
 		char path[PATH_MAX + 320], name[300];
+		const char *why = "";
 		size_t len = 0;
 		char *buf;
 
 		snprintf(name, sizeof name, "%.200s.%s.txt", base, c->langs[i]);
 		snprintf(path, sizeof path, "%s/%s", assets, name);
-		buf = read_file(path, &len);
-		if (buf == NULL) {
+		buf = read_file(path, &len, &why);
+		if (buf == NULL && why == not_found) {
 			diag(l, n, false, "aftercare text '%s' for language '%s' not found in the assets folder",
 			     name, c->langs[i]);
 			continue;
 		}
+		if (buf == NULL) {
+			diag(l, n, false, "aftercare text '%s': %s", name, why);
+			continue;
+		}
+		note_file(l, path);
 		{
 			char hname[320];
 
 			snprintf(hname, sizeof hname, "assets/%s", name);
 			hash_file(l, hname, buf, len);
+			if (!vet_text(l, hname, buf, len, false)) {
+				free(buf);
+				continue;
+			}
 		}
 		s->body.s[i] = expand(l, buf);
 		free(buf);
@@ -1021,8 +1268,10 @@ static void parse_meta(struct loader *l, struct fy_node *root)
 			c->name = str_value(l, vn, k);
 		else if (!strcmp(k, "phone"))
 			c->phone = str_value(l, vn, k);
-		else if (!strcmp(k, "url"))
+		else if (!strcmp(k, "url")) {
 			c->url = str_value(l, vn, k);
+			mark_of(vn, &c->url_line, &c->url_col);
+		}
 		else if (!strcmp(k, "assets") || !strcmp(k, "languages") || !strcmp(k, "identity") ||
 			 !strcmp(k, "messages"))
 			continue;
@@ -1283,6 +1532,9 @@ void content_free(struct content *c)
 		free(s->link);
 	}
 	free(c->screens);
+	for (int i = 0; i < c->n_files; i++)
+		free(c->files[i]);
+	free(c->files);
 	for (int i = 0; i < c->n_msgs; i++) {
 		free(c->msg_keys[i]);
 		free_text(&c->msgs[i]);

@@ -165,6 +165,7 @@ struct content {
 	char *dir;
 	char *version;           /* "sha256:<64 hex>" over every file read */
 	char *url;               /* canonical Questionnaire URL */
+	int url_line, url_col;   /* where _content.yaml sets it */
 	char *name;              /* clinic name */
 	char *phone;             /* clinic phone for defer / aftercare */
 	char *langs[CONTENT_MAX_LANGS];
@@ -176,6 +177,14 @@ struct content {
 
 	struct content_screen *screens;
 	int n_screens;
+
+	/* Every file the content was read from, in the order hashed into
+	 * version: "<dir>/<name>" for the YAML files and "<assets>/<name>"
+	 * for the aftercare texts (the assets path as _content.yaml gives it,
+	 * relative to dir unless absolute).  Regular files only: the loader
+	 * refuses symbolic links.  kiosk publish copies exactly these. */
+	char **files;
+	int n_files;
 
 	/* interface messages, key -> text; see content_msg() */
 	char **msg_keys;

@@ -28,6 +28,9 @@
 	"http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
 #define URI_SYSTEM "urn:ietf:rfc:3986"
 
+#define FHIR_STR_(x) #x
+#define FHIR_STR(x) FHIR_STR_(x)
+
 #define UUID_LEN 36
 #define FHIR_BUF_MAX 2048
 
@@ -588,16 +591,55 @@ static void entry_end(struct fx *x, const char *type, const char *id)
 	json_obj_end(x->j);
 }
 
+bool fhir_id_ok(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+	bool alnum = false;
+
+	if (n < 1 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)id[i];
+
+		if (ch < 0x80 && isalnum(ch))
+			alnum = true;
+		else if (ch != '-' && ch != '.')
+			return false;
+	}
+	return alnum;
+}
+
+const char *fhir_url_problem(const char *url)
+{
+	const char *seg;
+	size_t n;
+
+	if (url == NULL || *url == '\0')
+		return "is empty";
+	n = strlen(url);
+	if (n > FHIR_URL_MAX)
+		return "is longer than " FHIR_STR(FHIR_URL_MAX) " bytes";
+	for (const char *p = url; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == '|')
+			return "may hold only printable ASCII, with no space or '|' (percent-encode the rest)";
+	seg = strrchr(url, '/');
+	if (!fhir_id_ok(seg ? seg + 1 : url))
+		return "must end in a FHIR id (1 to 64 of A-Z a-z 0-9 - ., with a letter or digit) after the last '/'";
+	return NULL;
+}
+
 static krc content_ok(const struct content *c, struct kerr *err)
 {
+	const char *why;
+
 	if (!c || !c->url || !*c->url || !c->version || !*c->version || c->n_langs < 1)
 		return kerr_set(err, K_EINVAL, "fhir: content has no url, version or language");
 	for (const char *p = c->version; *p; p++)
 		if (isspace((unsigned char)*p) || *p == '|')
 			return kerr_set(err, K_EINVAL, "fhir: content version is not a FHIR version");
-	for (const char *p = c->url; *p; p++)
-		if (isspace((unsigned char)*p) || *p == '|')
-			return kerr_set(err, K_EINVAL, "fhir: content url is not a FHIR canonical URL");
+	why = fhir_url_problem(c->url);
+	if (why)
+		return kerr_set(err, K_EINVAL, "fhir: content url %s", why);
 	return K_OK;
 }
 

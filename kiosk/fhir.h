@@ -42,9 +42,28 @@
 #ifndef KIOSK_FHIR_H
 #define KIOSK_FHIR_H
 
+#include <stdbool.h>
+
 #include "content.h"
 #include "kerr.h"
 #include "rules.h"
+
+/* Longest content url the writer accepts: every system it derives from the
+ * url ("<url>/answers/<screen id>", "<url>|<version>") must fit. */
+#define FHIR_URL_MAX 1024
+
+/* True when id satisfies FHIR's id rule [A-Za-z0-9\-\.]{1,64} and holds at
+ * least one letter or digit: "." or ".." would be normalised away in a
+ * request path, and a PUT Questionnaire/.. would reach the base URL. */
+bool fhir_id_ok(const char *id);
+
+/* Why the content url cannot be the canonical url of the record and the
+ * Questionnaire, or NULL when it can: it must be printable ASCII with no
+ * space or '|' (a canonical reference is "<url>|<version>"), at most
+ * FHIR_URL_MAX bytes, and end in a segment that is a FHIR id (the
+ * Questionnaire's id on the server).  The one rule kiosk check applies and
+ * the writer enforces.  The reason is a static string. */
+const char *fhir_url_problem(const char *url);
 
 /* The transaction Bundle for one completed intake.
  *   c          the content the answers were given against (its url and

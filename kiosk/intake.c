@@ -50,6 +50,15 @@ krc intake_retry(struct intake *in, int64_t now, struct kerr *err)
 	struct store_completion sc;
 	krc rc;
 
+	if (in->stranded[0]) {
+		if (in->st == NULL)
+			return kerr_set(err, K_ESTORE, "no database");
+		rc = store_session_interrupt(in->st, in->stranded, err);
+		if (rc != K_OK)
+			return rc;
+		store_audit(in->st, now, "kiosk", "session interrupted", "store failure", NULL);
+		in->stranded[0] = '\0';
+	}
 	if (p == NULL)
 		return K_OK;
 	if (in->st == NULL)
@@ -64,6 +73,16 @@ krc intake_retry(struct intake *in, int64_t now, struct kerr *err)
 	sc.patient_dob = p->dob;
 	sc.now = now;
 	rc = store_session_complete(in->st, &sc, err);
+	if (rc == K_ENOTFOUND) {
+		/* Its database file was deleted or replaced while the patient
+		 * answered: the record goes into the database there now. */
+		struct kerr again = { "" };
+
+		sc.recreate = true;
+		rc = store_session_complete(in->st, &sc, &again);
+		if (rc != K_OK)
+			kerr_set(err, rc, "%s", again.msg);
+	}
 	if (rc != K_OK)
 		return rc;
 	store_audit(in->st, now, "kiosk", "session completed", p->outcome, NULL);
@@ -237,8 +256,18 @@ krc intake_apply(struct intake *in, const struct engine_fxlist *fx, int64_t now,
 			in->completed = false;
 			break;
 		}
-		if (rc != K_OK)
+		if (rc != K_OK) {
+			/* The screen drops a session it cannot save into: keep
+			 * it for staff rather than "in progress" for ever.  On a
+			 * full disk the mark may fail too; intake_retry() tries
+			 * again. */
+			if ((f->kind == ENGINE_FX_SAVE || f->kind == ENGINE_FX_DROP || f->kind == ENGINE_FX_LANG) &&
+			    in->session[0] && !in->completed) {
+				snprintf(in->stranded, sizeof in->stranded, "%s", in->session);
+				intake_retry(in, now, NULL);
+			}
 			return rc;
+		}
 	}
 	return K_OK;
 }

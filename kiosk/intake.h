@@ -25,6 +25,11 @@ struct intake {
 	 * locked...): kept here, owned by the intake, and written by
 	 * intake_retry() before any new session may start. */
 	struct intake_pending *pending;
+	/* A session in progress the store failed to save into (disk full...):
+	 * the screen drops it, and intake_retry() marks it interrupted so
+	 * staff can resume it and kiosk.resume_minutes expires it.  "" when
+	 * none. */
+	char stranded[STORE_ID_LEN];
 };
 
 /* Apply fx (from the last engine_step on in->e) at time now (Unix seconds).
@@ -33,9 +38,11 @@ struct intake {
  * that fails is kept (see intake_retry), never dropped. */
 krc intake_apply(struct intake *in, const struct engine_fxlist *fx, int64_t now, struct kerr *err);
 
-/* Write a completion that failed earlier.  K_OK when there is none left;
- * otherwise the store's error.  intake_apply() calls it before a new
- * session starts, so no finished intake is ever dropped for the next. */
+/* Write what failed earlier: mark a stranded session interrupted, and
+ * write a completion.  K_OK when nothing is left; otherwise the store's
+ * error.  intake_apply() calls it before a new session starts, so no
+ * finished intake is ever dropped for the next, and no half-finished one
+ * stays "in progress" with nobody able to resume it. */
 krc intake_retry(struct intake *in, int64_t now, struct kerr *err);
 
 /* Free what the intake owns (a pending completion).  Safe to call twice. */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JSON_MAX_DEPTH 64
+
 
 struct json {
 	char *buf;
@@ -335,39 +335,110 @@ char *json_escape(const char *s)
 
 /* ---- reader ----------------------------------------------------------- */
 
-struct rd {
-	const char *p;
-	int depth;
+/* A parsed document is three blocks: the values (nodes[0] is the root), the
+ * child lists (each container's children are contiguous in kids), and the
+ * unescaped strings (pool, each NUL-terminated).  While parsing, nodes
+ * refer to kids and pool by offset because the blocks grow; a last pass
+ * turns the offsets into pointers, so the accessors need no document. */
+struct json_value {
+	enum json_kind kind;
+	size_t n;                    /* string bytes, or children */
+	const char *s;               /* string text (or number text) */
+	const char *key;             /* member name when inside an object */
+	size_t keylen;
+	const json_value *const *kids;
+	size_t s_off, key_off, kids_off;
 };
+
+struct json_doc {
+	json_value *nodes;
+	size_t nn, ncap;
+	const json_value **kids;
+	size_t nk, kcap;
+	char *pool;
+	size_t np, pcap;
+	size_t *stack;               /* node indices of the open containers' children */
+	size_t ns, scap;
+};
+
+struct rd {
+	const char *p, *end;
+	int depth;
+	json_doc *d;
+	bool oom;
+};
+
+static bool grow(void **buf, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 64;
+	void *b;
+
+	if (need <= *cap)
+		return true;
+	while (c < need) {
+		if (c > SIZE_MAX / 2 / size)
+			return false;
+		c *= 2;
+	}
+	b = realloc(*buf, c * size);
+	if (b == NULL)
+		return false;
+	*buf = b;
+	*cap = c;
+	return true;
+}
 
 static void ws(struct rd *r)
 {
-	while (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r')
+	while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
 		r->p++;
 }
 
-static int hex4(const char *p, uint32_t *v)
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int hex4(struct rd *r, uint32_t *v)
 {
 	*v = 0;
+	if (r->end - r->p < 4)
+		return -1;
 	for (int i = 0; i < 4; i++) {
-		char c = p[i];
-		*v <<= 4;
-		if (c >= '0' && c <= '9')
-			*v |= (uint32_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			*v |= (uint32_t)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			*v |= (uint32_t)(c - 'A' + 10);
-		else
+		int h = hexval(r->p[i]);
+
+		if (h < 0)
 			return -1;
+		*v = *v << 4 | (uint32_t)h;
 	}
+	r->p += 4;
 	return 0;
 }
 
-static void put_utf8(json *b, uint32_t cp)
+static int pool_put(struct rd *r, const char *s, size_t n)
+{
+	json_doc *d = r->d;
+
+	if (!grow((void **)&d->pool, &d->pcap, d->np + n + 1, 1)) {
+		r->oom = true;
+		return -1;
+	}
+	memcpy(d->pool + d->np, s, n);
+	d->np += n;
+	return 0;
+}
+
+static int pool_cp(struct rd *r, uint32_t cp)
 {
 	char u[4];
 	size_t n;
+
 	if (cp < 0x80) {
 		u[0] = (char)cp; n = 1;
 	} else if (cp < 0x800) {
@@ -379,245 +450,435 @@ static void put_utf8(json *b, uint32_t cp)
 		u[0] = (char)(0xf0 | (cp >> 18)); u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
 		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f)); u[3] = (char)(0x80 | (cp & 0x3f)); n = 4;
 	}
-	put(b, u, n);
+	return pool_put(r, u, n);
 }
 
-/* Parse a string at r->p (on the opening quote).  With out != NULL the
- * unescaped text is appended to it.  Returns 0 or -1 on bad JSON. */
-static int rd_string(struct rd *r, json *out)
+/* Parse a string at r->p (on the opening quote) into the pool.  *off and
+ * *len receive where its unescaped text starts and its length.  Raw bytes
+ * must be valid UTF-8; escapes must be complete (no lone surrogates). */
+static int rd_string(struct rd *r, size_t *off, size_t *len)
 {
-	if (*r->p != '"')
+	*off = r->d->np;
+	if (r->p >= r->end || *r->p != '"')
 		return -1;
 	r->p++;
 	for (;;) {
-		unsigned char c = (unsigned char)*r->p;
-		if (c == '\0' || c < 0x20)
+		const char *run = r->p;
+		uint32_t cp, lo;
+
+		while (r->p < r->end && *r->p != '"' && *r->p != '\\' &&
+		       (unsigned char)*r->p >= 0x20 && (unsigned char)*r->p < 0x80)
+			r->p++;
+		if (r->p > run && pool_put(r, run, (size_t)(r->p - run)))
 			return -1;
-		if (c == '"') {
+		if (r->p >= r->end)
+			return -1;
+		if (*r->p == '"') {
 			r->p++;
-			return 0;
+			break;
 		}
-		if (c != '\\') {
-			if (out)
-				put(out, r->p, 1);
-			r->p++;
+		if ((unsigned char)*r->p < 0x20)
+			return -1;
+		if ((unsigned char)*r->p >= 0x80) {
+			size_t k = utf8_decode((const unsigned char *)r->p, (size_t)(r->end - r->p), &cp);
+
+			if (k == 0 || pool_put(r, r->p, k))
+				return -1;
+			r->p += k;
 			continue;
 		}
-		r->p++;
-		char e = *r->p++;
-		const char *simple = NULL;
-		switch (e) {
-		case '"': simple = "\""; break;
-		case '\\': simple = "\\"; break;
-		case '/': simple = "/"; break;
-		case 'b': simple = "\b"; break;
-		case 'f': simple = "\f"; break;
-		case 'n': simple = "\n"; break;
-		case 'r': simple = "\r"; break;
-		case 't': simple = "\t"; break;
-		case 'u': {
-			uint32_t cp, lo;
-			if (hex4(r->p, &cp))
+		r->p++; /* the backslash */
+		if (r->p >= r->end)
+			return -1;
+		switch (*r->p++) {
+		case '"': cp = '"'; break;
+		case '\\': cp = '\\'; break;
+		case '/': cp = '/'; break;
+		case 'b': cp = '\b'; break;
+		case 'f': cp = '\f'; break;
+		case 'n': cp = '\n'; break;
+		case 'r': cp = '\r'; break;
+		case 't': cp = '\t'; break;
+		case 'u':
+			if (hex4(r, &cp))
 				return -1;
-			r->p += 4;
 			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (r->p[0] != '\\' || r->p[1] != 'u' || hex4(r->p + 2, &lo) ||
-				    lo < 0xdc00 || lo > 0xdfff)
+				if (r->end - r->p < 2 || r->p[0] != '\\' || r->p[1] != 'u')
 					return -1;
-				r->p += 6;
+				r->p += 2;
+				if (hex4(r, &lo) || lo < 0xdc00 || lo > 0xdfff)
+					return -1;
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 			} else if (cp >= 0xdc00 && cp <= 0xdfff) {
 				return -1;
 			}
-			if (out)
-				put_utf8(out, cp);
 			break;
-		}
 		default:
 			return -1;
 		}
-		if (simple && out)
-			puts_(out, simple);
+		if (pool_cp(r, cp))
+			return -1;
 	}
+	*len = r->d->np - *off;
+	return pool_put(r, "", 1); /* the terminating NUL, not counted */
 }
 
-static int rd_value(struct rd *r, const char *key, json *found, bool *hit);
+static int digits(struct rd *r)
+{
+	const char *s = r->p;
+
+	while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+		r->p++;
+	return r->p > s ? 0 : -1;
+}
+
+static int rd_number(struct rd *r)
+{
+	if (r->p < r->end && *r->p == '-')
+		r->p++;
+	if (r->p < r->end && *r->p == '0')
+		r->p++;
+	else if (r->p >= r->end || *r->p < '1' || *r->p > '9' || digits(r))
+		return -1;
+	if (r->p < r->end && *r->p == '.') {
+		r->p++;
+		if (digits(r))
+			return -1;
+	}
+	if (r->p < r->end && (*r->p == 'e' || *r->p == 'E')) {
+		r->p++;
+		if (r->p < r->end && (*r->p == '+' || *r->p == '-'))
+			r->p++;
+		if (digits(r))
+			return -1;
+	}
+	return 0;
+}
 
 static int rd_literal(struct rd *r, const char *word)
 {
 	size_t n = strlen(word);
-	if (strncmp(r->p, word, n))
+
+	if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
 		return -1;
 	r->p += n;
 	return 0;
 }
 
-static int rd_number(struct rd *r)
+static int push_kid(struct rd *r, size_t node)
 {
-	const char *s = r->p;
-	if (*r->p == '-')
-		r->p++;
-	if (*r->p == '0') {
-		r->p++;
-	} else if (*r->p >= '1' && *r->p <= '9') {
-		while (*r->p >= '0' && *r->p <= '9')
-			r->p++;
-	} else {
+	json_doc *d = r->d;
+
+	if (!grow((void **)&d->stack, &d->scap, d->ns + 1, sizeof *d->stack)) {
+		r->oom = true;
 		return -1;
 	}
-	if (*r->p == '.') {
-		r->p++;
-		if (!(*r->p >= '0' && *r->p <= '9'))
-			return -1;
-		while (*r->p >= '0' && *r->p <= '9')
-			r->p++;
-	}
-	if (*r->p == 'e' || *r->p == 'E') {
-		r->p++;
-		if (*r->p == '+' || *r->p == '-')
-			r->p++;
-		if (!(*r->p >= '0' && *r->p <= '9'))
-			return -1;
-		while (*r->p >= '0' && *r->p <= '9')
-			r->p++;
-	}
-	return r->p > s ? 0 : -1;
+	d->stack[d->ns++] = node;
+	return 0;
 }
 
-/* Walk one value.  When the first member named key with a string value is
- * met (and *hit is still false) its text goes into found.  The whole
- * document is still walked so bad JSON is always reported. */
-static int rd_value(struct rd *r, const char *key, json *found, bool *hit)
+static int key_cmp(const void *a, const void *b)
 {
-	ws(r);
-	if (++r->depth > JSON_MAX_DEPTH)
+	const json_value *x = *(const json_value *const *)a, *y = *(const json_value *const *)b;
+	size_t n = x->keylen < y->keylen ? x->keylen : y->keylen;
+	int c = memcmp(x->key, y->key, n);
+
+	return c ? c : (x->keylen > y->keylen) - (x->keylen < y->keylen);
+}
+
+/* Move the children pushed since stack height base into kids, as the
+ * contiguous child list of node.  An object whose names repeat is refused:
+ * readers disagree on which one counts, and a lying server could use that
+ * to show one answer to us and another to the clinic's tools. */
+static int close_container(struct rd *r, size_t node, size_t base)
+{
+	json_doc *d = r->d;
+	size_t n = d->ns - base;
+	json_value *v;
+
+	if (!grow((void **)&d->kids, &d->kcap, d->nk + n + 1, sizeof *d->kids)) {
+		r->oom = true;
 		return -1;
+	}
+	v = &d->nodes[node];
+	v->kids_off = d->nk;
+	v->n = n;
+	for (size_t i = 0; i < n; i++)
+		/* An offset stored in a pointer slot until the fix-up pass. */
+		d->kids[d->nk + i] = (const json_value *)(uintptr_t)d->stack[base + i];
+	d->nk += n;
+	d->ns = base;
+	if (v->kind == JSON_OBJECT && n > 1) {
+		const json_value **tmp = malloc(n * sizeof *tmp);
+		int dup = 0;
+
+		if (tmp == NULL) {
+			r->oom = true;
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			const json_value *k = &d->nodes[(uintptr_t)d->kids[v->kids_off + i]];
+
+			/* key is not fixed up yet: point it at the pool for now. */
+			d->nodes[(uintptr_t)d->kids[v->kids_off + i]].key = d->pool + k->key_off;
+			tmp[i] = &d->nodes[(uintptr_t)d->kids[v->kids_off + i]];
+		}
+		qsort(tmp, n, sizeof *tmp, key_cmp);
+		for (size_t i = 1; i < n && !dup; i++)
+			dup = key_cmp(&tmp[i - 1], &tmp[i]) == 0;
+		free(tmp);
+		if (dup)
+			return -1;
+	}
+	return 0;
+}
+
+static int rd_value(struct rd *r, size_t *out)
+{
+	json_doc *d = r->d;
+	size_t node, base;
+	json_value *v;
 	int rc = 0;
+
+	ws(r);
+	if (r->p >= r->end || r->depth >= JSON_MAX_DEPTH)
+		return -1;
+	if (!grow((void **)&d->nodes, &d->ncap, d->nn + 1, sizeof *d->nodes)) {
+		r->oom = true;
+		return -1;
+	}
+	node = d->nn++;
+	*out = node;
+	v = &d->nodes[node];
+	memset(v, 0, sizeof *v);
+	v->s_off = SIZE_MAX;
+	v->key_off = SIZE_MAX;
 	switch (*r->p) {
 	case '{':
+	case '[': {
+		char close = *r->p == '{' ? '}' : ']';
+
+		v->kind = close == '}' ? JSON_OBJECT : JSON_ARRAY;
 		r->p++;
+		r->depth++;
+		base = d->ns;
 		ws(r);
-		if (*r->p == '}') {
+		if (r->p < r->end && *r->p == close) {
 			r->p++;
-			break;
-		}
-		for (;;) {
-			json name = { 0 };
-			ws(r);
-			if (rd_string(r, &name) || name.rc != K_OK) {
-				free(name.buf);
-				rc = -1;
-				break;
-			}
-			bool match = !*hit && name.buf && !strcmp(name.buf, key);
-			if (!*hit && !name.buf && key[0] == '\0')
-				match = true;
-			free(name.buf);
-			ws(r);
-			if (*r->p++ != ':') {
-				rc = -1;
-				break;
-			}
-			ws(r);
-			if (match && *r->p == '"') {
-				if (rd_string(r, found)) {
-					rc = -1;
+		} else {
+			for (;;) {
+				size_t koff = SIZE_MAX, klen = 0, kid;
+
+				ws(r);
+				if (close == '}') {
+					if (rd_string(r, &koff, &klen))
+						return -1;
+					ws(r);
+					if (r->p >= r->end || *r->p++ != ':')
+						return -1;
+				}
+				if (rd_value(r, &kid) || push_kid(r, kid))
+					return -1;
+				d->nodes[kid].key_off = koff;
+				d->nodes[kid].keylen = klen;
+				ws(r);
+				if (r->p < r->end && *r->p == ',') {
+					r->p++;
+					continue;
+				}
+				if (r->p < r->end && *r->p == close) {
+					r->p++;
 					break;
 				}
-				*hit = true;
-			} else if (rd_value(r, key, found, hit)) {
-				rc = -1;
-				break;
+				return -1;
 			}
-			ws(r);
-			if (*r->p == ',') {
-				r->p++;
-				continue;
-			}
-			if (*r->p == '}') {
-				r->p++;
-				break;
-			}
-			rc = -1;
-			break;
 		}
+		r->depth--;
+		rc = close_container(r, node, base);
 		break;
-	case '[':
-		r->p++;
-		ws(r);
-		if (*r->p == ']') {
-			r->p++;
-			break;
-		}
-		for (;;) {
-			if (rd_value(r, key, found, hit)) {
-				rc = -1;
-				break;
-			}
-			ws(r);
-			if (*r->p == ',') {
-				r->p++;
-				continue;
-			}
-			if (*r->p == ']') {
-				r->p++;
-				break;
-			}
-			rc = -1;
-			break;
-		}
+	}
+	case '"': {
+		size_t off, len;
+
+		v->kind = JSON_STRING;
+		rc = rd_string(r, &off, &len);
+		d->nodes[node].s_off = off;
+		d->nodes[node].n = len;
 		break;
-	case '"':
-		rc = rd_string(r, NULL);
-		break;
+	}
 	case 't':
+		v->kind = JSON_TRUE;
 		rc = rd_literal(r, "true");
 		break;
 	case 'f':
+		v->kind = JSON_FALSE;
 		rc = rd_literal(r, "false");
 		break;
 	case 'n':
+		v->kind = JSON_NULL;
 		rc = rd_literal(r, "null");
 		break;
-	default:
+	default: {
+		const char *s = r->p;
+
+		v->kind = JSON_NUMBER;
 		rc = rd_number(r);
+		if (rc == 0) {
+			size_t off = d->np;
+
+			rc = pool_put(r, s, (size_t)(r->p - s)) || pool_put(r, "", 1) ? -1 : 0;
+			d->nodes[node].s_off = off;
+			d->nodes[node].n = (size_t)(r->p - s);
+		}
 		break;
 	}
-	r->depth--;
+	}
 	return rc;
+}
+
+void json_doc_free(json_doc *d)
+{
+	if (d == NULL)
+		return;
+	free(d->nodes);
+	free(d->kids);
+	free(d->pool);
+	free(d->stack);
+	free(d);
+}
+
+krc json_parse(const char *text, size_t len, json_doc **out, struct kerr *err)
+{
+	json_doc *d;
+	struct rd r;
+	size_t root;
+
+	*out = NULL;
+	if (text == NULL)
+		return kerr_set(err, K_EINVAL, "json: no document");
+	d = calloc(1, sizeof *d);
+	if (d == NULL)
+		return kerr_set(err, K_ENOMEM, "json: out of memory");
+	r = (struct rd){ .p = text, .end = text + len, .d = d };
+	if (rd_value(&r, &root) != 0 || (ws(&r), r.p != r.end)) {
+		krc rc = r.oom ? kerr_set(err, K_ENOMEM, "json: out of memory")
+			       : kerr_set(err, K_EINVAL, "json: not valid JSON near byte %ld",
+					  (long)(r.p - text));
+
+		json_doc_free(d);
+		return rc;
+	}
+	/* Fix-up: offsets become pointers now that the blocks stay put. */
+	for (size_t i = 0; i < d->nk; i++)
+		d->kids[i] = &d->nodes[(uintptr_t)d->kids[i]];
+	for (size_t i = 0; i < d->nn; i++) {
+		json_value *v = &d->nodes[i];
+
+		v->s = v->s_off == SIZE_MAX ? NULL : d->pool + v->s_off;
+		v->key = v->key_off == SIZE_MAX ? NULL : d->pool + v->key_off;
+		v->kids = (v->kind == JSON_OBJECT || v->kind == JSON_ARRAY) ? d->kids + v->kids_off : NULL;
+	}
+	free(d->stack);
+	d->stack = NULL;
+	*out = d;
+	return K_OK;
+}
+
+const json_value *json_root(const json_doc *d)
+{
+	return d ? &d->nodes[0] : NULL;
+}
+
+enum json_kind json_kind(const json_value *v)
+{
+	return v ? v->kind : JSON_NONE;
+}
+
+size_t json_len(const json_value *v)
+{
+	return v && (v->kind == JSON_ARRAY || v->kind == JSON_OBJECT) ? v->n : 0;
+}
+
+const json_value *json_at(const json_value *v, size_t i)
+{
+	return i < json_len(v) ? v->kids[i] : NULL;
+}
+
+const json_value *json_get(const json_value *obj, const char *key)
+{
+	size_t kl = strlen(key);
+
+	if (json_kind(obj) != JSON_OBJECT)
+		return NULL;
+	for (size_t i = 0; i < obj->n; i++)
+		if (obj->kids[i]->keylen == kl && memcmp(obj->kids[i]->key, key, kl) == 0)
+			return obj->kids[i];
+	return NULL;
+}
+
+const char *json_key_of(const json_value *v)
+{
+	return v ? v->key : NULL;
+}
+
+const char *json_string(const json_value *v, size_t *len)
+{
+	if (json_kind(v) != JSON_STRING)
+		return NULL;
+	if (len)
+		*len = v->n;
+	return v->s;
+}
+
+const char *json_text(const json_value *v)
+{
+	size_t n;
+	const char *s = json_string(v, &n);
+
+	return s && strlen(s) == n ? s : NULL;
+}
+
+const char *json_get_text(const json_value *obj, const char *key)
+{
+	return json_text(json_get(obj, key));
+}
+
+/* Depth-first, document order: the first member named key whose value is
+ * a string; members with other values are searched inside. */
+static const json_value *find_member(const json_value *v, const char *key, size_t kl)
+{
+	for (size_t i = 0; i < json_len(v); i++) {
+		const json_value *k = v->kids[i], *hit;
+
+		if (v->kind == JSON_OBJECT && k->kind == JSON_STRING && k->keylen == kl &&
+		    memcmp(k->key, key, kl) == 0)
+			return k;
+		if ((hit = find_member(k, key, kl)) != NULL)
+			return hit;
+	}
+	return NULL;
 }
 
 krc json_get_string(const char *doc, const char *key, char **out, struct kerr *err)
 {
-	*out = NULL;
-	struct rd r = { .p = doc, .depth = 0 };
-	json found = { 0 };
-	bool hit = false;
-	krc rc = K_OK;
+	json_doc *d = NULL;
+	const json_value *hit;
+	krc rc;
 
-	if (rd_value(&r, key, &found, &hit) != 0) {
-		rc = kerr_set(err, K_EINVAL, "json: not valid JSON near byte %ld",
-			      (long)(r.p - doc));
-		goto out;
-	}
-	ws(&r);
-	if (*r.p != '\0') {
-		rc = kerr_set(err, K_EINVAL, "json: extra text after the document");
-		goto out;
-	}
-	if (found.rc != K_OK) {
-		rc = kerr_set(err, K_ENOMEM, "json: out of memory");
-		goto out;
-	}
-	if (!hit) {
+	*out = NULL;
+	rc = json_parse(doc, doc ? strlen(doc) : 0, &d, err);
+	if (rc != K_OK)
+		return rc;
+	hit = find_member(json_root(d), key, strlen(key));
+	if (hit == NULL) {
 		rc = kerr_set(err, K_ENOTFOUND, "json: no string member '%s'", key);
-		goto out;
+	} else {
+		*out = malloc(hit->n + 1);
+		if (*out == NULL)
+			rc = kerr_set(err, K_ENOMEM, "json: out of memory");
+		else
+			memcpy(*out, hit->s, hit->n + 1);
 	}
-	*out = found.buf ? found.buf : calloc(1, 1);
-	found.buf = NULL;
-	if (!*out)
-		rc = kerr_set(err, K_ENOMEM, "json: out of memory");
-out:
-	free(found.buf);
+	json_doc_free(d);
 	return rc;
 }

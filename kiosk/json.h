@@ -1,4 +1,4 @@
-/* json: a small JSON writer (and a tiny reader for server replies).
+/* json: a small JSON writer, and the kiosk's one JSON reader.
  *
  * The writer appends to a growable buffer.  Calls never fail one by one:
  * the first problem (out of memory, a value where a key is expected, an
@@ -59,12 +59,56 @@ krc json_finish(json *j, char **out, struct kerr *err);
  * Returns NULL when out of memory.  (For tests and log-safe output.) */
 char *json_escape(const char *s);
 
-/* Reader: the string value of the first member named key, searching the
- * document depth-first in document order (objects inside arrays included).
- * Meant for small server replies (OperationOutcome diagnostics, a
- * transaction-response location), not general parsing.  On success *out is
- * the unescaped UTF-8 value (caller frees).  K_ENOTFOUND when there is no
- * such member with a string value; K_EINVAL when doc is not valid JSON. */
+/* ---- reader ----
+ *
+ * The one JSON parser of the kiosk: everything it reads from the network
+ * (and its own documents read back) goes through json_parse(), which is
+ * fuzzed.  Strict RFC 8259: UTF-8 checked, no lone surrogates, at most
+ * JSON_MAX_DEPTH nested containers, nothing after the value, and no object
+ * with a repeated member name (readers disagree on which one counts). */
+typedef struct json_doc json_doc;
+typedef struct json_value json_value;
+
+enum json_kind {
+	JSON_NONE = 0,   /* no value (a NULL json_value) */
+	JSON_NULL, JSON_FALSE, JSON_TRUE, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT,
+};
+
+#define JSON_MAX_DEPTH 64
+
+/* Parse the len bytes at text (no NUL needed; a NUL byte is invalid JSON).
+ * K_EINVAL for anything but one valid document, K_ENOMEM.  *out is owned
+ * by the caller (json_doc_free); every json_value of it stays valid until
+ * then. */
+krc json_parse(const char *text, size_t len, json_doc **out, struct kerr *err);
+void json_doc_free(json_doc *d);
+const json_value *json_root(const json_doc *d);
+
+/* Accessors take NULL (no value) and give NULL / 0 / JSON_NONE for it, so
+ * a path can be followed without a check at each step:
+ * json_get_text(json_at(json_get(root, "entry"), 0), "fullUrl"). */
+enum json_kind json_kind(const json_value *v);
+/* Children of an array or members of an object (0 for anything else). */
+size_t json_len(const json_value *v);
+/* The i-th child of an array or object, in document order. */
+const json_value *json_at(const json_value *v, size_t i);
+/* The member named key of an object. */
+const json_value *json_get(const json_value *obj, const char *key);
+/* The member name of v when v is a member of an object, else NULL. */
+const char *json_key_of(const json_value *v);
+/* A string's unescaped UTF-8 text, NUL-terminated; *len (may be NULL)
+ * gets its length, which counts any NUL written as \u0000.  NULL when v is
+ * not a string. */
+const char *json_string(const json_value *v, size_t *len);
+/* As json_string, but NULL also for a string holding a NUL. */
+const char *json_text(const json_value *v);
+const char *json_get_text(const json_value *obj, const char *key);
+
+/* The string value of the first member named key, searching the document
+ * depth-first in document order (objects inside arrays included).  On
+ * success *out is the unescaped UTF-8 value (caller frees).  K_ENOTFOUND
+ * when there is no such member with a string value; K_EINVAL when doc is
+ * not valid JSON. */
 krc json_get_string(const char *doc, const char *key, char **out, struct kerr *err);
 
 #endif

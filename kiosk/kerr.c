@@ -3,6 +3,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "ktext.h"
 
 const char *krc_str(krc rc)
 {
@@ -22,15 +25,20 @@ const char *krc_str(krc rc)
 	return "unknown error";
 }
 
+/* Messages name files, keys and values from outside (content, config, a
+ * server), and they end up on a terminal or in a log: escaped here, once,
+ * so no caller can forget. */
 krc kerr_set(struct kerr *err, krc rc, const char *fmt, ...)
 {
+	char raw[1024];
 	va_list ap;
 
 	if (err == NULL || err->msg[0] != '\0')
 		return rc;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	ktext_escape(err->msg, sizeof err->msg, raw, strlen(raw));
 	return rc;
 }
 

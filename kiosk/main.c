@@ -12,6 +12,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "init", cmd_init, "init [--config FILE]  create the database (first installation only)" },
 	{ "check", cmd_check, "check [--paths] [--config FILE] [DIR]  validate content (or a config)" },
 	{ "simulate", cmd_simulate, "simulate [--json] [--record] [--today DATE] [DIR] ANSWERS" },
 	{ "export-fhir", cmd_export_fhir, "export-fhir [--config FILE] [DIR]  content as a FHIR R4 Questionnaire" },

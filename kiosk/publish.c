@@ -77,19 +77,37 @@ static krc fsync_path(const char *path, struct kerr *err)
 	return rc;
 }
 
+/* The modes of kiosk.published (deploy/DEPLOY.md): the content is public
+ * wording, readable by the kiosk and written only by publish. */
+#define PUB_FILE_MODE 0644
+#define PUB_DIR_MODE 0755
+
+/* Copy one regular file, never through a symbolic link, with the store's
+ * mode whatever the source's. */
 static krc copy_file(const char *from, const char *to, struct kerr *err)
 {
 	char buf[65536];
 	int in = -1, out = -1;
+	struct stat sb;
 	ssize_t r;
 	krc rc = K_OK;
 
-	in = open(from, O_RDONLY | O_CLOEXEC);
+	in = open(from, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (in < 0)
-		return kerr_set(err, K_EIO, "%s: cannot read: %s", from, strerror(errno));
-	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		return kerr_set(err, K_EIO, "%s: %s", from,
+				errno == ELOOP ? "is a symbolic link; publish copies only regular files"
+					       : strerror(errno));
+	if (fstat(in, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		rc = kerr_set(err, K_EIO, "%s: not a regular file; publish copies only regular files", from);
+		goto out;
+	}
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, PUB_FILE_MODE);
 	if (out < 0) {
 		rc = kerr_set(err, K_EIO, "%s: cannot create: %s", to, strerror(errno));
+		goto out;
+	}
+	if (fchmod(out, PUB_FILE_MODE) != 0) {
+		rc = kerr_set(err, K_EIO, "%s: chmod: %s", to, strerror(errno));
 		goto out;
 	}
 	while ((r = read(in, buf, sizeof buf)) != 0) {
@@ -120,43 +138,84 @@ out:
 	return rc;
 }
 
-/* Copy the folder from into the new folder to: regular files and folders,
- * following symlinks, skipping hidden names (editor swap files, .git),
- * which the content loader ignores too. */
-static krc copy_tree(const char *from, const char *to, int depth, struct kerr *err)
+/* Refuse a folder on the way from base to base/rel that is a symbolic
+ * link (base itself is the administrator's choice). */
+static krc no_link(const char *base, const char *rel, struct kerr *err)
 {
-	DIR *dp;
-	const struct dirent *de;
+	char p[PATH_MAX];
+	size_t start;
+	struct stat sb;
+
+	pathf(p, "%s/%s", base, rel);
+	start = strlen(base) + 1;
+	for (size_t i = start; p[0] && p[i]; i++) {
+		if (p[i] != '/')
+			continue;
+		p[i] = '\0';
+		if (lstat(p, &sb) == 0 && S_ISLNK(sb.st_mode))
+			return kerr_set(err, K_EIO, "%s: is a symbolic link; publish copies only regular files", p);
+		p[i] = '/';
+	}
+	return K_OK;
+}
+
+/* Copy exactly the files the loader read (content.files) from the checked
+ * folder src into the new version folder tmp: src's own files into
+ * tmp/screens, a sibling assets folder (`assets: ../NAME`) into tmp/NAME so
+ * the same relative path works; an absolute assets path is left as it is.
+ * Nothing the kiosk does not read is copied (notes, editor backups, a
+ * link to a secret), so the version hash covers everything published;
+ * verify_copy() then proves it. */
+static krc copy_files(const struct content *c, const char *src, const char *tmp, struct kerr *err)
+{
+	size_t ls = strlen(src);
+	char to[PATH_MAX], dir[PATH_MAX];
 	krc rc = K_OK;
 
-	if (depth > 8)
-		return kerr_set(err, K_EINVAL, "%s: folders nested too deep", from);
-	if (mkdir(to, 0755) != 0)
-		return kerr_set(err, K_EIO, "%s: cannot create folder: %s", to, strerror(errno));
-	dp = opendir(from);
-	if (dp == NULL)
-		return kerr_set(err, K_EIO, "%s: cannot open folder: %s", from, strerror(errno));
-	while (rc == K_OK && (de = readdir(dp)) != NULL) {
-		char a[PATH_MAX], b[PATH_MAX];
-		struct stat sb;
+	while (ls > 1 && src[ls - 1] == '/')
+		ls--;
+	pathf(dir, "%s/screens", tmp);
+	if (mkdir(dir, PUB_DIR_MODE) != 0)
+		return kerr_set(err, K_EIO, "%s: cannot create folder: %s", dir, strerror(errno));
+	for (int i = 0; rc == K_OK && i < c->n_files; i++) {
+		const char *f = c->files[i], *rel, *slash;
+		bool seen = false;
 
-		if (de->d_name[0] == '.')
-			continue;
-		if (snprintf(a, sizeof a, "%s/%s", from, de->d_name) >= (int)sizeof a ||
-		    snprintf(b, sizeof b, "%s/%s", to, de->d_name) >= (int)sizeof b) {
-			rc = kerr_set(err, K_EINVAL, "%s/%s: path too long", from, de->d_name);
+		for (int j = 0; j < i; j++)
+			seen = seen || !strcmp(c->files[j], f);
+		if (seen || strncmp(f, src, ls) != 0 || f[ls] != '/')
+			continue; /* copied already, or an absolute assets folder */
+		rel = f + ls;
+		while (*rel == '/')
+			rel++;
+		if ((rc = no_link(src, rel, err)) != K_OK)
 			break;
+		if (strncmp(rel, "../", 3) == 0) {
+			const char *name = rel + 3;
+
+			slash = strchr(name, '/');
+			if (slash == NULL || strchr(slash + 1, '/') || slash - name < 1 ||
+			    !strncmp(name, "../", 3) || !strncmp(name, "./", 2) ||
+			    (slash - name == 7 && !strncmp(name, "screens", 7))) {
+				rc = kerr_set(err, K_EINVAL,
+					      "%s: assets must be in a folder beside the content folder "
+					      "(assets: ../NAME) or inside it",
+					      f);
+				break;
+			}
+			pathf(to, "%s/%s", tmp, name);
+		} else {
+			pathf(to, "%s/screens/%s", tmp, rel);
 		}
-		if (stat(a, &sb) != 0)
-			rc = kerr_set(err, K_EIO, "%s: %s", a, strerror(errno));
-		else if (S_ISDIR(sb.st_mode))
-			rc = copy_tree(a, b, depth + 1, err);
-		else if (S_ISREG(sb.st_mode))
-			rc = copy_file(a, b, err);
+		snprintf(dir, sizeof dir, "%s", to);
+		slash = strrchr(dir, '/');
+		dir[slash - dir] = '\0';
+		if ((rc = mkdir_p(dir, PUB_DIR_MODE, err)) != K_OK)
+			break;
+		if ((rc = copy_file(f, to, err)) != K_OK)
+			break;
+		rc = fsync_path(dir, err);
 	}
-	closedir(dp);
-	if (rc == K_OK)
-		rc = fsync_path(to, err);
 	return rc;
 }
 
@@ -172,42 +231,6 @@ static void rm_tree(const char *path)
 	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* The `assets:` value of src/_content.yaml ("../assets" when absent).
- * A line scan is enough: the checker has already parsed the file, and the
- * copy is reloaded and compared afterwards. */
-static void assets_of(const char *src, char *out, size_t n)
-{
-	char path[PATH_MAX], line[1024];
-	FILE *f;
-
-	snprintf(out, n, "../assets");
-	pathf(path, "%s/_content.yaml", src);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof line, f)) {
-		char *v, *e;
-
-		if (strncmp(line, "assets:", 7) != 0)
-			continue;
-		v = line + 7;
-		v += strspn(v, " \t");
-		e = strstr(v, " #");
-		if (e)
-			*e = '\0';
-		e = v + strcspn(v, "\r\n");
-		while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		if (e - v >= 2 && (*v == '"' || *v == '\'') && e[-1] == *v) {
-			v++;
-			e--;
-		}
-		snprintf(out, n, "%.*s", (int)(e - v), v);
-		break;
-	}
-	fclose(f);
-}
-
 /* ---- checking ---- */
 
 /* The checker's "today" is the kiosk's local date, as for `kiosk check`. */
@@ -221,9 +244,9 @@ static struct kdate local_today(void)
 }
 
 /* Load and check dir as `kiosk check` does (with cfg's larger-text grid
- * when cfg is not NULL).  On success *version gets a malloc'd copy of the
- * content version. */
-static krc validate(const char *dir, const config *cfg, FILE *diag, char **version, struct kerr *err)
+ * when cfg is not NULL).  On success *out is the loaded content (caller
+ * frees). */
+static krc validate(const char *dir, const config *cfg, FILE *diag, struct content **out, struct kerr *err)
 {
 	int gc, gl;
 	struct content *c = NULL;
@@ -231,7 +254,7 @@ static krc validate(const char *dir, const config *cfg, FILE *diag, char **versi
 	struct kerr lerr = { "" };
 	krc rc;
 
-	*version = NULL;
+	*out = NULL;
 	rc = content_load(&c, dir, &d, &lerr);
 	if (rc == K_OK)
 		rc = check_content(c, local_today(), &d);
@@ -246,13 +269,11 @@ static krc validate(const char *dir, const config *cfg, FILE *diag, char **versi
 			 d.errors == 1 ? "" : "s");
 	else if (rc != K_OK)
 		kerr_set(err, rc, "%s", lerr.msg);
-	if (rc == K_OK) {
-		*version = strdup(c->version);
-		if (*version == NULL)
-			rc = kerr_set(err, K_ENOMEM, "out of memory");
-	}
 	content_diags_free(&d);
-	content_free(c);
+	if (rc != K_OK)
+		content_free(c);
+	else
+		*out = c;
 	return rc;
 }
 
@@ -260,15 +281,15 @@ static krc validate(const char *dir, const config *cfg, FILE *diag, char **versi
  * checked (same content version). */
 static krc verify_copy(const char *screens, const char *want, struct kerr *err)
 {
-	char *got = NULL;
+	struct content *got = NULL;
 	krc rc = validate(screens, NULL, NULL, &got, err);
 
-	if (rc == K_OK && strcmp(got, want) != 0)
+	if (rc == K_OK && strcmp(got->version, want) != 0)
 		rc = kerr_set(err, K_ECONTENT,
-			      "%s: the copy differs from the checked content (are the assets outside "
-			      "the content's parent folder?)",
+			      "%s: the copy differs from the checked content (was it edited while "
+			      "publishing?)",
 			      screens);
-	free(got);
+	content_free(got);
 	return rc;
 }
 
@@ -415,9 +436,10 @@ krc publish_current(const config *cfg, char *dir, size_t n, struct kerr *err)
 krc publish_content(const config *cfg, const char *src, const char *actor, int64_t now, FILE *diag,
 		    char version[PUBLISH_VERSION_LEN], struct kerr *err)
 {
-	char pub[PATH_MAX], vdir[PATH_MAX], tmp[PATH_MAX], path[PATH_MAX], assets[PATH_MAX];
+	char pub[PATH_MAX], vdir[PATH_MAX], tmp[PATH_MAX], path[PATH_MAX];
 	char hex[HEX_LEN + 1], cur[HEX_LEN + 1];
-	char *ver = NULL;
+	struct content *c = NULL;
+	const char *ver;
 	struct stat sb;
 	bool made_tmp = false;
 	krc rc;
@@ -426,8 +448,9 @@ krc publish_content(const config *cfg, const char *src, const char *actor, int64
 	config_path(cfg, "kiosk.published", pub, sizeof pub);
 	if (strlen(pub) > PATH_MAX / 2 || strlen(src) > PATH_MAX / 2)
 		return kerr_set(err, K_EINVAL, "path too long");
-	if ((rc = validate(src, cfg, diag, &ver, err)) != K_OK)
+	if ((rc = validate(src, cfg, diag, &c, err)) != K_OK)
 		return rc;
+	ver = c->version;
 	snprintf(version, PUBLISH_VERSION_LEN, "%s", ver);
 	snprintf(hex, sizeof hex, "%.*s", HEX_LEN, ver + 7);
 	if ((rc = mkdir_p(pub, 0755, err)) != K_OK)
@@ -453,23 +476,8 @@ krc publish_content(const config *cfg, const char *src, const char *actor, int64
 			goto out;
 		}
 		made_tmp = true;
-		pathf(path, "%s/screens", tmp);
-		if ((rc = copy_tree(src, path, 0, err)) != K_OK)
+		if ((rc = copy_files(c, src, tmp, err)) != K_OK)
 			goto out;
-		assets_of(src, assets, sizeof assets);
-		/* `assets: ../NAME` is a sibling of the content folder: copy it
-		 * beside screens/ so the same relative path works.  Assets
-		 * inside the content folder came with it; an absolute path is
-		 * left as is.  verify_copy catches any other layout. */
-		if (strncmp(assets, "../", 3) == 0 && assets[3] && !strchr(assets + 3, '/') &&
-		    strcmp(assets + 3, "..") != 0 && strcmp(assets + 3, "screens") != 0) {
-			char from[PATH_MAX];
-
-			pathf(from, "%s/%s", src, assets);
-			pathf(path, "%s/%s", tmp, assets + 3);
-			if (stat(from, &sb) == 0 && (rc = copy_tree(from, path, 0, err)) != K_OK)
-				goto out;
-		}
 		if ((rc = fsync_path(tmp, err)) != K_OK)
 			goto out;
 		pathf(path, "%s/screens", tmp);
@@ -502,7 +510,7 @@ krc publish_content(const config *cfg, const char *src, const char *actor, int64
 out:
 	if (made_tmp)
 		rm_tree(tmp);
-	free(ver);
+	content_free(c);
 	return rc;
 }
 

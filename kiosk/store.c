@@ -95,6 +95,21 @@ static const char *const migrations[] = {
 	"CREATE INDEX outbox_queue ON outbox (state, queued);"
 	"CREATE INDEX outbox_unpurged ON outbox (delivered)"
 	"  WHERE state = 'delivered' AND bundle IS NOT NULL;",
+	/* 4: what kiosk-sync last did (one row, no patient data), for staff and
+	 * `kiosk status`; and the server's free text that older versions kept
+	 * after "HTTP nnn:" (it can quote the patient) is cut off. */
+	"CREATE TABLE sync_state ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  last_attempt INTEGER NOT NULL,"
+	"  result TEXT NOT NULL,"
+	"  detail TEXT NOT NULL,"
+	"  failing_since INTEGER NOT NULL,"
+	"  next_try INTEGER NOT NULL"
+	");"
+	"UPDATE outbox SET reason = substr(reason, 1, instr(reason, ':') - 1)"
+	"  WHERE reason LIKE 'HTTP %:%';"
+	"UPDATE meta SET value = substr(value, 1, instr(value, ':') - 1)"
+	"  WHERE key = 'questionnaire.failed' AND value LIKE 'HTTP %:%';",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
@@ -144,6 +159,8 @@ enum sid {
 	ST_STAFF_PUT,
 	ST_STAFF_GET,
 	ST_STAFF_DEL,
+	ST_SYNC_STATE_PUT,
+	ST_SYNC_STATE_GET,
 	ST_N
 };
 
@@ -229,6 +246,13 @@ static const char *const sql[ST_N] = {
 	[ST_STAFF_GET] = "SELECT name, role, pin_hash, failures, locked_until, lockouts FROM staff"
 			 " WHERE name = ?1",
 	[ST_STAFF_DEL] = "DELETE FROM staff WHERE name = ?1",
+	[ST_SYNC_STATE_PUT] = "INSERT INTO sync_state (id, last_attempt, result, detail, failing_since, next_try)"
+			      " VALUES (1, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET"
+			      " last_attempt = excluded.last_attempt, result = excluded.result,"
+			      " detail = excluded.detail, failing_since = excluded.failing_since,"
+			      " next_try = excluded.next_try",
+	[ST_SYNC_STATE_GET] = "SELECT last_attempt, result, detail, failing_since, next_try FROM sync_state"
+			      " WHERE id = 1",
 };
 
 struct store {
@@ -237,6 +261,10 @@ struct store {
 	int64_t retention;
 	int64_t last_checkpoint;   /* time of the last WAL truncation after a delivery */
 	sqlite3_stmt *st[ST_N];
+	int64_t resume_window;     /* store_purge also expires interrupted sessions older (0: no) */
+	bool have_id;              /* dev/ino hold the identity of the file opened */
+	dev_t dev;
+	ino_t ino;
 };
 
 #define AUDIT_HEAD_KEY "audit.head"
@@ -544,10 +572,10 @@ out:
 /* Create the file 0600 before SQLite does (SQLite would use 0644 minus the
  * umask); SQLite gives the -wal and -shm files the same mode.  An existing
  * file readable by others is tightened (group access is kept). */
-static krc make_file(const char *path, struct kerr *err)
+static krc make_file(const char *path, bool create, struct kerr *err)
 {
 	struct stat sb;
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_RDWR | (create ? O_CREAT : 0) | O_CLOEXEC, 0600);
 
 	if (fd < 0) {
 		if (errno == EROFS || ((errno == EACCES || errno == EPERM) && access(path, F_OK) == 0))
@@ -613,11 +641,32 @@ out:
 	return K_OK;
 }
 
-krc store_open(store **out, const char *path, struct kerr *err)
+/* The identity of the file at path (stat follows a link, as SQLite does). */
+static krc file_id(const char *path, dev_t *dev, ino_t *ino, struct kerr *err)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return kerr_set(err, K_ESTORE, "no database at %s: create it once with `kiosk init` "
+					"(first installation), or mount or restore the volume that holds it", path);
+		return kerr_set(err, K_ESTORE, "cannot reach database %s: %s", path, strerror(errno));
+	}
+	*dev = sb.st_dev;
+	*ino = sb.st_ino;
+	return K_OK;
+}
+
+/* Open path read-write.  Only create (kiosk init) may make the file and
+ * the schema; every other open refuses a missing or empty database, so a
+ * deleted file or an unmounted volume never becomes a new empty database
+ * (with the staff accounts gone) without anyone noticing. */
+static krc open_rw(store **out, const char *path, bool create, struct kerr *err)
 {
 	store *s = NULL;
 	char buf[128];
 	bool mem;
+	int v = 0;
 	krc r = K_OK;
 
 	*out = NULL;
@@ -628,9 +677,16 @@ krc store_open(store **out, const char *path, struct kerr *err)
 	if (path[0] == '\0')
 		return kerr_set(err, K_ESTORE, "no database file configured (kiosk.database)");
 	mem = is_memory(path);
-	if (!mem && ((r = make_dirs(path, err)) != K_OK || (r = make_file(path, err)) != K_OK))
+	if (!mem && create && ((r = make_dirs(path, err)) != K_OK || (r = make_file(path, true, err)) != K_OK))
 		return r;
-	if ((r = connect_db(&s, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err)) != K_OK)
+	if (!mem && !create) {
+		dev_t dev;
+		ino_t ino;
+
+		if ((r = file_id(path, &dev, &ino, err)) != K_OK || (r = make_file(path, false, err)) != K_OK)
+			return r;
+	}
+	if ((r = connect_db(&s, path, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), err)) != K_OK)
 		goto out;
 	if (sqlite3_db_readonly(s->db, "main") == 1) {
 		r = kerr_set(err, K_ESTORE, "database is read-only: %s", path);
@@ -652,13 +708,18 @@ krc store_open(store **out, const char *path, struct kerr *err)
 	     * them off the disk */
 	    (r = pragma(s, "PRAGMA temp_store = MEMORY", NULL, 0, err)) != K_OK)
 		goto out;
-	if ((r = pragma(s, "PRAGMA quick_check(1)", buf, sizeof buf, err)) != K_OK)
-		goto out;
-	if (strcmp(buf, "ok") != 0) {
-		r = kerr_set(err, K_ESTORE, "database is corrupt (%s): %s", buf, path);
-		goto out;
+	if (!mem && !create) {
+		if ((r = user_version(s, &v, err)) != K_OK)
+			goto out;
+		if (v == 0) {
+			r = kerr_set(err, K_ESTORE, "%s is empty, not a kiosk database: create the database "
+				     "with `kiosk init`, or restore it from a backup", path);
+			goto out;
+		}
 	}
 	r = migrate(s, err);
+	if (r == K_OK && !mem && (r = file_id(path, &s->dev, &s->ino, err)) == K_OK)
+		s->have_id = true;
 out:
 	if (r != K_OK) {
 		store_close(s);
@@ -666,6 +727,16 @@ out:
 	}
 	*out = s;
 	return K_OK;
+}
+
+krc store_open(store **out, const char *path, struct kerr *err)
+{
+	return open_rw(out, path, false, err);
+}
+
+krc store_create(store **out, const char *path, struct kerr *err)
+{
+	return open_rw(out, path, true, err);
 }
 
 void store_close(store *s)
@@ -872,7 +943,7 @@ krc store_session_start(store *s, const char *content_version, const char *lang,
 	sqlite3_stmt *st;
 	krc r;
 
-	if ((r = uuid4(id, err)) != K_OK)
+	if ((r = uuid4(id, err)) != K_OK || (r = store_file_check(s, err)) != K_OK)
 		return r;
 	if ((st = stmt(s, ST_SESSION_INSERT, err)) == NULL)
 		return K_ESTORE;
@@ -967,6 +1038,8 @@ krc store_session_lang(store *s, const char *session, const char *lang, struct k
 	return sqlite3_changes(s->db) ? K_OK : session_closed(s, session, err);
 }
 
+static krc session_recreate(store *s, const struct store_completion *c, struct kerr *err);
+
 krc store_session_complete(store *s, const struct store_completion *c, struct kerr *err)
 {
 	char detail[96];
@@ -990,8 +1063,15 @@ krc store_session_complete(store *s, const struct store_completion *c, struct ke
 	if ((r = run(s, st, "completing the intake", err)) != K_OK)
 		goto out;
 	if (sqlite3_changes(s->db) == 0) {
-		r = session_closed(s, c->session, err);
-		goto out;
+		struct kerr why = { "" };
+
+		r = session_closed(s, c->session, &why);
+		if (r == K_ENOTFOUND && c->recreate)
+			r = session_recreate(s, c, err);
+		if (r != K_OK) {
+			kerr_set(err, r, "%s", why.msg[0] ? why.msg : "session lookup failed");
+			goto out;
+		}
 	}
 	if ((st = stmt(s, ST_OUTBOX_INSERT, err)) == NULL) {
 		r = K_ESTORE;
@@ -1005,6 +1085,10 @@ krc store_session_complete(store *s, const struct store_completion *c, struct ke
 		goto out;
 	snprintf(detail, sizeof detail, "%s %s", c->session, c->outcome);
 	r = audit_append(s, c->now, "kiosk", "record.queued", detail, err);
+	/* Committing into a deleted file would tell the patient "all set"
+	 * for a record nobody can read: the caller keeps it instead. */
+	if (r == K_OK)
+		r = store_file_check(s, err);
 out:
 	return tx_end(s, r, err);
 }
@@ -1450,6 +1534,8 @@ krc store_purge(store *s, int64_t now, int64_t retention, struct kerr *err)
 		r = audit_append(s, now, "kiosk", "record.purge", detail, err);
 	}
 	r = tx_end(s, r, err);
+	if (r == K_OK && s->resume_window > 0)
+		r = store_expire_interrupted(s, now, s->resume_window, NULL, err);
 	return r == K_OK && n ? checkpoint(s, err) : r;
 }
 
@@ -1685,4 +1771,164 @@ krc store_staff_remove(store *s, const char *name, struct kerr *err)
 		return r;
 	return sqlite3_changes(s->db) ? K_OK
 				       : kerr_set(err, K_ENOTFOUND, "no staff account '%s'", name);
+}
+
+/* ---- sync state ---- */
+
+krc store_sync_state_set(store *s, const struct store_sync_state *ss, struct kerr *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_SYNC_STATE_PUT, err);
+
+	if (st == NULL)
+		return K_ESTORE;
+	if (bi(st, 1, ss->last_attempt) || bt(st, 2, ss->result) || bt(st, 3, ss->detail) ||
+	    bi(st, 4, ss->failing_since) || bi(st, 5, ss->next_try))
+		return bind_fail(s, st, err);
+	return run(s, st, "recording the sync state", err);
+}
+
+krc store_sync_state_get(store *s, struct store_sync_state *ss, struct kerr *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_SYNC_STATE_GET, err);
+	krc r = K_OK;
+	int got;
+
+	memset(ss, 0, sizeof *ss);
+	if (st == NULL)
+		return K_ESTORE;
+	got = row(s, st, "reading the sync state", &r, err);
+	if (got <= 0)
+		return r;
+	ss->last_attempt = sqlite3_column_int64(st, 0);
+	col_copy(st, 1, ss->result, sizeof ss->result);
+	col_copy(st, 2, ss->detail, sizeof ss->detail);
+	ss->failing_since = sqlite3_column_int64(st, 3);
+	ss->next_try = sqlite3_column_int64(st, 4);
+	sqlite3_reset(st);
+	return K_OK;
+}
+/* ---- integrity and file identity ---- */
+
+krc store_check(store *s, struct kerr *err)
+{
+	char buf[256];
+	krc r;
+
+	/* quick_check reads every page: its cost grows with the years of
+	 * receipts, so it runs at the kiosk's start and on request only. */
+	if ((r = pragma(s, "PRAGMA quick_check(1)", buf, sizeof buf, err)) != K_OK)
+		return r;
+	if (strcmp(buf, "ok") != 0) {
+		for (char *c = buf; *c; c++)
+			if (*c == '\n' || *c == '\r' || *c == '\t')
+				*c = ' ';
+		return kerr_set(err, K_ESTORE, "database is corrupt (%s): %s", buf, s->path);
+	}
+	return K_OK;
+}
+
+krc store_file_check(store *s, struct kerr *err)
+{
+	struct stat sb;
+
+	if (!s->have_id)
+		return K_OK;
+	if (stat(s->path, &sb) != 0)
+		return kerr_set(err, K_ESTORE, "the database file was deleted, or its volume unmounted, "
+				"while it was open (%s): %s", strerror(errno), s->path);
+	if (sb.st_dev != s->dev || sb.st_ino != s->ino)
+		return kerr_set(err, K_ESTORE, "the database file was replaced while it was open "
+				"(another file is at %s now)", s->path);
+	return K_OK;
+}
+
+/* ---- expiry of interrupted sessions ---- */
+
+void store_set_resume_window(store *s, int64_t seconds)
+{
+	s->resume_window = seconds > 0 ? seconds : 0;
+}
+
+krc store_expire_interrupted(store *s, int64_t now, int64_t resume_window, int *n_expired,
+			     struct kerr *err)
+{
+	char detail[64];
+	sqlite3_stmt *st;
+	int n = 0;
+	krc r;
+
+	if (n_expired)
+		*n_expired = 0;
+	if ((r = tx_begin(s, err)) != K_OK)
+		return r;
+	if ((st = stmt(s, ST_RECOVER_EXPIRE, err)) == NULL) {
+		r = K_ESTORE;
+		goto out;
+	}
+	if (bi(st, 1, now - (resume_window > 0 ? resume_window : 0))) {
+		r = bind_fail(s, st, err);
+		goto out;
+	}
+	if ((r = run(s, st, "expiring interrupted sessions", err)) != K_OK)
+		goto out;
+	n = sqlite3_changes(s->db);
+	if (n > 0) {
+		snprintf(detail, sizeof detail, "expired %d", n);
+		r = audit_append(s, now, "kiosk", "session.expire", detail, err);
+	}
+out:
+	r = tx_end(s, r, err);
+	if (r != K_OK)
+		return r;
+	if (n_expired)
+		*n_expired = n;
+	/* secure_delete zeroed the rows in the file; the WAL still holds
+	 * them until a checkpoint. */
+	return n ? checkpoint(s, err) : K_OK;
+}
+
+/* ---- a session the kiosk had to drop ---- */
+
+krc store_session_interrupt(store *s, const char *session, struct kerr *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	krc r = K_OK;
+
+	if ((r = store_file_check(s, err)) != K_OK)
+		return r;
+	rc = sqlite3_prepare_v2(s->db, "UPDATE sessions SET state = 'interrupted'"
+				" WHERE id = ?1 AND state = 'in_progress'", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "keeping the session for staff", err);
+	if (bt(st, 1, session))
+		r = bind_fail(s, st, err);
+	else if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		r = fail(s, rc, "keeping the session for staff", err);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* A completion whose session row is not in this database (the file it
+ * was started in was deleted or replaced): its record carries everything
+ * the server needs, so the row is made again, completed, for the receipt. */
+static krc session_recreate(store *s, const struct store_completion *c, struct kerr *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	krc r = K_OK;
+
+	rc = sqlite3_prepare_v2(s->db, "INSERT INTO sessions (id, state, started, updated, completed, outcome,"
+				" flags, flag_details, patient_name, patient_dob)"
+				" VALUES (?1, 'completed', ?2, ?2, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "completing the intake", err);
+	if (bt(st, 1, c->session) || bi(st, 2, c->now) || bt(st, 3, c->outcome) ||
+	    bt(st, 4, c->flags ? c->flags : "") || bt(st, 5, c->flag_details ? c->flag_details : "") ||
+	    bt(st, 6, c->patient_name) || bt(st, 7, c->patient_dob))
+		r = bind_fail(s, st, err);
+	else if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		r = fail(s, rc, "completing the intake", err);
+	sqlite3_finalize(st);
+	return r;
 }

@@ -27,11 +27,16 @@ typedef struct store store;
 
 #define STORE_ID_LEN 37 /* UUID v4 text plus NUL */
 
-/* Open (creating) the database at path.  The folder is created 0700 and the
- * file 0600.  An older schema is upgraded in place; a newer one is refused
- * (K_ESTORE, "database schema N is newer than this kiosk (M)").  ":memory:"
- * works for tests.  *out is owned by the caller (store_close). */
+/* Open the existing database at path.  A missing or empty file is refused
+ * (K_ESTORE, "no database at PATH: create it once with `kiosk init` ...");
+ * only store_create makes one.  An older schema is upgraded in place; a
+ * newer one is refused (K_ESTORE, "database schema N is newer than this
+ * kiosk (M)").  ":memory:" works for tests.  *out is owned by the caller
+ * (store_close). */
 krc store_open(store **out, const char *path, struct kerr *err);
+/* `kiosk init`: as store_open, but a missing database is created (folder
+ * 0700, file 0600, the whole schema).  An existing one is opened as is. */
+krc store_create(store **out, const char *path, struct kerr *err);
 void store_close(store *s);
 
 /* Open an existing database for reading only (kiosk status): nothing is
@@ -70,6 +75,10 @@ struct store_completion {
 	const char *patient_name;    /* for staff's list of today's intakes; purged with the rest */
 	const char *patient_dob;
 	int64_t now;
+	/* The session is not in this database any more (the file it was
+	 * started in was deleted or replaced, see store_file_check): write
+	 * its row again from this completion instead of K_ENOTFOUND. */
+	bool recreate;
 };
 /* One transaction: mark the session completed and queue its outbox entry.
  * Completing twice is refused with K_EINVAL (never a second outbox entry). */
@@ -196,5 +205,51 @@ krc store_staff_put(store *s, const struct store_staff *st, struct kerr *err);  
 krc store_staff_get(store *s, const char *name, struct store_staff **out, struct kerr *err); /* K_ENOTFOUND */
 krc store_staff_remove(store *s, const char *name, struct kerr *err);
 void store_staff_free(struct store_staff *st);
+
+/* ---- sync state (kiosk-sync writes, staff and kiosk status read) ---- */
+
+/* What kiosk-sync last did: no patient data, only times, a result class
+ * and a PHI-free summary (HTTP status, OperationOutcome codes, transport
+ * error). */
+struct store_sync_state {
+	int64_t last_attempt;        /* 0: kiosk-sync never tried */
+	char result[16];             /* "delivered", "retry", "refused", "auth" */
+	char detail[192];            /* e.g. "HTTP 503", "Connection refused" */
+	int64_t failing_since;       /* first of the failed attempts in a row, 0 when not failing */
+	int64_t next_try;            /* when the next request is planned, 0 if none */
+};
+/* Replace the one sync state row. */
+krc store_sync_state_set(store *s, const struct store_sync_state *ss, struct kerr *err);
+/* Read it; all zero (last_attempt 0) when kiosk-sync never wrote one. */
+krc store_sync_state_get(store *s, struct store_sync_state *ss, struct kerr *err);
+/* ---- integrity and file identity ---- */
+
+/* SQLite's quick_check over the whole file (K_ESTORE, "database is corrupt
+ * (...)" on damage).  It reads every page: call it at the kiosk's start and
+ * from status checks, not on every open. */
+krc store_check(store *s, struct kerr *err);
+/* Is the file at the database's path still the one opened (same device and
+ * inode)?  K_ESTORE when it was deleted, replaced, or its volume is gone:
+ * writes would go to a file nobody will read again.  The completing and
+ * starting verbs check it themselves; the kiosk also calls it between
+ * patients.  Always K_OK for ":memory:". */
+krc store_file_check(store *s, struct kerr *err);
+
+/* ---- expiry of interrupted sessions ---- */
+
+/* Delete interrupted sessions (and their answers) last changed more than
+ * resume_window seconds before now: staff can no longer resume them
+ * (kiosk.resume_minutes).  Sessions in progress are never touched.  The
+ * kiosk calls it on a timer; *n_expired (may be NULL) gets how many. */
+krc store_expire_interrupted(store *s, int64_t now, int64_t resume_window, int *n_expired,
+			     struct kerr *err);
+/* The kiosk could not go on with a session (the disk filled up, the
+ * database failed) and dropped it from the screen: mark it interrupted, as
+ * a crash would, so staff can resume it or it expires after
+ * kiosk.resume_minutes.  A session not in progress is left as it is. */
+krc store_session_interrupt(store *s, const char *session, struct kerr *err);
+/* Make store_purge() expire interrupted sessions too (kiosk-sync's purge
+ * pass, so they go even while the kiosk is not running).  0: it does not. */
+void store_set_resume_window(store *s, int64_t seconds);
 
 #endif

@@ -8,9 +8,12 @@
  *
  * Exactly-once: the kiosk assigns every resource id and the Bundle PUTs
  * them, so resending after a lost answer updates the same resources instead
- * of creating new ones.  A record is marked delivered only after a 2xx whose
- * body is a FHIR Bundle; anything less is retried. */
+ * of creating new ones.  A record is marked delivered only when
+ * sync_answer_judge() says the server holds every entry as sent; anything
+ * less is retried or kept for staff, never purged. */
 #include "sync.h"
+
+#include "ktext.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -33,23 +36,6 @@
 #define IDLE_WAKE_MS 300000     /* re-check the queue at least every 5 minutes */
 
 /* ---------------------------------------------------------------- pure parts */
-
-enum sync_class sync_classify(long http_status)
-{
-	if (http_status >= 200 && http_status <= 299)
-		return SYNC_DELIVERED;
-	if (http_status == 401 || http_status == 403)
-		return SYNC_AUTH;
-	/* 409: the server saw a concurrent write to the same resource (FHIR
-	 * servers answer it for version conflicts); trying again is right. */
-	if (http_status == 408 || http_status == 409 || http_status == 429)
-		return SYNC_RETRY;
-	if (http_status >= 400 && http_status <= 499)
-		return SYNC_PERMANENT;
-	/* No answer, 5xx, and the odd 1xx/3xx (a redirect is not followed: the
-	 * record waits until someone fixes sync.server). */
-	return SYNC_RETRY;
-}
 
 int64_t sync_backoff(int failures, int64_t max, uint32_t rnd)
 {
@@ -190,387 +176,6 @@ int sync_retry_after(const char *value, int64_t now, int64_t *wait)
 	return 0;
 }
 
-/* A minimal validating JSON scanner that reports every string value with
- * its path ("entry[].response.location").  Enough for server answers; not
- * a general parser.  Strings longer than the scratch buffer are cut. */
-struct jscan {
-	const char *p, *end;
-	int depth;
-	char path[256];
-	size_t plen;
-	void (*cb)(struct jscan *js, const char *val, size_t len);
-	void *ctx;
-};
-
-#define JSON_DEPTH_MAX 64
-
-static void jws(struct jscan *js)
-{
-	while (js->p < js->end && (*js->p == ' ' || *js->p == '\t' || *js->p == '\n' || *js->p == '\r'))
-		js->p++;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int jhex4(struct jscan *js, unsigned *u)
-{
-	*u = 0;
-	if (js->end - js->p < 4)
-		return -1;
-	for (int i = 0; i < 4; i++) {
-		int v = hexval(js->p[i]);
-
-		if (v < 0)
-			return -1;
-		*u = *u * 16 + (unsigned)v;
-	}
-	js->p += 4;
-	return 0;
-}
-
-static void put_utf8(char *buf, size_t n, size_t *len, unsigned cp)
-{
-	unsigned char tmp[4];
-	size_t k;
-
-	if (cp < 0x80) {
-		tmp[0] = (unsigned char)cp;
-		k = 1;
-	} else if (cp < 0x800) {
-		tmp[0] = (unsigned char)(0xc0 | cp >> 6);
-		tmp[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		k = 2;
-	} else if (cp < 0x10000) {
-		tmp[0] = (unsigned char)(0xe0 | cp >> 12);
-		tmp[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-		tmp[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		k = 3;
-	} else {
-		tmp[0] = (unsigned char)(0xf0 | cp >> 18);
-		tmp[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
-		tmp[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-		tmp[3] = (unsigned char)(0x80 | (cp & 0x3f));
-		k = 4;
-	}
-	if (*len + k < n) {
-		memcpy(buf + *len, tmp, k);
-		*len += k;
-	}
-}
-
-/* Parse a string at js->p (on the opening quote) into buf, NUL-terminated. */
-static int jstring(struct jscan *js, char *buf, size_t n, size_t *len)
-{
-	*len = 0;
-	js->p++;
-	while (js->p < js->end && *js->p != '"') {
-		unsigned char c = (unsigned char)*js->p++;
-		unsigned u, lo;
-
-		if (c < 0x20)
-			return -1;
-		if (c != '\\') {
-			if (*len + 1 < n)
-				buf[(*len)++] = (char)c;
-			continue;
-		}
-		if (js->p >= js->end)
-			return -1;
-		c = (unsigned char)*js->p++;
-		switch (c) {
-		case '"': case '\\': case '/':
-			put_utf8(buf, n, len, c);
-			break;
-		case 'b': put_utf8(buf, n, len, '\b'); break;
-		case 'f': put_utf8(buf, n, len, '\f'); break;
-		case 'n': put_utf8(buf, n, len, '\n'); break;
-		case 'r': put_utf8(buf, n, len, '\r'); break;
-		case 't': put_utf8(buf, n, len, '\t'); break;
-		case 'u':
-			if (jhex4(js, &u))
-				return -1;
-			if (u >= 0xd800 && u <= 0xdbff) {
-				if (js->end - js->p < 6 || js->p[0] != '\\' || js->p[1] != 'u')
-					return -1;
-				js->p += 2;
-				if (jhex4(js, &lo) || lo < 0xdc00 || lo > 0xdfff)
-					return -1;
-				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
-			} else if (u >= 0xdc00 && u <= 0xdfff) {
-				return -1;
-			}
-			put_utf8(buf, n, len, u);
-			break;
-		default:
-			return -1;
-		}
-	}
-	if (js->p >= js->end)
-		return -1;
-	js->p++;
-	buf[*len] = '\0';
-	return 0;
-}
-
-static int jdigits(struct jscan *js)
-{
-	const char *start = js->p;
-
-	while (js->p < js->end && *js->p >= '0' && *js->p <= '9')
-		js->p++;
-	return js->p > start ? 0 : -1;
-}
-
-static int jnumber(struct jscan *js)
-{
-	if (*js->p == '-')
-		js->p++;
-	if (js->p < js->end && *js->p == '0')
-		js->p++;
-	else if (jdigits(js))
-		return -1;
-	if (js->p < js->end && *js->p == '.') {
-		js->p++;
-		if (jdigits(js))
-			return -1;
-	}
-	if (js->p < js->end && (*js->p == 'e' || *js->p == 'E')) {
-		js->p++;
-		if (js->p < js->end && (*js->p == '+' || *js->p == '-'))
-			js->p++;
-		if (jdigits(js))
-			return -1;
-	}
-	return 0;
-}
-
-static int jvalue(struct jscan *js);
-
-static int jpush(struct jscan *js, const char *seg, size_t *saved)
-{
-	size_t k = strlen(seg), dot = (js->plen > 0 && seg[0] != '[') ? 1 : 0;
-
-	*saved = js->plen;
-	if (js->plen + dot + k >= sizeof js->path)
-		return -1;
-	if (dot)
-		js->path[js->plen++] = '.';
-	memcpy(js->path + js->plen, seg, k + 1);
-	js->plen += k;
-	return 0;
-}
-
-static void jpop(struct jscan *js, size_t saved)
-{
-	js->plen = saved;
-	js->path[saved] = '\0';
-}
-
-static int jcontainer(struct jscan *js)
-{
-	int obj = *js->p == '{';
-	char close = obj ? '}' : ']';
-
-	if (++js->depth > JSON_DEPTH_MAX)
-		return -1;
-	js->p++;
-	jws(js);
-	if (js->p < js->end && *js->p == close) {
-		js->p++;
-		js->depth--;
-		return 0;
-	}
-	for (;;) {
-		char key[128];
-		size_t klen, saved;
-
-		jws(js);
-		if (obj) {
-			if (js->p >= js->end || *js->p != '"' || jstring(js, key, sizeof key, &klen))
-				return -1;
-			jws(js);
-			if (js->p >= js->end || *js->p != ':')
-				return -1;
-			js->p++;
-		} else {
-			strcpy(key, "[]");
-		}
-		if (jpush(js, key, &saved) || jvalue(js))
-			return -1;
-		jpop(js, saved);
-		jws(js);
-		if (js->p >= js->end)
-			return -1;
-		if (*js->p == ',') {
-			js->p++;
-			continue;
-		}
-		if (*js->p != close)
-			return -1;
-		js->p++;
-		js->depth--;
-		return 0;
-	}
-}
-
-static int jvalue(struct jscan *js)
-{
-	static const char *const lits[] = { "true", "false", "null" };
-	char buf[1024];
-	size_t len;
-
-	jws(js);
-	if (js->p >= js->end)
-		return -1;
-	switch (*js->p) {
-	case '{':
-	case '[':
-		return jcontainer(js);
-	case '"':
-		if (jstring(js, buf, sizeof buf, &len))
-			return -1;
-		if (js->cb)
-			js->cb(js, buf, len);
-		return 0;
-	default:
-		break;
-	}
-	if (*js->p == '-' || (*js->p >= '0' && *js->p <= '9'))
-		return jnumber(js);
-	for (size_t i = 0; i < 3; i++) {
-		size_t k = strlen(lits[i]);
-
-		if ((size_t)(js->end - js->p) >= k && memcmp(js->p, lits[i], k) == 0) {
-			js->p += k;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int jscan_run(struct jscan *js, const char *json, size_t len)
-{
-	if (json == NULL)
-		return -1;
-	js->p = json;
-	js->end = json + len;
-	js->depth = 0;
-	js->plen = 0;
-	js->path[0] = '\0';
-	if (jvalue(js))
-		return -1;
-	jws(js);
-	return js->p == js->end ? 0 : -1;
-}
-
-/* Copy src into buf (size n): control characters become spaces, and a cut
- * never splits a UTF-8 sequence. */
-static void copy_clean(char *buf, size_t n, const char *src)
-{
-	size_t i = 0;
-
-	if (n == 0)
-		return;
-	for (; src[i] && i + 1 < n; i++) {
-		unsigned char c = (unsigned char)src[i];
-
-		buf[i] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
-	}
-	if (src[i]) /* cut: drop a partial UTF-8 sequence at the end */
-		while (i > 0 && ((unsigned char)buf[i - 1] & 0xc0) == 0x80)
-			i--;
-	if (src[i] && i > 0 && ((unsigned char)buf[i - 1] & 0xc0) == 0xc0)
-		i--;
-	buf[i] = '\0';
-}
-
-struct find_ctx {
-	const char *want;
-	char *buf;
-	size_t n;
-	int found;
-};
-
-static void find_cb(struct jscan *js, const char *val, size_t len)
-{
-	struct find_ctx *f = js->ctx;
-
-	(void)len;
-	if (f->found || strcmp(js->path, f->want) != 0)
-		return;
-	f->found = 1;
-	copy_clean(f->buf, f->n, val);
-}
-
-int sync_json_string(const char *json, size_t len, const char *path, char *buf, size_t n)
-{
-	struct find_ctx f = { path, buf, n, 0 };
-	struct jscan js = { .cb = path ? find_cb : NULL, .ctx = &f };
-
-	if (buf && n)
-		buf[0] = '\0';
-	if (jscan_run(&js, json, len))
-		return -1;
-	return (path == NULL || f.found) ? 0 : -1;
-}
-
-struct outcome_ctx {
-	char diag[512];
-	char details[512];
-};
-
-static void append_part(char *dst, size_t n, const char *val)
-{
-	size_t l = strlen(dst);
-	char clean[512];
-
-	if (*val == '\0' || l + 3 >= n)
-		return;
-	copy_clean(clean, sizeof clean, val);
-	if (l) {
-		memcpy(dst + l, "; ", 3);
-		l += 2;
-	}
-	copy_clean(dst + l, n - l, clean);
-}
-
-static void outcome_cb(struct jscan *js, const char *val, size_t len)
-{
-	struct outcome_ctx *o = js->ctx;
-
-	(void)len;
-	if (strcmp(js->path, "issue[].diagnostics") == 0)
-		append_part(o->diag, sizeof o->diag, val);
-	else if (strcmp(js->path, "issue[].details.text") == 0)
-		append_part(o->details, sizeof o->details, val);
-}
-
-int sync_outcome_text(const char *json, size_t len, char *buf, size_t n)
-{
-	struct outcome_ctx o = { "", "" };
-	struct jscan js = { .cb = outcome_cb, .ctx = &o };
-	const char *text;
-
-	if (n)
-		buf[0] = '\0';
-	if (jscan_run(&js, json, len))
-		return -1;
-	text = o.diag[0] ? o.diag : o.details;
-	if (*text == '\0')
-		return -1;
-	copy_clean(buf, n, text);
-	return 0;
-}
-
 /* ---------------------------------------------------------------- delivery */
 
 struct sync_ctx {
@@ -589,6 +194,8 @@ struct sync_ctx {
 	int failures;                /* consecutive transient failures, any record */
 	int was_paused;              /* we paused: say so when staff resume */
 	int64_t hold_until;          /* no request before this (server trouble) */
+	int64_t failing_since;       /* first failed request in a row, 0 if none */
+	struct store_sync_state state; /* the sync state last written */
 	char *resp;
 	size_t resp_len;
 	int resp_over;
@@ -622,14 +229,17 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 	size_t k = size * nmemb;
 	char *p;
 
+	/* A short count makes libcurl stop the transfer (CURLE_WRITE_ERROR):
+	 * an answer this large is not a transaction-response, and reading on
+	 * would let a server keep the sync busy for as long as it likes. */
 	if (sy->resp_over || sy->resp_len + k > (size_t)RESP_MAX) {
 		sy->resp_over = 1;
-		return k;
+		return 0;
 	}
 	p = realloc(sy->resp, sy->resp_len + k + 1);
 	if (p == NULL) {
 		sy->resp_over = 1;
-		return k;
+		return 0;
 	}
 	sy->resp = p;
 	memcpy(sy->resp + sy->resp_len, data, k);
@@ -774,6 +384,7 @@ static krc setup_handle(sync_ctx *sy, const config *cfg, const char *ca, const c
 	long ct = config_int(cfg, "sync.connect_timeout");
 	long to = config_int(cfg, "sync.timeout");
 	const char *pin = config_str(cfg, "sync.pinned_pubkey");
+	const char *proxy = config_str(cfg, "sync.proxy");
 	CURLcode c = CURLE_OK;
 
 #define SETOPT(opt, val)                                        \
@@ -795,6 +406,13 @@ static krc setup_handle(sync_ctx *sy, const config *cfg, const char *ca, const c
 		SETOPT(CURLOPT_SSLCERT, cert);
 		SETOPT(CURLOPT_SSLKEY, key);
 	}
+	/* Only the proxy kiosk.conf names: libcurl would otherwise take one
+	 * from https_proxy/ALL_PROXY in the environment and send the CONNECT,
+	 * and so the server's name and our traffic, through whatever host that
+	 * names.  "" turns every proxy off; NOPROXY "" keeps a no_proxy
+	 * variable from bypassing the proxy kiosk.conf names. */
+	SETOPT(CURLOPT_PROXY, proxy);
+	SETOPT(CURLOPT_NOPROXY, "");
 	SETOPT(CURLOPT_CONNECTTIMEOUT, ct);
 	SETOPT(CURLOPT_TIMEOUT, to);
 	/* A stalled server (less than 1 byte/s) is given up on before the
@@ -803,6 +421,9 @@ static krc setup_handle(sync_ctx *sy, const config *cfg, const char *ca, const c
 	SETOPT(CURLOPT_LOW_SPEED_TIME, to < 30 ? to : 30L);
 	SETOPT(CURLOPT_NOSIGNAL, 1L);
 	SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
+	/* An answer announced larger than the cap is refused before its body
+	 * (on_body stops one that does not announce its length). */
+	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)RESP_MAX);
 	SETOPT(CURLOPT_WRITEFUNCTION, on_body);
 	SETOPT(CURLOPT_WRITEDATA, (void *)sy);
 	SETOPT(CURLOPT_ERRORBUFFER, sy->errbuf);
@@ -846,20 +467,22 @@ struct attempt {
 	enum sync_class cls;
 	long status;
 	int64_t retry_after;         /* -1: none */
-	char why[160];               /* PHI-free: status or transport error */
-	char reason[256];            /* for the store (staff): may hold server text */
-	char location[256];
+	char why[160];               /* for the log: PHI-free, no server text */
+	char reason[256];            /* for the store (staff): no free server text */
+	char location[256];          /* delivered: checked Type/id/_history/v list */
 };
 
-/* Send body with method to url and classify the answer.  expect_bundle: a
- * 2xx counts only when the body is a FHIR Bundle (a transaction answer).
- * Returns K_ECONFIG for transport errors that only a config change fixes. */
+/* Send body with method to url and judge the answer (sync_answer.h): refs
+ * (n) name what body sends; transaction: body is a transaction Bundle,
+ * else one resource PUT.  Returns K_ECONFIG for transport errors that only
+ * a config change fixes. */
 static krc attempt(sync_ctx *sy, const char *method, const char *url, const char *body,
-		   size_t len, int expect_bundle, struct attempt *a, struct kerr *err)
+		   size_t len, const struct sync_ref *refs, size_t n, bool transaction,
+		   struct attempt *a, struct kerr *err)
 {
 	struct curl_header *hh;
+	struct sync_verdict v;
 	CURLcode c = CURLE_OK;
-	char rt[64];
 
 	memset(a, 0, sizeof *a);
 	a->retry_after = -1;
@@ -875,6 +498,12 @@ static krc attempt(sync_ctx *sy, const char *method, const char *url, const char
 		c = curl_easy_setopt(sy->h, CURLOPT_POSTFIELDS, body);
 	if (c == CURLE_OK)
 		c = curl_easy_perform(sy->h);
+	if ((c == CURLE_WRITE_ERROR && sy->resp_over) || c == CURLE_FILESIZE_EXCEEDED) {
+		/* Stopped on purpose: the answer is larger than we read.  Judge
+		 * it as cut (never delivered), not as a network failure. */
+		sy->resp_over = 1;
+		c = CURLE_OK;
+	}
 	if (c != CURLE_OK) {
 		/* libcurl keeps the first error of a transfer in errbuf (e.g. a
 		 * reset on a reused connection before its own retry timed out),
@@ -894,42 +523,16 @@ static krc attempt(sync_ctx *sy, const char *method, const char *url, const char
 		return K_OK;
 	}
 	curl_easy_getinfo(sy->h, CURLINFO_RESPONSE_CODE, &a->status);
-	a->cls = sync_classify(a->status);
-	snprintf(a->why, sizeof a->why, "HTTP %ld", a->status);
-	snprintf(a->reason, sizeof a->reason, "HTTP %ld", a->status);
 	if (curl_easy_header(sy->h, "Retry-After", 0, CURLH_HEADER, -1, &hh) == CURLHE_OK &&
 	    sync_retry_after(hh->value, (int64_t)time(NULL), &a->retry_after) == 0 &&
 	    a->retry_after > RETRY_AFTER_MAX)
 		a->retry_after = RETRY_AFTER_MAX;
-	switch (a->cls) {
-	case SYNC_DELIVERED:
-		if (!expect_bundle)
-			break;
-		if (sy->resp_over || sy->resp == NULL ||
-		    sync_json_string(sy->resp, sy->resp_len, "resourceType", rt, sizeof rt) ||
-		    strcmp(rt, "Bundle") != 0) {
-			/* Safe to resend (PUTs with our ids); unsafe to purge. */
-			a->cls = SYNC_RETRY;
-			snprintf(a->why, sizeof a->why, "HTTP %ld but the answer is not a FHIR Bundle",
-				 a->status);
-			snprintf(a->reason, sizeof a->reason, "%s", a->why);
-			break;
-		}
-		sync_json_string(sy->resp, sy->resp_len, "entry[].response.location", a->location,
-				 sizeof a->location);
-		break;
-	case SYNC_PERMANENT: {
-		char text[200];
-
-		if (sy->resp && !sy->resp_over &&
-		    sync_outcome_text(sy->resp, sy->resp_len, text, sizeof text) == 0)
-			snprintf(a->reason, sizeof a->reason, "HTTP %ld: %s", a->status, text);
-		break;
-	}
-	case SYNC_RETRY:
-	case SYNC_AUTH:
-		break;
-	}
+	sync_answer_judge(a->status, sy->resp, sy->resp_len, sy->resp_over != 0, refs, n,
+			  transaction, &v);
+	a->cls = v.cls;
+	snprintf(a->why, sizeof a->why, "%s", v.why);
+	snprintf(a->reason, sizeof a->reason, "%s", v.summary);
+	snprintf(a->location, sizeof a->location, "%s", v.locations);
 	return K_OK;
 }
 
@@ -953,6 +556,35 @@ static krc pause_for_auth(sync_ctx *sy, const char *what, const struct attempt *
 	if (rc == K_OK)
 		rc = audit(sy, "sync.paused", reason, err);
 	return rc;
+}
+
+/* Record what this request came to for staff and kiosk status
+ * (store_sync_state): its class, the PHI-free summary, since when requests
+ * fail and when the next one goes.  next: 0 unless a retry is planned. */
+static krc note_state(sync_ctx *sy, const struct attempt *a, int64_t now, int64_t next,
+		      struct kerr *err)
+{
+	static const char *const names[] = { [SYNC_DELIVERED] = "delivered", [SYNC_RETRY] = "retry",
+					     [SYNC_PERMANENT] = "refused", [SYNC_AUTH] = "auth" };
+	struct store_sync_state ss;
+	bool failing = a->cls == SYNC_RETRY || a->cls == SYNC_AUTH;
+
+	memset(&ss, 0, sizeof ss);
+	ss.last_attempt = now;
+	snprintf(ss.result, sizeof ss.result, "%s", names[a->cls]);
+	ktext_clean(ss.detail, sizeof ss.detail, a->reason);
+	if (!failing)
+		sy->failing_since = 0;
+	else if (sy->failing_since == 0)
+		sy->failing_since = now;
+	ss.failing_since = sy->failing_since;
+	ss.next_try = failing ? next : 0;
+	/* A backlog delivered within one second writes the same row again
+	 * and again: one write (and fsync) per change is enough. */
+	if (memcmp(&ss, &sy->state, sizeof ss) == 0)
+		return K_OK;
+	sy->state = ss;
+	return store_sync_state_set(sy->st, &ss, err);
 }
 
 /* A transient failure: the record (or the questionnaire) waits its own
@@ -1044,6 +676,7 @@ static char *with_id(const char *q, size_t len, const char *id)
 static krc send_questionnaire(sync_ctx *sy, struct sync_report *rep, struct kerr *err)
 {
 	char *q = NULL, *url = NULL, *body = NULL, id[80], ver[128], rt[64];
+	struct sync_ref ref;
 	struct attempt a;
 	size_t len;
 	int64_t now = (int64_t)time(NULL);
@@ -1071,7 +704,9 @@ static krc send_questionnaire(sync_ctx *sy, struct sync_report *rep, struct kerr
 		goto out;
 	}
 	sprintf(url, "%s/Questionnaire/%s", sy->base, id);
-	rc = attempt(sy, "PUT", url, body, strlen(body), 0, &a, err);
+	snprintf(ref.type, sizeof ref.type, "Questionnaire");
+	snprintf(ref.id, sizeof ref.id, "%.64s", id);
+	rc = attempt(sy, "PUT", url, body, strlen(body), &ref, 1, false, &a, err);
 	if (rc)
 		goto out;
 	switch (a.cls) {
@@ -1085,6 +720,8 @@ static krc send_questionnaire(sync_ctx *sy, struct sync_report *rep, struct kerr
 			rc = clear_pending(sy, q, err);
 		if (rc == K_OK)
 			rc = audit(sy, "questionnaire.uploaded", ver, err);
+		if (rc == K_OK)
+			rc = note_state(sy, &a, now, 0, err);
 		break;
 	case SYNC_PERMANENT:
 		sy->failures = 0;
@@ -1096,15 +733,20 @@ static krc send_questionnaire(sync_ctx *sy, struct sync_report *rep, struct kerr
 			rc = clear_pending(sy, q, err);
 		if (rc == K_OK)
 			rc = audit(sy, "questionnaire.failed", a.why, err);
+		if (rc == K_OK)
+			rc = note_state(sy, &a, now, 0, err);
 		break;
 	case SYNC_AUTH:
 		rc = pause_for_auth(sy, "questionnaire", &a, rep, err);
+		if (rc == K_OK)
+			rc = note_state(sy, &a, now, 0, err);
 		break;
 	case SYNC_RETRY:
 		rep->retry++;
 		note_transient(sy, sy->failures + 1, &a, now);
 		sync_log("questionnaire %s: %s; next try in %llds", id, a.why,
 			 (long long)(sy->hold_until - now));
+		rc = note_state(sy, &a, now, sy->hold_until, err);
 		break;
 	}
 out:
@@ -1128,11 +770,25 @@ static krc changed_meanwhile(const char *id, krc rc, struct kerr *err)
 static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct sync_report *rep,
 		   struct kerr *err)
 {
+	struct sync_ref *refs = NULL;
+	struct kerr why = { "" };
 	struct attempt a;
 	int64_t now, wait;
+	size_t n = 0;
 	krc rc;
 
-	rc = attempt(sy, "POST", sy->base, it->bundle, strlen(it->bundle), 1, &a, err);
+	rc = sync_bundle_refs(it->bundle, strlen(it->bundle), &refs, &n, &why);
+	if (rc == K_EINVAL) {
+		/* No answer could be checked against it: never sent, kept. */
+		rep->failed++;
+		sync_log("record %s: not sent: %s; kept as failed, see kiosk status", it->id, why.msg);
+		rc = store_outbox_failed(sy->st, it->id, why.msg, err);
+		return changed_meanwhile(it->id, rc, err);
+	}
+	if (rc)
+		return kerr_set(err, rc, "%s", why.msg);
+	rc = attempt(sy, "POST", sy->base, it->bundle, strlen(it->bundle), refs, n, true, &a, err);
+	free(refs);
 	if (rc) {
 		sync_log("record %s: not sent: %s", it->id, a.why);
 		return rc;
@@ -1144,6 +800,8 @@ static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct sync
 		rep->delivered++;
 		sync_log("record %s: delivered (%s, try %d)", it->id, a.why, it->attempts + 1);
 		rc = store_outbox_delivered(sy->st, it->id, a.location, now, err);
+		if (rc == K_OK)
+			rc = note_state(sy, &a, now, 0, err);
 		break;
 	case SYNC_PERMANENT:
 		sy->failures = 0;
@@ -1154,12 +812,16 @@ static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct sync
 			 it->id, a.why);
 		rc = store_outbox_failed(sy->st, it->id, a.reason, err);
 		rc = changed_meanwhile(it->id, rc, err);
+		if (rc == K_OK)
+			rc = note_state(sy, &a, now, 0, err);
 		break;
 	case SYNC_AUTH: {
 		char what[64];
 
 		snprintf(what, sizeof what, "record %s", it->id);
 		rc = pause_for_auth(sy, what, &a, rep, err);
+		if (rc == K_OK)
+			rc = note_state(sy, &a, now, 0, err);
 		break;
 	}
 	case SYNC_RETRY:
@@ -1168,6 +830,9 @@ static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct sync
 		sync_log("record %s: %s; next try in %llds", it->id, a.why, (long long)wait);
 		rc = store_outbox_retry(sy->st, it->id, now + wait, a.reason, err);
 		rc = changed_meanwhile(it->id, rc, err);
+		if (rc == K_OK)
+			rc = note_state(sy, &a, now, now + wait > sy->hold_until ? sy->hold_until : now + wait,
+					err);
 		break;
 	}
 	return rc;
@@ -1189,9 +854,10 @@ krc sync_drain(sync_ctx *sy, const volatile sig_atomic_t *stop, struct sync_repo
 	int is_paused;
 	krc rc;
 
-	if (sy->retention > 0 && time(NULL) - sy->last_purge >= 3600) {
-		/* Patient data kept for kiosk.retention_days is deleted here too,
-		 * so it goes even when the kiosk itself is not running. */
+	if (time(NULL) - sy->last_purge >= 3600) {
+		/* Patient data kept for kiosk.retention_days, and interrupted
+		 * sessions past kiosk.resume_minutes, are deleted here too, so
+		 * they go even when the kiosk itself is not running. */
 		sy->last_purge = (int64_t)time(NULL);
 		rc = store_purge(sy->st, sy->last_purge, sy->retention, err);
 		if (rc)
@@ -1216,6 +882,7 @@ krc sync_drain(sync_ctx *sy, const volatile sig_atomic_t *stop, struct sync_repo
 		struct store_outbox_item *it = NULL;
 		struct kerr nf = { "" };
 		int64_t now = (int64_t)time(NULL), next_due = 0;
+		int retries;
 
 		if (now < sy->hold_until)
 			break;
@@ -1228,8 +895,13 @@ krc sync_drain(sync_ctx *sy, const volatile sig_atomic_t *stop, struct sync_repo
 			kerr_set(err, rc, "%s", nf.msg);
 			break;
 		}
+		retries = rep->retry;
 		rc = deliver(sy, it, rep, err);
 		store_outbox_item_free(it);
+		/* Server trouble ends this drain: hold_until alone would let the
+		 * next record go when a second ticks over while we write. */
+		if (rep->retry > retries)
+			break;
 	}
 	return rc;
 }
@@ -1432,6 +1104,19 @@ krc sync_new(sync_ctx **out, const config *cfg, struct kerr *err)
 	n = strlen(sy->base);
 	while (n > 8 && sy->base[n - 1] == '/')
 		sy->base[--n] = '\0';
+	{
+		const char *proxy = config_str(cfg, "sync.proxy");
+
+		if (*proxy && strncmp(proxy, "http://", 7) != 0 && strncmp(proxy, "https://", 8) != 0) {
+			rc = kerr_set(err, K_ECONFIG, "sync.proxy must be an http:// or https:// URL");
+			goto out;
+		}
+		for (const char *p = proxy; *p; p++)
+			if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+				rc = kerr_set(err, K_ECONFIG, "sync.proxy holds a space or control character");
+				goto out;
+			}
+	}
 	if (*pin && strncmp(pin, "sha256//", 8) != 0) {
 		rc = kerr_set(err, K_ECONFIG, "sync.pinned_pubkey must look like sha256//<base64>");
 		goto out;
@@ -1456,8 +1141,18 @@ krc sync_new(sync_ctx **out, const config *cfg, struct kerr *err)
 	rc = store_open(&sy->st, sy->db_path, err);
 	if (rc)
 		goto out;
+	{
+		/* Failing before a restart is still failing since then. */
+		struct store_sync_state last;
+
+		rc = store_sync_state_get(sy->st, &last, err);
+		if (rc)
+			goto out;
+		sy->failing_since = last.failing_since;
+	}
 	sy->retention = (int64_t)config_int(cfg, "kiosk.retention_days") * 86400;
 	store_set_retention(sy->st, sy->retention);
+	store_set_resume_window(sy->st, (int64_t)config_int(cfg, "kiosk.resume_minutes") * 60);
 	/* One sync per database: two would race on the same records. */
 	snprintf(lock, sizeof lock, "%s.sync-lock", sy->db_path);
 	sy->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);

@@ -25,9 +25,14 @@
  *                             "") and the running sync resumes within a
  *                             second; kiosk-sync --retry-failed and a
  *                             restart of sync clear it too.
- * Permanently refused records (4xx other than 401/403/408/409/429) stay in the
- * store marked failed with the server's OperationOutcome text and are sent
- * again only after store_outbox_requeue (staff).
+ * What an answer means is decided in one place, sync_answer_judge()
+ * (sync_answer.h): a record is delivered (and its patient data purged) only
+ * when the transaction-response shows every entry stored as sent.
+ * Permanently refused records (4xx other than 401/403/408/409/429) stay in
+ * the store marked failed with the HTTP status and, from an
+ * OperationOutcome, issue severities, codes and element paths (never the
+ * server's free text, which can quote the patient), and are sent again only
+ * after store_outbox_requeue (staff).
  *
  * Never logs request or response bodies, nor any server text (it may echo
  * patient data): log lines name the record id, the HTTP status or the
@@ -42,17 +47,7 @@
 #include "config.h"
 #include "kerr.h"
 #include "store.h"
-
-/* What happened to one request, and what to do about the record. */
-enum sync_class {
-	SYNC_DELIVERED = 0,  /* 2xx: the server holds it */
-	SYNC_RETRY,          /* transport error, timeout, 408, 409, 429, 5xx, odd answer */
-	SYNC_PERMANENT,      /* other 4xx: the server will never accept it as is */
-	SYNC_AUTH,           /* 401/403: credentials refused, pause everything */
-};
-
-/* Classify an HTTP status (0 when no answer arrived: transport error). */
-enum sync_class sync_classify(long http_status);
+#include "sync_answer.h"
 
 /* Full-jitter exponential backoff: the wait in seconds before try number
  * failures+1, uniform in [1, min(max, 2^failures)] drawn from rnd (any
@@ -64,19 +59,6 @@ int64_t sync_backoff(int failures, int64_t max, uint32_t rnd);
  * forms).  Writes the wait in seconds from now (0 for a date in the past)
  * into *wait.  Returns 0, or -1 when the value is not valid (then ignored). */
 int sync_retry_after(const char *value, int64_t now, int64_t *wait);
-
-/* Read the text of a FHIR OperationOutcome (issue[].diagnostics, else
- * issue[].details.text, joined by "; ") from json into buf (size n),
- * control characters replaced, truncated to fit.  Returns 0 when text was
- * found, -1 otherwise (buf then holds ""). */
-int sync_outcome_text(const char *json, size_t len, char *buf, size_t n);
-
-/* Check that json (len bytes) is one well-formed JSON value.  When path is
- * non-NULL, copy the first string found at path into buf (size n) and
- * return 0 only if found.  Paths name object keys joined by '.', with "[]"
- * for any array element: "id", "entry[].response.location".  Returns -1
- * for malformed JSON or a missing path. */
-int sync_json_string(const char *json, size_t len, const char *path, char *buf, size_t n);
 
 /* ---- the delivery engine ---- */
 

@@ -23,6 +23,7 @@
 
 #include "publish.h"
 #include "staff.h"
+#include "sync_status.h"
 #include "ui.h"
 
 #define KEY_ESC 27
@@ -430,6 +431,7 @@ static void when_str(int64_t t, char *out, size_t n)
 
 static int show_status(struct ss *s)
 {
+	char sync_line[320];
 	struct store_status q;
 	struct lines l = { 0 };
 	struct kerr err = { "" };
@@ -449,8 +451,8 @@ static int show_status(struct ss *s)
 	add_line(&l, "Interrupted:          %d", q.interrupted);
 	when_str(q.last_delivery, t, sizeof t);
 	add_line(&l, "Last delivery:        %s", t);
-	add_line(&l, "Sync:                 %s%s", q.paused[0] ? "paused: " : "running",
-		 q.paused);
+	add_line(&l, "Sync:                 %s",
+		 sync_status_line(s->ctx->st, s->ctx->cfg, (int64_t)time(NULL), sync_line, sizeof sync_line));
 	if (q.last_failure[0]) {
 		add_line(&l, "Last failure:");
 		add_wrapped(&l, 2, COLS - 3, q.last_failure);

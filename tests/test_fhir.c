@@ -534,6 +534,55 @@ static void test_bundle_errors(void **state)
 				     &out, &err), K_EINVAL);
 }
 
+/* The writer refuses a content url that cannot be a canonical url or
+ * name a Questionnaire id, whoever built the content (kiosk check applies
+ * the same fhir_url_problem()). */
+static void test_content_url(void **state)
+{
+	struct fixture *f = *state;
+	const char *answers[10] = { [S_NAME] = "Zoë Secret" };
+	static char long_url[2200];
+	static const char *const bad[] = {
+		"https://fhir.test/Questionnaire/..", "https://fhir.test/Questionnaire/.",
+		"https://fhir.test/Questionnaire/", "https://fhir.test/Questionnaire/a b",
+		"https://fhir.test/Questionnaire/a|2", "https://fhir.test/Questionnaire/caf\xc3\xa9",
+		"https://fhir.test/Questionnaire/a?x=1", long_url, NULL,
+	};
+	char *out = NULL;
+	struct kerr err;
+
+	memset(long_url, 'a', sizeof long_url - 1);
+	memcpy(long_url, "https://", 8);
+	for (int i = 0; bad[i]; i++) {
+		f->c.url = (char *)bad[i];
+		assert_non_null(fhir_url_problem(bad[i]));
+		kerr_clear(&err);
+		assert_int_equal(fhir_bundle(&f->c, answers, NULL, 0, CONTENT_SEV_CLEAR, SESSION, AUTHORED, 0,
+					     &out, &err), K_EINVAL);
+		assert_null(out);
+		kerr_clear(&err);
+		assert_int_equal(fhir_questionnaire(&f->c, &out, &err), K_EINVAL);
+		assert_null(out);
+		assert_non_null(strstr(err.msg, "content url"));
+	}
+	f->c.url = (char *)"https://fhir.test/Questionnaire/intake-2.0";
+	assert_null(fhir_url_problem(f->c.url));
+	assert_int_equal(fhir_questionnaire(&f->c, &out, &err), K_OK);
+	free(out);
+	f->c.url = (char *)URL;
+
+	assert_true(fhir_id_ok("a"));
+	assert_true(fhir_id_ok("intake-2.0"));
+	assert_true(fhir_id_ok("0123456789012345678901234567890123456789012345678901234567890123"));
+	assert_false(fhir_id_ok("01234567890123456789012345678901234567890123456789012345678901234"));
+	assert_false(fhir_id_ok(""));
+	assert_false(fhir_id_ok("."));
+	assert_false(fhir_id_ok(".."));
+	assert_false(fhir_id_ok("-.-"));
+	assert_false(fhir_id_ok("a_b"));
+	assert_false(fhir_id_ok("a/b"));
+}
+
 /* Remove the whitespace pretty printing adds (outside strings). */
 static char *compact(const char *s)
 {
@@ -665,6 +714,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bundle_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundle_sparse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundle_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_content_url, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_questionnaire, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_questionnaire_multi_not_equals, setup, teardown),
 	};

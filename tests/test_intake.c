@@ -62,7 +62,7 @@ static void test_complete_later(void **state)
 	snprintf(path, sizeof path, "%s/k.db", dir);
 	assert_int_equal(content_load(&c, "tests/fixtures/mini/screens", NULL, &err), K_OK);
 	assert_int_equal(engine_new(&e, c, "en", &err), K_OK);
-	assert_int_equal(store_open(&st, path, &err), K_OK);
+	assert_int_equal(store_create(&st, path, &err), K_OK);
 	memset(&in, 0, sizeof in);
 	in.st = st;
 	in.e = e;
@@ -100,10 +100,63 @@ static void test_complete_later(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* An answer the store cannot save: the session is dropped from the screen,
+ * and marked interrupted (resumable by staff, expired later) as soon as the
+ * store works again, never left "in progress" for ever. */
+static void test_stranded_session(void **state)
+{
+	char dir[64], path[96], cmd[128], q[160];
+	struct content *c = NULL;
+	engine *e = NULL;
+	store *st = NULL;
+	struct intake in;
+	struct kerr err = { "" };
+	struct store_session *ss = NULL;
+	sqlite3 *lock;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/kiosk-intake-s%d", (int)getpid());
+	snprintf(path, sizeof path, "%s/k.db", dir);
+	assert_int_equal(content_load(&c, "tests/fixtures/mini/screens", NULL, &err), K_OK);
+	assert_int_equal(engine_new(&e, c, "en", &err), K_OK);
+	assert_int_equal(store_create(&st, path, &err), K_OK);
+	memset(&in, 0, sizeof in);
+	in.st = st;
+	in.e = e;
+	assert_int_equal(send(&in, e, ENGINE_EV_NEXT, NULL), K_OK);
+	assert_int_equal(send(&in, e, ENGINE_EV_ANSWER, "en"), K_OK);
+	assert_int_equal(send(&in, e, ENGINE_EV_ANSWER, "Ana"), K_OK);
+
+	assert_int_equal(sqlite3_open(path, &lock), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(send(&in, e, ENGINE_EV_ANSWER, "1990-01-31"), K_ESTORE);
+	assert_string_equal(in.stranded, in.session);
+	snprintf(q, sizeof q, "SELECT count(*) FROM sessions WHERE id = '%s' AND state = 'in_progress'", in.stranded);
+	/* Still in progress while the store refuses every write. */
+	assert_int_equal(count(path, q), 1);
+	assert_int_equal(sqlite3_exec(lock, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(lock);
+
+	kerr_clear(&err);
+	assert_int_equal(intake_retry(&in, 1002, &err), K_OK);
+	assert_string_equal(in.stranded, "");
+	assert_int_equal(store_session_resume(st, &ss, &err), K_OK);
+	assert_int_equal(ss->n, 2);
+	store_session_free(ss);
+
+	intake_clear(&in);
+	store_close(st);
+	engine_free(e);
+	content_free(c);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_complete_later),
+		cmocka_unit_test(test_stranded_session),
 	};
 
 	return cmocka_run_group_tests_name("intake", tests, NULL, NULL);

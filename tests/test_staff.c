@@ -40,7 +40,7 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->db, sizeof f->db, "%s/var/kiosk.db", f->dir);
 	snprintf(f->pepper, sizeof f->pepper, "%s/var/pepper", f->dir);
-	assert_int_equal(store_open(&f->st, f->db, &err), K_OK);
+	assert_int_equal(store_create(&f->st, f->db, &err), K_OK);
 	assert_int_equal(staff_new(&f->sf, f->st, f->pepper, &err), K_OK);
 	*state = f;
 	return 0;
@@ -66,7 +66,7 @@ static void reopen(struct fx *f)
 
 	staff_free(f->sf);
 	store_close(f->st);
-	assert_int_equal(store_open(&f->st, f->db, &err), K_OK);
+	assert_int_equal(store_create(&f->st, f->db, &err), K_OK);
 	assert_int_equal(staff_new(&f->sf, f->st, f->pepper, &err), K_OK);
 }
 

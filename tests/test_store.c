@@ -45,7 +45,7 @@ static int fx_setup(void **state)
 	strcpy(f->dir, "/tmp/test-store-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof f->path, "%s/var/kiosk.db", f->dir);
-	assert_int_equal(store_open(&f->s, f->path, &err), K_OK);
+	assert_int_equal(store_create(&f->s, f->path, &err), K_OK);
 	*state = f;
 	return 0;
 }
@@ -183,7 +183,7 @@ static void test_open_private_files(void **state)
 	assert_int_equal(stat(wal, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	/* The settings that make a commit durable and shared. */
-	assert_int_equal(q_int(f->path, "PRAGMA user_version"), 3);
+	assert_int_equal(q_int(f->path, "PRAGMA user_version"), 4);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"),
 			 1);
 	/* UUID v4 text. */
@@ -200,7 +200,7 @@ static void test_open_memory(void **state)
 	struct store_status st;
 
 	(void)state;
-	assert_int_equal(store_open(&s, ":memory:", &err), K_OK);
+	assert_int_equal(store_create(&s, ":memory:", &err), K_OK);
 	start(s, 10, id);
 	start(s, 11, id2);
 	assert_string_not_equal(id, id2);
@@ -233,7 +233,7 @@ static void test_answers_saved_and_overwritten(void **state)
 
 	/* A crash: the next start finds it interrupted, staff resume it. */
 	store_close(f->s);
-	assert_int_equal(store_open(&f->s, f->path, &err), K_OK);
+	assert_int_equal(store_create(&f->s, f->path, &err), K_OK);
 	assert_int_equal(store_recover(f->s, 200, 1800, &n, &err), K_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(store_session_resume(f->s, &ss, &err), K_OK);
@@ -298,10 +298,22 @@ static void test_complete_once(void **state)
 	kerr_clear(&err);
 	assert_int_equal(complete(f->s, "nope", bundle, 140, &err), K_ENOTFOUND);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM outbox"), 1);
+	/* Unless told its database was replaced since: the row is made again. */
+	{
+		struct store_completion c = { .session = "a1b2c3d4-0000-4000-8000-000000000001",
+					      .outcome = "clear", .bundle = bundle, .patient_name = PT_NAME,
+					      .now = 150, .recreate = true };
+
+		kerr_clear(&err);
+		assert_int_equal(store_session_complete(f->s, &c, &err), K_OK);
+		assert_int_equal(q_int(f->path, "SELECT count(*) FROM outbox"), 2);
+		assert_int_equal(q_int(f->path, "SELECT count(*) FROM sessions WHERE state = 'completed'"), 2);
+		assert_int_equal(store_session_complete(f->s, &c, &err), K_EINVAL);
+	}
 	/* A completed session cannot be wiped. */
 	kerr_clear(&err);
 	assert_int_equal(store_session_wipe(f->s, id, "reset", "kiosk", &err), K_EINVAL);
-	assert_int_equal(q_int(f->path, "SELECT count(*) FROM sessions"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM sessions"), 2);
 }
 
 static void test_wipe_leaves_nothing(void **state)
@@ -374,6 +386,44 @@ static void test_recover_and_resume(void **state)
 	/* Recovering again marks the two resumed (in progress) ones again. */
 	assert_int_equal(store_recover(f->s, 6100, 1800, &n, &err), K_OK);
 	assert_int_equal(n, 2);
+}
+
+/* Interrupted sessions go once resume_window has passed, whenever the
+ * check runs (the kiosk's timer, kiosk-sync's purge), not only at start-up;
+ * a session in progress is never touched. */
+static void test_expire_interrupted(void **state)
+{
+	struct fx *f = *state;
+	struct kerr err = { "" };
+	char a[STORE_ID_LEN], b[STORE_ID_LEN], live[STORE_ID_LEN];
+	int n = -1;
+
+	start(f->s, 1000, a);
+	save(f->s, a, "area", "face", 1010);
+	start(f->s, 1000, b);
+	save(f->s, b, "area", "neck", 2000);
+	assert_int_equal(store_recover(f->s, 2100, 1800, &n, &err), K_OK);
+	assert_int_equal(n, 2);
+	start(f->s, 1000, live);
+	save(f->s, live, "area", "hands", 1020);
+	/* Nothing is older than 30 min yet. */
+	assert_int_equal(store_expire_interrupted(f->s, 2500, 1800, &n, &err), K_OK);
+	assert_int_equal(n, 0);
+	/* At 3000 only "a" (last change 1010) is past the window. */
+	assert_int_equal(store_expire_interrupted(f->s, 3000, 1800, &n, &err), K_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM answers WHERE value = 'face'"), 0);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM answers WHERE value = 'neck'"), 1);
+	/* kiosk-sync's purge pass does it too once told the window. */
+	assert_int_equal(store_purge(f->s, 9000, 0, &err), K_OK);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM answers WHERE value = 'neck'"), 1);
+	store_set_resume_window(f->s, 1800);
+	assert_int_equal(store_purge(f->s, 9000, 0, &err), K_OK);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM answers WHERE value = 'neck'"), 0);
+	/* The session in progress (last answer 1020) is still there. */
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM answers WHERE value = 'hands'"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM sessions WHERE state = 'in_progress'"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM audit WHERE action = 'session.expire'"), 2);
 }
 
 /* ---- outbox ---- */
@@ -538,7 +588,7 @@ static void test_purge_raw_bytes(void **state)
 	assert_false(db_has(f->path, "Testpatient-Quokka"));
 	assert_false(db_has(f->path, PT_DOB));
 	assert_false(db_has(f->path, PT_PHONE));
-	assert_int_equal(store_open(&f->s, f->path, &err), K_OK);
+	assert_int_equal(store_create(&f->s, f->path, &err), K_OK);
 }
 
 /* ---- audit ---- */
@@ -661,12 +711,12 @@ static void test_migrate_v1(void **state)
 	/* Reading (kiosk status) never upgrades the database under a kiosk. */
 	assert_int_equal(store_open_readonly(&s, path, &err), K_ESTORE);
 	assert_null(s);
-	assert_non_null(strstr(err.msg, "database schema 1 differs from this kiosk's (3)"));
+	assert_non_null(strstr(err.msg, "database schema 1 differs from this kiosk's (4)"));
 	assert_int_equal(q_int(path, "PRAGMA user_version"), 1);
 	kerr_clear(&err);
 
-	assert_int_equal(store_open(&s, path, &err), K_OK);
-	assert_int_equal(q_int(path, "PRAGMA user_version"), 3);
+	assert_int_equal(store_create(&s, path, &err), K_OK);
+	assert_int_equal(q_int(path, "PRAGMA user_version"), 4);
 	{
 		store *ro = NULL;
 		struct store_status rst;
@@ -714,7 +764,7 @@ static void test_migrate_v1(void **state)
 	assert_int_equal(bad, 0);
 	store_close(s);
 	/* Opening an up-to-date database again changes nothing. */
-	assert_int_equal(store_open(&s, path, &err), K_OK);
+	assert_int_equal(store_create(&s, path, &err), K_OK);
 	store_close(s);
 }
 
@@ -727,9 +777,9 @@ static void test_newer_schema_refused(void **state)
 
 	snprintf(path, sizeof path, "%s/new.db", f->dir);
 	q_exec(path, "CREATE TABLE future (x); INSERT INTO future VALUES (42); PRAGMA user_version = 7;");
-	assert_int_equal(store_open(&s, path, &err), K_ESTORE);
+	assert_int_equal(store_create(&s, path, &err), K_ESTORE);
 	assert_null(s);
-	assert_non_null(strstr(err.msg, "database schema 7 is newer than this kiosk (3)"));
+	assert_non_null(strstr(err.msg, "database schema 7 is newer than this kiosk (4)"));
 	/* Left as it was. */
 	assert_int_equal(q_int(path, "SELECT x FROM future"), 42);
 	assert_int_equal(q_int(path, "PRAGMA user_version"), 7);
@@ -750,7 +800,7 @@ static void test_not_a_database(void **state)
 	for (int i = 0; i < 200; i++)
 		fputs(junk, fp);
 	fclose(fp);
-	assert_int_equal(store_open(&s, path, &err), K_ESTORE);
+	assert_int_equal(store_create(&s, path, &err), K_ESTORE);
 	assert_null(s);
 	assert_non_null(strstr(err.msg, "corrupt"));
 	assert_non_null(strstr(err.msg, path));
@@ -765,6 +815,7 @@ static void test_corrupt_pages(void **state)
 	struct kerr err = { "" };
 	char id[STORE_ID_LEN], junk[4096];
 	store *s = NULL;
+	krc rc;
 	int fd;
 
 	for (int i = 0; i < 40; i++)
@@ -777,10 +828,88 @@ static void test_corrupt_pages(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(pwrite(fd, junk, sizeof junk, 4096), (ssize_t)sizeof junk);
 	close(fd);
-	assert_int_equal(store_open(&s, f->path, &err), K_ESTORE);
+	/* Opening no longer reads every page (that is store_check's job, at
+	 * the kiosk's start and in status checks): either step may see it. */
+	rc = store_open(&s, f->path, &err);
+	if (rc == K_OK)
+		rc = store_check(s, &err);
+	store_close(s);
+	s = NULL;
+	assert_int_equal(rc, K_ESTORE);
 	assert_non_null(strstr(err.msg, "corrupt"));
-	assert_null(s);
+	/* The same read-only, as `kiosk status` opens it. */
+	kerr_clear(&err);
+	rc = store_open_readonly(&s, f->path, &err);
+	if (rc == K_OK)
+		rc = store_check(s, &err);
+	store_close(s);
+	assert_int_equal(rc, K_ESTORE);
+	assert_non_null(strstr(err.msg, "corrupt"));
 	/* f->s stays NULL; teardown copes. */
+}
+
+static void test_open_refuses_missing(void **state)
+{
+	struct fx *f = *state;
+	struct kerr err = { "" };
+	char path[200];
+	store *s = NULL;
+	int fd;
+
+	(void)f;
+	/* A missing file is never created by an ordinary open. */
+	snprintf(path, sizeof path, "%s.gone/kiosk.db", f->path);
+	assert_int_equal(store_open(&s, path, &err), K_ESTORE);
+	assert_null(s);
+	assert_non_null(strstr(err.msg, path));
+	assert_non_null(strstr(err.msg, "kiosk init"));
+	assert_int_equal(access(path, F_OK), -1);
+	/* Nor is an empty one (a file touched, or a volume's stub). */
+	snprintf(path, sizeof path, "%s.empty", f->path);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	kerr_clear(&err);
+	assert_int_equal(store_open(&s, path, &err), K_ESTORE);
+	assert_non_null(strstr(err.msg, "kiosk init"));
+	/* store_create makes it, and then it opens. */
+	assert_int_equal(store_create(&s, path, &err), K_OK);
+	store_close(s);
+	s = NULL;
+	assert_int_equal(store_open(&s, path, &err), K_OK);
+	assert_int_equal(store_check(s, &err), K_OK);
+	store_close(s);
+	unlink(path);
+}
+
+static void test_file_identity(void **state)
+{
+	struct fx *f = *state;
+	struct kerr err = { "" };
+	char id[STORE_ID_LEN], moved[200], fresh[200];
+	store *other = NULL;
+
+	assert_int_equal(store_file_check(f->s, &err), K_OK);
+	make_intake(f->s, 100, id);
+	/* Deleted while open: starting and completing refuse, the open
+	 * handle reports why. */
+	snprintf(moved, sizeof moved, "%s.moved", f->path);
+	assert_int_equal(rename(f->path, moved), 0);
+	assert_int_equal(store_file_check(f->s, &err), K_ESTORE);
+	assert_non_null(strstr(err.msg, "was deleted"));
+	kerr_clear(&err);
+	assert_int_equal(store_session_start(f->s, "v1", "en", 200, id, &err), K_ESTORE);
+	/* Another database put in its place is not the one open either. */
+	snprintf(fresh, sizeof fresh, "%s/fresh.db", f->dir);
+	assert_int_equal(store_create(&other, fresh, &err), K_OK);
+	store_close(other);
+	assert_int_equal(rename(fresh, f->path), 0);
+	kerr_clear(&err);
+	assert_int_equal(store_file_check(f->s, &err), K_ESTORE);
+	assert_non_null(strstr(err.msg, "replaced"));
+	assert_int_equal(rename(moved, f->path), 0);
+	kerr_clear(&err);
+	assert_int_equal(store_file_check(f->s, &err), K_OK);
 }
 
 /* ---- a full disk and a read-only disk ----
@@ -808,7 +937,7 @@ static int disk_child(const char *dir)
 	    mount("tmpfs", dir, "tmpfs", 0, "size=512k,mode=0700") != 0)
 		return 77;
 	snprintf(path, sizeof path, "%s/kiosk.db", dir);
-	if (store_open(&s, path, &err) != K_OK)
+	if (store_create(&s, path, &err) != K_OK)
 		return child_fail("open", err.msg);
 	make_intake(s, 100, kept);
 	if (store_session_start(s, "cv", "en", 200, id, &err) != K_OK)
@@ -838,13 +967,13 @@ static int disk_child(const char *dir)
 	if (mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY, "size=512k") != 0)
 		return child_fail("remount read-only", strerror(errno));
 	kerr_clear(&err);
-	if (store_open(&s, path, &err) != K_ESTORE || strstr(err.msg, "read-only") == NULL ||
+	if (store_create(&s, path, &err) != K_ESTORE || strstr(err.msg, "read-only") == NULL ||
 	    strstr(err.msg, path) == NULL)
 		return child_fail("read-only not reported", err.msg);
 	if (mount(NULL, dir, NULL, MS_REMOUNT, "size=512k") != 0)
 		return child_fail("remount read-write", strerror(errno));
 	kerr_clear(&err);
-	if (store_open(&s, path, &err) != K_OK)
+	if (store_create(&s, path, &err) != K_OK)
 		return child_fail("reopen", err.msg);
 	if (store_outbox_next(s, 100, &it, &due, &err) != K_OK || strcmp(it->id, kept) != 0)
 		return child_fail("record lost after read-only", err.msg);
@@ -887,7 +1016,7 @@ static void test_group_mode(void **state)
 	store_close(f->s);
 	f->s = NULL;
 	assert_int_equal(chmod(f->path, 0664), 0);
-	assert_int_equal(store_open(&f->s, f->path, &err), K_OK);
+	assert_int_equal(store_create(&f->s, f->path, &err), K_OK);
 	assert_int_equal(stat(f->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0660);
 }
@@ -919,7 +1048,7 @@ static void test_readonly_file(void **state)
 		/* Root may write anything: become nobody first. */
 		if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
 			_exit(3);
-		if (store_open(&s, f->path, &err) != K_ESTORE)
+		if (store_create(&s, f->path, &err) != K_ESTORE)
 			_exit(1);
 		if (strstr(err.msg, "read-only") == NULL) {
 			fprintf(stderr, "message: %s\n", err.msg);
@@ -932,7 +1061,7 @@ static void test_readonly_file(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	/* Nothing lost. */
 	assert_int_equal(chmod(f->path, 0600), 0);
-	assert_int_equal(store_open(&f->s, f->path, &err), K_OK);
+	assert_int_equal(store_create(&f->s, f->path, &err), K_OK);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM outbox"), 1);
 }
 
@@ -947,7 +1076,7 @@ static void test_two_handles(void **state)
 	store *sync = NULL;
 	int64_t due;
 
-	assert_int_equal(store_open(&sync, f->path, &err), K_OK);
+	assert_int_equal(store_create(&sync, f->path, &err), K_OK);
 	make_intake(f->s, 100, id);
 	assert_int_equal(store_outbox_next(sync, 100, &it, &due, &err), K_OK);
 	assert_string_equal(it->id, id);
@@ -1018,7 +1147,7 @@ static void test_staff_accounts(void **state)
 	assert_int_equal(store_staff_put(f->s, &in, &err), K_OK);
 	/* Failures and lock survive a restart. */
 	store_close(f->s);
-	assert_int_equal(store_open(&f->s, f->path, &err), K_OK);
+	assert_int_equal(store_create(&f->s, f->path, &err), K_OK);
 	assert_int_equal(store_staff_get(f->s, "Dr Admin", &got, &err), K_OK);
 	assert_string_equal(got->role, "admin");
 	assert_string_equal(got->pin_hash, in.pin_hash);
@@ -1072,6 +1201,9 @@ int main(void)
 		T(test_newer_schema_refused),
 		T(test_not_a_database),
 		T(test_corrupt_pages),
+		T(test_open_refuses_missing),
+		T(test_expire_interrupted),
+		T(test_file_identity),
 		T(test_full_and_readonly_disk),
 		T(test_group_mode),
 		T(test_readonly_file),

@@ -1,6 +1,7 @@
 /* test_sync: the pure parts of the sync process, table-driven: status
- * classification, full-jitter backoff, Retry-After parsing, and reading
- * the server's answers (OperationOutcome text, transaction locations).
+ * classification, full-jitter backoff, Retry-After parsing, and what each
+ * answer of a server means (sync_answer_judge: delivered only when the
+ * transaction-response proves it; no server text kept).
  * The network parts are tested against a real TLS server in
  * tests/it/sync_*.sh. */
 #include <setjmp.h>
@@ -11,9 +12,11 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sync.h"
+#include "sync_status.h"
 
 static void test_classify(void **state)
 {
@@ -146,51 +149,195 @@ static void test_retry_after(void **state)
 	assert_int_equal(sync_retry_after(NULL, now, &(int64_t){ 0 }), -1);
 }
 
-static void test_outcome_text(void **state)
+#define TR(e) "{\"resourceType\":\"Bundle\",\"type\":\"transaction-response\",\"entry\":[" e "]}"
+#define ENT(st, loc) "{\"response\":{\"status\":\"" st "\",\"location\":\"" loc "\"}}"
+#define OK2 ENT("201 Created", "Patient/p1/_history/1") "," \
+	ENT("201 Created", "QuestionnaireResponse/q-1/_history/1")
+#define OO(sev, code, diag, expr) "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"" \
+	sev "\",\"code\":\"" code "\",\"diagnostics\":\"" diag "\",\"details\":{\"text\":\"" diag \
+	"\"},\"expression\":[" expr "]}]}"
+
+/* What every kind of answer to a transaction means.  The lies a server can
+ * tell (a searchset, a batch-response, a failed entry, one entry short, a
+ * location naming another resource or carrying a query) are never taken
+ * as delivered. */
+static void test_judge_transaction(void **state)
 {
+	static const struct sync_ref refs[] = { { "Patient", "p1" }, { "QuestionnaireResponse", "q-1" } };
 	static const struct {
-		const char *json;
-		int ok;
-		const char *want;
+		long status;
+		const char *body;
+		bool cut;
+		enum sync_class want;
+		const char *text;       /* summary (or locations when delivered) */
 	} cases[] = {
-		{ "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\","
-		  "\"code\":\"invalid\",\"diagnostics\":\"birthDate is not a date\"}]}",
-		  0, "birthDate is not a date" },
-		{ "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"details\":{\"text\":\"Bad id\"}}]}",
-		  0, "Bad id" },
-		{ "{\"issue\":[{\"diagnostics\":\"one\"},{\"diagnostics\":\"two\"}]}", 0, "one; two" },
-		{ "{\"issue\":[{\"details\":{\"text\":\"d\"},\"diagnostics\":\"x\"}]}", 0, "x" },
-		{ "{\"issue\":[{\"diagnostics\":\"line\\nbreak\\ttab\"}]}", 0, "line break tab" },
-		{ "{\"issue\":[{\"diagnostics\":\"caf\\u00e9 \\ud83d\\ude00\"}]}", 0,
-		  "caf\xc3\xa9 \xf0\x9f\x98\x80" },
-		{ "{\"text\":{\"div\":\"<div>x</div>\"},\"diagnostics\":\"top level\"}", -1, "" },
-		{ "{\"resourceType\":\"OperationOutcome\",\"issue\":[]}", -1, "" },
-		{ "<html>Bad Gateway</html>", -1, "" },
-		{ "{\"issue\":[{\"diagnostics\":\"unterminated}]}", -1, "" },
-		{ "", -1, "" },
+		{ 200, TR(OK2), false, SYNC_DELIVERED,
+		  "Patient/p1/_history/1 QuestionnaireResponse/q-1/_history/1" },
+		{ 200, TR(ENT("200 OK", "Patient/p1") "," ENT("200", "QuestionnaireResponse/q-1")), false,
+		  SYNC_DELIVERED, "Patient/p1 QuestionnaireResponse/q-1" },
+		{ 201, TR(ENT("201 Created", "https://fhir.example.org:8443/r4/Patient/p1/_history/2") ","
+			  ENT("201 Created", "http://h/QuestionnaireResponse/q-1/_history/x.1")), false,
+		  SYNC_DELIVERED, "Patient/p1/_history/2 QuestionnaireResponse/q-1/_history/x.1" },
+		/* searchset, batch-response with 422 entries */
+		{ 200, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":0}", false, SYNC_RETRY,
+		  "HTTP 200 but the Bundle is a searchset, not a transaction-response" },
+		{ 200, "{\"resourceType\":\"Bundle\",\"type\":\"batch-response\",\"entry\":["
+		       ENT("422 Unprocessable Entity", "Patient/p1") ","
+		       ENT("422 Unprocessable Entity", "QuestionnaireResponse/q-1") "]}", false, SYNC_RETRY,
+		  "HTTP 200 but the Bundle is a batch-response, not a transaction-response" },
+		{ 200, "{\"resourceType\":\"Bundle\",\"type\":\"x\\u001b[2J\"}", false, SYNC_RETRY,
+		  "HTTP 200 but the Bundle is not a transaction-response" },
+		{ 200, "{\"resourceType\":\"Bundle\",\"entry\":[]}", false, SYNC_RETRY,
+		  "HTTP 200 but the Bundle is not a transaction-response" },
+		/* an entry refused, one short, one too many, none */
+		{ 200, TR(ENT("201 Created", "Patient/p1/_history/1") ","
+			  ENT("422 Unprocessable Entity", "QuestionnaireResponse/q-1/_history/1")), false,
+		  SYNC_RETRY, "HTTP 200 but entry 2 has status 422" },
+		{ 200, TR(ENT("201 Created", "Patient/p1/_history/1")), false, SYNC_RETRY,
+		  "HTTP 200 but the transaction-response has 1 entries for 2 sent" },
+		{ 200, TR(OK2 "," ENT("201 Created", "Patient/p1")), false, SYNC_RETRY,
+		  "HTTP 200 but the transaction-response has 3 entries for 2 sent" },
+		{ 200, "{\"resourceType\":\"Bundle\",\"type\":\"transaction-response\"}", false, SYNC_RETRY,
+		  "HTTP 200 but the transaction-response has 0 entries for 2 sent" },
+		/* statuses that are not a 2xx code */
+		{ 200, TR(ENT("2010", "Patient/p1") "," ENT("201", "QuestionnaireResponse/q-1")), false,
+		  SYNC_RETRY, "HTTP 200 but entry 1 has no valid status" },
+		{ 200, TR("{\"response\":{\"location\":\"Patient/p1\"}}," ENT("201", "QuestionnaireResponse/q-1")),
+		  false, SYNC_RETRY, "HTTP 200 but entry 1 has no valid status" },
+		{ 200, TR(ENT("302 Found", "Patient/p1") "," ENT("201", "QuestionnaireResponse/q-1")), false,
+		  SYNC_RETRY, "HTTP 200 but entry 1 has status 302" },
+		/* locations that do not name what was sent */
+		{ 200, TR(ENT("201 Created", "Patient/00000000-0000-0000-0000-000000000000/_history/1") ","
+			  ENT("201 Created", "QuestionnaireResponse/q-1/_history/1")), false, SYNC_RETRY,
+		  "HTTP 200 but the location of entry 1 does not name the resource sent" },
+		{ 200, TR(ENT("201 Created", "Patient/p1/_history/1?name=Quokka") ","
+			  ENT("201 Created", "QuestionnaireResponse/q-1/_history/1?name=Quokka")), false,
+		  SYNC_RETRY, "HTTP 200 but the location of entry 1 does not name the resource sent" },
+		{ 200, TR(ENT("201", "QuestionnaireResponse/q-1") "," ENT("201", "Patient/p1")), false,
+		  SYNC_RETRY, "HTTP 200 but the location of entry 1 does not name the resource sent" },
+		{ 200, TR(ENT("201", "Patient/p1#x") "," ENT("201", "QuestionnaireResponse/q-1")), false,
+		  SYNC_RETRY, "HTTP 200 but the location of entry 1 does not name the resource sent" },
+		{ 200, TR(ENT("201", "Patient/p1/") "," ENT("201", "QuestionnaireResponse/q-1")), false,
+		  SYNC_RETRY, "HTTP 200 but the location of entry 1 does not name the resource sent" },
+		{ 200, TR(ENT("201", "x/Patient/p1") "," ENT("201", "QuestionnaireResponse/q-1")), false,
+		  SYNC_RETRY, "HTTP 200 but the location of entry 1 does not name the resource sent" },
+		{ 200, TR(ENT("201", "Patient/p1/_history/..") "," ENT("201", "QuestionnaireResponse/q-1")), false,
+		  SYNC_RETRY, "HTTP 200 but the location of entry 1 does not name the resource sent" },
+		{ 200, TR(ENT("201", "Patient/p%31") "," ENT("201", "QuestionnaireResponse/q-1")), false,
+		  SYNC_RETRY, "HTTP 200 but the location of entry 1 does not name the resource sent" },
+		{ 200, TR("{\"response\":{\"status\":\"201\"}}," ENT("201", "QuestionnaireResponse/q-1")), false,
+		  SYNC_RETRY, "HTTP 200 but the location of entry 1 does not name the resource sent" },
+		/* not a Bundle at all, cut, ambiguous */
+		{ 200, "{\"resourceType\": \"Bundle\", <html>proxy error", false, SYNC_RETRY,
+		  "HTTP 200 but the answer is not a FHIR Bundle" },
+		{ 201, "", false, SYNC_RETRY, "HTTP 201 but the answer is not a FHIR Bundle" },
+		{ 200, OO("information", "informational", "All OK", ""), false, SYNC_RETRY,
+		  "HTTP 200 but the answer is not a FHIR Bundle" },
+		{ 200, TR(OK2), true, SYNC_RETRY, "HTTP 200 but the answer is larger than the kiosk reads" },
+		{ 200, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"type\":\"transaction-response\","
+		       "\"entry\":[" OK2 "]}", false, SYNC_RETRY, "HTTP 200 but the answer is not a FHIR Bundle" },
+		/* refusals: only status, severity, code and element paths kept */
+		{ 422, OO("error", "invariant", "Patient.name 'Quokka' rejected", "\"Patient.name[0].family\""),
+		  false, SYNC_PERMANENT, "HTTP 422: error invariant at Patient.name[0].family" },
+		{ 400, OO("error", "invalid", "Quokka", "\"Patient.name.where(family='Quokka')\","
+			  "\"Bundle.entry[0].resource.ofType(Patient).birthDate\",\"Quokka \\u202eevil\""),
+		  false, SYNC_PERMANENT, "HTTP 400: error invalid at Bundle.entry[0].resource.ofType(Patient).birthDate" },
+		{ 400, OO("bogus", "Quokka Smith", "x", "\"\\u009b2J\""), false, SYNC_PERMANENT, "HTTP 400" },
+		{ 404, "<html>Quokka</html>", false, SYNC_PERMANENT, "HTTP 404" },
+		{ 401, OO("error", "login", "token for Quokka expired", ""), false, SYNC_AUTH,
+		  "HTTP 401: error login" },
+		{ 403, "", false, SYNC_AUTH, "HTTP 403" },
+		{ 503, OO("error", "transient", "busy", ""), false, SYNC_RETRY, "HTTP 503: error transient" },
+		{ 429, "", false, SYNC_RETRY, "HTTP 429" },
+		{ 0, NULL, false, SYNC_RETRY, "HTTP 0" },
 	};
-	char buf[256];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		int ok = sync_outcome_text(cases[i].json, strlen(cases[i].json), buf, sizeof buf);
+		struct sync_verdict v;
+		const char *b = cases[i].body;
+		const char *got;
 
-		if (ok != cases[i].ok || strcmp(buf, cases[i].want) != 0)
-			fail_msg("case %zu: got %d '%s', want %d '%s'", i, ok, buf, cases[i].ok,
-				 cases[i].want);
+		sync_answer_judge(cases[i].status, b, b ? strlen(b) : 0, cases[i].cut, refs, 2, true, &v);
+		got = v.cls == SYNC_DELIVERED ? v.locations : v.summary;
+		if (v.cls != cases[i].want || strcmp(got, cases[i].text) != 0)
+			fail_msg("case %zu: got %d '%s', want %d '%s'", i, v.cls, got, cases[i].want,
+				 cases[i].text);
+		/* Nothing the server wrote beyond codes and paths is kept. */
+		if (strstr(v.summary, "Quokka") || strstr(v.why, "Quokka") || strstr(v.locations, "Quokka"))
+			fail_msg("case %zu: the server's text was kept: '%s'", i, v.summary);
+		/* The log line holds no server words at all. */
+		if (v.cls != SYNC_DELIVERED && strncmp(v.why, v.summary, strlen(v.why)) != 0)
+			fail_msg("case %zu: why '%s' is not the start of '%s'", i, v.why, v.summary);
 	}
 }
 
-static void test_outcome_text_cut(void **state)
+static void test_judge_update(void **state)
 {
-	/* A long text is cut to the buffer, never in the middle of a UTF-8
-	 * character. */
-	const char *json = "{\"issue\":[{\"diagnostics\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}]}";
-	char buf[6];
+	static const struct sync_ref q = { "Questionnaire", "intake" };
+	static const struct {
+		long status;
+		const char *body;
+		enum sync_class want;
+	} cases[] = {
+		{ 200, "{\"resourceType\":\"Questionnaire\",\"id\":\"intake\",\"status\":\"active\"}", SYNC_DELIVERED },
+		{ 201, "", SYNC_DELIVERED },
+		{ 200, OO("information", "informational", "ok", ""), SYNC_DELIVERED },
+		{ 200, OO("error", "processing", "no", ""), SYNC_RETRY },
+		{ 200, "{\"resourceType\":\"Questionnaire\",\"id\":\"other\"}", SYNC_RETRY },
+		{ 200, "{\"resourceType\":\"Patient\",\"id\":\"intake\"}", SYNC_RETRY },
+		{ 200, "not json", SYNC_RETRY },
+		{ 422, OO("error", "invariant", "x", ""), SYNC_PERMANENT },
+	};
 
 	(void)state;
-	assert_int_equal(sync_outcome_text(json, strlen(json), buf, sizeof buf), 0);
-	assert_string_equal(buf, "\xc3\xa9\xc3\xa9");
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sync_verdict v;
+
+		sync_answer_judge(cases[i].status, cases[i].body, strlen(cases[i].body), false, &q, 1,
+				  false, &v);
+		if (v.cls != cases[i].want)
+			fail_msg("case %zu: got %d (%s), want %d", i, v.cls, v.summary, cases[i].want);
+	}
+}
+
+static void test_bundle_refs(void **state)
+{
+	static const char *const bad[] = {
+		"{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[]}",
+		"{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[]}",
+		"{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"resource\":"
+		"{\"resourceType\":\"Patient\",\"id\":\"a\"},\"request\":{\"method\":\"POST\",\"url\":\"Patient\"}}]}",
+		"{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"resource\":"
+		"{\"resourceType\":\"Patient\",\"id\":\"a\"},\"request\":{\"method\":\"PUT\",\"url\":\"Patient/b\"}}]}",
+		"{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"resource\":"
+		"{\"resourceType\":\"Patient\",\"id\":\"..\"},\"request\":{\"method\":\"PUT\",\"url\":\"Patient/..\"}}]}",
+		"[]",
+	};
+	const char *good =
+		"{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
+		"{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"a-1\"},"
+		"\"request\":{\"method\":\"PUT\",\"url\":\"Patient/a-1\"}},"
+		"{\"resource\":{\"resourceType\":\"Flag\",\"id\":\"f.2\"},"
+		"\"request\":{\"method\":\"PUT\",\"url\":\"Flag/f.2\"}}]}";
+	struct sync_ref *refs = NULL;
+	struct kerr err = { "" };
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(sync_bundle_refs(good, strlen(good), &refs, &n, &err), K_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(refs[0].type, "Patient");
+	assert_string_equal(refs[0].id, "a-1");
+	assert_string_equal(refs[1].type, "Flag");
+	assert_string_equal(refs[1].id, "f.2");
+	free(refs);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		kerr_clear(&err);
+		if (sync_bundle_refs(bad[i], strlen(bad[i]), &refs, &n, &err) != K_EINVAL)
+			fail_msg("bundle %zu accepted", i);
+		assert_null(refs);
+	}
 }
 
 static void test_json_string(void **state)
@@ -245,6 +392,81 @@ static void test_json_invalid(void **state)
 	}
 }
 
+static void test_sync_status_format(void **state)
+{
+	const int64_t now = 1764630000; /* 2025-12-01 */
+	static const struct {
+		bool configured;
+		const char *paused;
+		struct store_sync_state last;
+		int64_t last_delivery;
+		enum sync_status_kind kind;
+		const char *word;
+		const char *starts;
+	} cases[] = {
+		{ false, "", { 0, "", "", 0, 0 }, 0, SYNC_STATUS_OFF, "not configured", "not configured" },
+		{ false, "x", { now, "retry", "HTTP 503", now - 60, now + 5 }, 0, SYNC_STATUS_OFF,
+		  "not configured", "not configured" },
+		{ true, "", { 0, "", "", 0, 0 }, 0, SYNC_STATUS_NEW, "not started", "not started" },
+		{ true, "", { now, "delivered", "HTTP 200", 0, 0 }, now - 5, SYNC_STATUS_OK, "ok",
+		  "ok, last delivery " },
+		{ true, "", { now, "refused", "HTTP 422: error invariant", 0, 0 }, 0, SYNC_STATUS_OK, "ok",
+		  "ok, nothing delivered yet" },
+		{ true, "", { now, "retry", "Connection refused", now - 300, now + 30 }, now - 900,
+		  SYNC_STATUS_FAILING, "failing", "failing since " },
+		{ true, "server refused the credentials (401)", { now, "auth", "HTTP 401", now, 0 }, 0,
+		  SYNC_STATUS_PAUSED, "paused", "paused: server refused the credentials (401)" },
+		/* Text from an older database is cleaned before it is shown. */
+		{ true, "bad\x1b[2J\xc2\x9b" "1m\xe2\x80\xae", { 0, "", "", 0, 0 }, 0, SYNC_STATUS_PAUSED,
+		  "paused", "paused: bad[2J1m" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sync_status st;
+
+		sync_status_format(cases[i].configured, cases[i].paused, &cases[i].last,
+				   cases[i].last_delivery, now, &st);
+		if (st.kind != cases[i].kind || strcmp(st.word, cases[i].word) != 0 ||
+		    strncmp(st.line, cases[i].starts, strlen(cases[i].starts)) != 0)
+			fail_msg("case %zu: got %d '%s' '%s'", i, st.kind, st.word, st.line);
+	}
+	{
+		struct sync_status st;
+		struct store_sync_state last = { now, "retry", "HTTP 503", now - 300, now + 30 };
+
+		sync_status_format(true, "", &last, 0, now, &st);
+		assert_non_null(strstr(st.line, "(next try "));
+		assert_non_null(strstr(st.line, "): HTTP 503"));
+	}
+}
+
+static void test_store_sync_state(void **state)
+{
+	store *st = NULL;
+	struct kerr err = { "" };
+	struct store_sync_state in = { 100, "retry", "HTTP 503", 90, 130 }, out;
+
+	(void)state;
+	assert_int_equal(store_open(&st, ":memory:", &err), K_OK);
+	assert_int_equal(store_sync_state_get(st, &out, &err), K_OK);
+	assert_int_equal(out.last_attempt, 0);
+	assert_string_equal(out.result, "");
+	assert_int_equal(store_sync_state_set(st, &in, &err), K_OK);
+	in.last_attempt = 200;
+	snprintf(in.result, sizeof in.result, "delivered");
+	in.failing_since = 0;
+	in.next_try = 0;
+	assert_int_equal(store_sync_state_set(st, &in, &err), K_OK);
+	assert_int_equal(store_sync_state_get(st, &out, &err), K_OK);
+	assert_int_equal(out.last_attempt, 200);
+	assert_string_equal(out.result, "delivered");
+	assert_string_equal(out.detail, "HTTP 503");
+	assert_int_equal(out.failing_since, 0);
+	assert_int_equal(out.next_try, 0);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,8 +474,11 @@ int main(void)
 		cmocka_unit_test(test_backoff_bounds),
 		cmocka_unit_test(test_backoff_full_jitter),
 		cmocka_unit_test(test_retry_after),
-		cmocka_unit_test(test_outcome_text),
-		cmocka_unit_test(test_outcome_text_cut),
+		cmocka_unit_test(test_judge_transaction),
+		cmocka_unit_test(test_judge_update),
+		cmocka_unit_test(test_bundle_refs),
+		cmocka_unit_test(test_sync_status_format),
+		cmocka_unit_test(test_store_sync_state),
 		cmocka_unit_test(test_json_string),
 		cmocka_unit_test(test_json_invalid),
 	};

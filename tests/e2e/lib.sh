@@ -35,7 +35,8 @@ e2e_cleanup() {
 }
 trap e2e_cleanup EXIT
 
-# e2e_conf: write $E2E_TMP/kiosk.conf (extra "key = value" lines may follow).
+# e2e_conf: write $E2E_TMP/kiosk.conf (extra "key = value" lines may follow)
+# and create its database with `kiosk init`.
 e2e_conf() {
 	DB="$E2E_TMP/db/kiosk.db"
 	CONF="$E2E_TMP/kiosk.conf"
@@ -50,6 +51,9 @@ e2e_conf() {
 		echo "done_seconds = ${DONE:-120}"
 		for l in "$@"; do echo "$l"; done
 	} >"$CONF"
+	# The one command that creates a database (the kiosk refuses a
+	# missing one).
+	"$KIOSK" init --config "$CONF" >/dev/null
 }
 
 # e2e_start NAME TERM LANG [COLS ROWS [CMD...]]: run the kiosk in a pane.
@@ -66,6 +70,15 @@ e2e_start() {
 }
 
 screen() { t capture-pane -p -t "$1"; }
+
+# e2e_stop NAME: end the kiosk in pane NAME (SIGTERM) and wait until it has
+# exited, so that the next kiosk on the same database may start (one kiosk
+# per database).
+e2e_stop() {
+	local pid
+	pid=$(pgrep -P "$(t list-panes -t "$1" -F '#{pane_pid}')" -x kiosk) && kill -TERM "$pid"
+	wait_for "$1" "kiosk-exit="
+}
 
 fail() {
 	echo "FAIL: $*" >&2

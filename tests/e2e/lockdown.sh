@@ -1,5 +1,5 @@
 # The patient cannot leave the kiosk: Ctrl-C, Ctrl-Z, Ctrl-\, Ctrl-S/Ctrl-Q
-# and unknown escape sequences do nothing.  SIGTERM ends it cleanly with the
+# and unknown escape sequences do nothing.  SIGTERM ends it (status 143) with the
 # terminal restored; a crash (SIGSEGV) restores and clears the terminal and
 # prints no patient data.
 . tests/e2e/lib.sh
@@ -31,6 +31,8 @@ for sig in TERM SEGV; do
 	wait_for $n "tty-sane"
 done
 screen kSEGV | grep -q "kiosk-exit=139" || fail "SIGSEGV did not end the kiosk with the signal"
-screen kTERM | grep -q "kiosk-exit=0" || fail "SIGTERM did not end the kiosk cleanly"
+# Not 0: that is the administrator's maintenance quit, which systemd does not
+# restart (tests/e2e/exit_status.sh).
+screen kTERM | grep -q "kiosk-exit=143" || fail "SIGTERM did not end the kiosk with status 143"
 grep -q "internal error" "$E2E_TMP/kSEGV.err" || fail "the crash left no message"
 echo "ok: lockdown, clean SIGTERM, crash restores the terminal"

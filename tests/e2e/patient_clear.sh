@@ -24,6 +24,7 @@ run() {
 	for secret in "$who" "1985-07-24" "555-0123" "$LINK"; do
 		! grep -qF -- "$secret" "$E2E_TMP/$n.scroll" || fail "$n: '$secret' left on the screen"
 	done
+	e2e_stop "$n"   # one kiosk per database: the next terminal's takes over
 }
 
 e2e_conf

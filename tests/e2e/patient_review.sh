@@ -18,6 +18,7 @@ got=$(qr_link big) || fail "no QR code could be read from the ASCII screen"
 [ "$got" = "$LINK" ] || fail "ASCII QR code reads '$got', expected '$LINK'"
 screen big | grep -q '##' || fail "the code is not drawn with ##"
 
+e2e_stop big
 e2e_start small vt100 C 80 24
 TYPE=4 WHO="Ana Lopez" walk small
 step small Up Enter "A clinician will look at your answers"

@@ -4,6 +4,7 @@
 . tests/e2e/lib.sh
 
 e2e_conf
+rm -rf "$E2E_TMP/db"   # preview needs no database and must not make one
 e2e_start a xterm-256color C.UTF-8 80 24 "$KIOSK preview aftercare --lang es --config $CONF $ROOT/screens"
 wait_for a "Cuidado de la piel"
 got=$(qr_link a) || fail "no QR code in the preview"

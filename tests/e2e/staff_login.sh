@@ -84,7 +84,7 @@ shows k "Staff sign-in"
 step k Escape "Welcome to"
 
 # A restart does not lift the lock.
-t kill-session -t k
+e2e_stop k
 e2e_start k2 xterm-256color C.UTF-8
 wait_for k2 "Welcome to"
 step k2 F12 "Staff sign-in"

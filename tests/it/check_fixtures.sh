@@ -20,7 +20,8 @@ for case in tests/fixtures/broken/*/; do
 	if [ -f "$case/remove" ]; then
 		while read -r r; do rm -f "$work/c/screens/$r"; done < "$case/remove"
 	fi
-	"$kiosk" check "$work/c/screens" > "$work/out" 2>&1
+	# A bounded run: content that hangs the parser must fail, not stall.
+	timeout 60 "$kiosk" check "$work/c/screens" > "$work/out" 2>&1
 	rc=$?
 	sed "s#$work/c/screens#DIR#g" "$work/out" | grep -v '^DIR: ' > "$work/got"
 	if [ $rc -ne 1 ]; then
@@ -31,6 +32,29 @@ for case in tests/fixtures/broken/*/; do
 	fi
 	grep -q '^DIR: .* error(s)' <(sed "s#$work/c/screens#DIR#g" "$work/out") || { echo "$name: no summary line"; fail=1; }
 done
+
+# Nothing from the content reaches the terminal raw: a key holding an OSC
+# title and a screen clear, in a file whose name holds control bytes, in a
+# folder whose name holds one, is echoed escaped.
+esc=$(printf '\033') bel=$(printf '\007')
+dir="$work/e${esc}[2J"
+rm -rf "$dir" && mkdir -p "$dir" && cp -R tests/fixtures/mini/. "$dir/"
+printf 'id: esc\nkind: info\ntitle: {en: T, es: T}\ntext: {en: T, es: T}\n"\\e]0;owned\\a\\e[2J": 1\n' \
+	> "$dir/screens/055-${esc}]0;x${bel}.yaml"
+printf 'x' > "$dir/screens/${esc}[31mnotes.txt"
+timeout 60 "$kiosk" check "$dir/screens" > "$work/out" 2>&1
+if grep -q "[$esc$bel]" "$work/out"; then
+	echo "control characters reached the terminal:"; cat -A "$work/out"; fail=1
+fi
+grep -qxF "$work/e\x1B[2J/screens/055-\x1B]0;x\x07.yaml:5:2: error: unknown key '\x1B]0;owned\x07\x1B[2J' in a screen" "$work/out" ||
+	{ echo "escaped key:"; cat -A "$work/out"; fail=1; }
+grep -qxF "$work/e\x1B[2J/screens/\x1B[31mnotes.txt: warning: not a .yaml file; the kiosk ignores it" "$work/out" ||
+	{ echo "escaped file name:"; cat -A "$work/out"; fail=1; }
+printf '[kiosk]\nidle_${esc}]0;x${bel} = 20\n' > "$work/esc.conf"
+"$kiosk" check --config "$work/esc.conf" > "$work/out" 2>&1
+if grep -q "[$esc$bel]" "$work/out"; then
+	echo "control characters from the config reached the terminal:"; cat -A "$work/out"; fail=1
+fi
 
 # A bad config is refused with file:line and a did-you-mean.
 printf '[kiosk]\nidle_secnds = 20\n' > "$work/bad.conf"

@@ -19,6 +19,7 @@ trap 'rm -rf "$work"' EXIT
 db=$work/var/kiosk.db
 conf=$work/kiosk.conf
 printf '[kiosk]\ndatabase = %s\ncontent = %s/screens\n' "$db" "$root" >"$conf"
+"$kiosk" init --config "$conf" >/dev/null || { echo "FAIL: kiosk init"; exit 1; }
 
 fail() { echo "FAIL: $*"; exit 1; }
 q() { sqlite3 -cmd '.timeout 5000' "$db" "$1"; }

@@ -36,6 +36,7 @@ timeout = 5
 backoff_max = 2
 CONF
 kk() { "$BUILD/kiosk" "$@" --config "$T/kiosk.conf"; }
+kk init >/dev/null || fail "kiosk init"
 echo 482913 | kk staff add maria --role staff >"$T/out/staff.out" 2>"$T/out/staff.err" || fail "staff add"
 
 # ---- the patient, on the real screen ----

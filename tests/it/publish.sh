@@ -19,6 +19,7 @@ database = var/kiosk.db
 content = $PWD/screens
 published = var/content
 CONF
+"$K" init --config "$t/kiosk.conf" >/dev/null || { echo "FAIL: kiosk init"; exit 1; }
 cp -R screens "$t/v1"
 cp -R assets "$t/assets"
 # The content version `kiosk check` reports for a folder.
@@ -93,5 +94,53 @@ n=$(sqlite3 "$t/var/kiosk.db" "SELECT count(*) FROM audit WHERE action = 'conten
 [ $rc -eq 2 ] && ok "no folder: usage (exit 2)" || bad "no folder: exit $rc"
 "$K" publish --config "$t/kiosk.conf" "$t/missing" >"$t/out" 2>&1; rc=$?
 [ $rc -ne 0 ] && [ "$(cur)" = "versions/$h1" ] && ok "missing folder refused" || bad "missing folder: exit $rc"
+
+# 8. Only what the kiosk reads is published, never through a link, with
+# the store's modes.  A link to the pepper and a stray note beside the
+# screens are not copied; a screen, an aftercare text or an assets folder
+# that is a link is refused.
+head -c 32 /dev/urandom >"$t/pepper" && chmod 600 "$t/pepper"
+echo "sync token" >"$t/token" && chmod 600 "$t/token"
+cp -R "$t/v1" "$t/v5" && cp -R "$t/assets" "$t/assets5"
+sed -i 's/What is your full name?/What is your name, please?/' "$t/v5/030-name.yaml"
+sed -i 's#^assets: .*#assets: ../assets5#' "$t/v5/_content.yaml"
+grep -q '^assets: ../assets5' "$t/v5/_content.yaml" || echo 'assets: ../assets5' >>"$t/v5/_content.yaml"
+ln -s "$t/pepper" "$t/v5/pepper"
+ln -s "$t/token" "$t/assets5/token.en.txt"
+echo "draft wording" >"$t/v5/notes.txt"
+chmod 600 "$t/v5/030-name.yaml"; chmod 755 "$t/v5/040-dob.yaml"
+if "$K" publish --config "$t/kiosk.conf" "$t/v5" >"$t/out" 2>&1; then ok "v5 published"; else bad "v5 refused: $(cat "$t/out")"; fi
+v5=$(version_of "$t/v5"); h5=${v5#sha256:}; h5=${h5:0:12}
+d5="$t/var/content/versions/$h5"
+[ "$(cur)" = "versions/$h5" ] && ok "v5 is current" || bad "current is '$(cur)' after v5"
+if [ -n "$(find "$t/var/content" -name pepper -o -name notes.txt -o -name 'token*')" ]; then
+	bad "files the kiosk does not read were published: $(find "$t/var/content" -name pepper -o -name notes.txt -o -name 'token*')"
+else ok "the pepper link, the token link and the note were not published"; fi
+[ "$(cd "$d5/screens" && ls | sort | tr '\n' ' ')" = "$(cd "$t/v5" && ls *.yaml | sort | tr '\n' ' ')" ] &&
+	ok "screens/ holds exactly the content files" || bad "screens/ holds: $(ls "$d5/screens")"
+[ "$(cd "$d5/assets5" && ls | sort | tr '\n' ' ')" = "aftercare.en.txt aftercare.es.txt " ] &&
+	ok "assets5/ holds exactly the aftercare texts" || bad "assets5/ holds: $(ls "$d5/assets5")"
+modes=$(find "$d5" -type f -printf '%m\n' | sort -u | tr '\n' ' ')
+[ "$modes" = "644 " ] && ok "every published file is 0644" || bad "file modes: $modes"
+modes=$(find "$d5" -type d -printf '%m\n' | sort -u | tr '\n' ' ')
+[ "$modes" = "755 " ] && ok "every published folder is 0755" || bad "folder modes: $modes"
+[ -z "$(find "$t/var/content/versions" -type l)" ] && ok "no links in the published versions" || bad "links published"
+
+refused() { # name folder: publish must fail, name the link, and change nothing
+	local before; before=$(cur)
+	"$K" publish --config "$t/kiosk.conf" "$2" >"$t/out" 2>&1; rc=$?
+	if [ $rc -ne 0 ] && grep -q "symbolic link" "$t/out" && [ "$(cur)" = "$before" ]; then ok "$1 refused"
+	else bad "$1: exit $rc, current $(cur): $(cat "$t/out")"; fi
+	if [ -n "$(find "$t/var/content" -name 'token*' -o -name pepper)" ]; then bad "$1: a secret was copied"; fi
+}
+cp -R "$t/v5" "$t/v6" && rm "$t/v6/pepper" && sed -i 's/your name, please/your name, now/' "$t/v6/030-name.yaml"
+mv "$t/v6/030-name.yaml" "$t/name.yaml" && ln -s "$t/name.yaml" "$t/v6/030-name.yaml"
+refused "a screen that is a link" "$t/v6"
+rm "$t/v6/030-name.yaml" && mv "$t/name.yaml" "$t/v6/030-name.yaml"
+mv "$t/assets5/aftercare.en.txt" "$t/aftercare.en.txt" && ln -s "$t/token" "$t/assets5/aftercare.en.txt"
+refused "an aftercare text that is a link to a secret" "$t/v6"
+rm "$t/assets5/aftercare.en.txt" && mv "$t/aftercare.en.txt" "$t/assets5/aftercare.en.txt"
+mkdir "$t/linked" && cp -R "$t/v6" "$t/linked/v7" && mv "$t/assets5" "$t/real-assets" && ln -s "$t/real-assets" "$t/linked/assets5"
+refused "an assets folder that is a link" "$t/linked/v7"
 
 exit $fail

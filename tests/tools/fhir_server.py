@@ -25,6 +25,25 @@ Faults: SPEC is a comma-separated list applied to successive FHIR requests
   badjson     store, then answer 200 with a body that is not JSON
   400         HTTP 400 with an OperationOutcome, nothing stored
   401         HTTP 401, nothing stored
+Answers that lie about a transaction (POST; a Questionnaire PUT gets the
+same shape where it has one, else a normal answer):
+  searchset   store nothing; 200 with a Bundle of type "searchset" (total 0)
+  batchfail   store nothing; 200 "batch-response", one entry per entry sent,
+              each "422 Unprocessable Entity"
+  entry422    store nothing; 200 "transaction-response" whose last entry is
+              "422 Unprocessable Entity" (the others 201)
+  short       store; 200 "transaction-response" with one entry fewer
+  wrongloc    store; 200 "transaction-response" whose first location names
+              another id of the same type
+  locquery    store; 200 "transaction-response" whose locations carry a
+              query string with the patient's family name
+  huge        store; 200 with a valid transaction-response padded with
+              spaces to 64 MiB, chunked the first time, with a Content-Length
+              the next, alternating ("huge_cut" in the dump counts the
+              answers the client stopped reading)
+  quote422    store nothing; 422 with an OperationOutcome whose diagnostics
+              and details.text quote the patient's family name, severity
+              "error", code "invariant", expression Patient.name[0].family
 With --control FILE the list is replaced by the file's content whenever the
 file changes (so a test can switch faults while the server runs).
 
@@ -69,8 +88,12 @@ STATE = {
     "faults_applied": [],
     "rejected": [],
     "auth_failures": 0,
+    "huge_cut": 0,
 }
 FAULTS = []
+LIES = ("searchset", "batchfail", "entry422", "short", "wrongloc", "locquery", "huge",
+        "quote422")
+HUGE = 64 << 20
 CONTROL = {"path": None, "mtime": None}
 OPTS = None
 
@@ -86,7 +109,7 @@ def parse_faults(spec):
             item, count = item.split("*", 1)
             n = int(count)
         if item not in ("ok", "500", "503", "503date", "429", "slow", "reset", "hang",
-                        "badjson", "400", "401"):
+                        "badjson", "400", "401") + LIES:
             raise SystemExit("fhir_server: unknown fault %r" % item)
         out.extend([item] * n)
     return out
@@ -287,6 +310,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if problem:
             self.reject(422, "Questionnaire/%s: %s" % (parts[3], problem))
             return
+        if self.lie_answer(fault, [("Questionnaire/" + parts[3], res)]):
+            return
         url = "Questionnaire/" + parts[3]
         with LOCK:
             slot = STATE["resources"].setdefault(url, {"writes": 0})
@@ -294,7 +319,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             slot["resource"] = res
             if OPTS.check_answers:
                 QUESTIONNAIRES["%s|%s" % (res.get("url"), res.get("version"))] = res
-        self.finish_fault(fault, 200, res)
+        self.finish_fault(fault, 200, res, [(url, res)])
 
     def do_POST(self):
         self.count_connection()
@@ -335,6 +360,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if problem:
             self.reject(422, problem)
             return
+        if self.lie_answer(fault, puts):
+            return
         entries = []
         with LOCK:
             STATE["transactions"] += 1
@@ -346,18 +373,92 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "status": "201 Created" if slot["writes"] == 1 else "200 OK",
                     "location": "%s/_history/%d" % (url, slot["writes"])}})
         self.finish_fault(fault, 200, {"resourceType": "Bundle", "type": "transaction-response",
-                                       "entry": entries})
+                                       "entry": entries}, puts)
 
-    def finish_fault(self, fault, status, body):
+    def lie_answer(self, fault, puts):
+        """Answer a lie that stores nothing; True when handled."""
+        if fault == "searchset":
+            self.send_json(200, {"resourceType": "Bundle", "type": "searchset", "total": 0})
+        elif fault == "batchfail":
+            self.send_json(200, {"resourceType": "Bundle", "type": "batch-response", "entry": [
+                {"response": {"status": "422 Unprocessable Entity",
+                              "outcome": outcome("rejected (test fault)")}} for _ in puts]})
+        elif fault == "entry422":
+            entries = [{"response": {"status": "201 Created",
+                                     "location": "%s/_history/1" % url}} for url, _ in puts]
+            entries[-1] = {"response": {"status": "422 Unprocessable Entity"}}
+            self.send_json(200, {"resourceType": "Bundle", "type": "transaction-response",
+                                 "entry": entries})
+        elif fault == "quote422":
+            text = "Patient.name '%s' rejected" % family_name(puts)
+            self.send_json(422, {"resourceType": "OperationOutcome", "issue": [{
+                "severity": "error", "code": "invariant", "diagnostics": text,
+                "details": {"text": text}, "expression": ["Patient.name[0].family"]}]})
+        else:
+            return False
+        return True
+
+    def send_huge(self, status, body):
+        """body padded with spaces to HUGE bytes: the first such answer
+        chunked (no length: only the client's write callback can stop it),
+        the next with a Content-Length (which the client can refuse up
+        front), and so on.  Counts in huge_cut the answers not read to the
+        end."""
+        data = json.dumps(body).encode()
+        data += b" " * (HUGE - len(data))
+        with LOCK:
+            STATE["huge_sent"] = STATE.get("huge_sent", 0) + 1
+            chunked = STATE["huge_sent"] % 2 == 1
+        try:
+            if not chunked:
+                self.send_json(status, data)
+                return
+            self.send_response(status)
+            self.send_header("Content-Type", "application/fhir+json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(0, len(data), 1 << 16):
+                part = data[i:i + (1 << 16)]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (ConnectionError, ssl.SSLError, OSError):
+            with LOCK:
+                STATE["huge_cut"] += 1
+            raise
+
+    def finish_fault(self, fault, status, body, puts):
         """The answer after storing, shaped by a fault that stores."""
+        entries = body.get("entry") if isinstance(body, dict) else None
         if fault == "reset":
             self.reset()
         elif fault == "badjson":
             self.send_json(200, b"{\"resourceType\": \"Bundle\", <html>proxy error")
+        elif fault == "huge":
+            self.send_huge(status, body)
         else:
             if fault == "slow":
                 time.sleep(1.5)
+            elif fault == "short" and entries:
+                entries.pop()
+            elif fault == "wrongloc" and entries:
+                rtype = puts[0][0].split("/")[0]
+                entries[0]["response"]["location"] = \
+                    "%s/00000000-0000-0000-0000-000000000000/_history/1" % rtype
+            elif fault == "locquery" and entries:
+                for e in entries:
+                    e["response"]["location"] += "?name=" + family_name(puts)
             self.send_json(status, body)
+
+
+def family_name(puts):
+    """The family name of the first Patient sent ("" without one)."""
+    for _, res in puts:
+        if res.get("resourceType") == "Patient":
+            for n in res.get("name") or []:
+                if n.get("family"):
+                    return n["family"]
+    return ""
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):

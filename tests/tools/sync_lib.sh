@@ -14,6 +14,9 @@
 #   wait_for CMD...            retry CMD every 0.2 s for up to $WAIT s (default 30)
 #   assert_exactly_once [E [W]] every id in $T/ids on the server exactly once
 #   fail MSG                   print and exit 1
+#   staff_queue FILE           the staff screen's "Queue status" of the real
+#                              kiosk (tmux, 80x24) into FILE (needs
+#                              kiosk.content in the conf)
 set -eu
 : "${BUILD:?BUILD must name the folder with the binaries}"
 PY=/usr/bin/python3
@@ -31,6 +34,7 @@ fail() {
 }
 
 sync_cleanup() {
+	[ -n "${TMUX_SOCK:-}" ] && tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
 	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
 	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
@@ -93,6 +97,10 @@ write_conf() { # KEY=VALUE... set [sync] keys; SECTION.KEY=VALUE for others
 			if [[ $k == "$sec".* ]]; then echo "${k#*.} = ${v[$k]}"; fi
 		done
 	done >"$T/kiosk.conf"
+	# Only `kiosk init` creates a database (once: a test may go on to write
+	# a kiosk.conf that is wrong on purpose).
+	[ -e "${v[kiosk.database]}" ] ||
+		"$BUILD/kiosk" init --config "$T/kiosk.conf" >/dev/null || fail "kiosk init failed"
 }
 
 fill() {
@@ -184,4 +192,37 @@ store_stat() {
 # A field of the server's dump, e.g. server_stat connections.
 server_stat() {
 	dump | $PY -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+# The real kiosk in a private tmux server: sign in as staff (created on the
+# first call), open "Queue status", write the screen into $1, leave staff
+# mode and stop the kiosk.
+staff_queue() {
+	local out=$1 i
+	TMUX_SOCK=kiosk-sync-test-$$
+	if [ ! -e "$T/staff.added" ]; then
+		echo 482913 | "$BUILD/kiosk" staff add maria --role staff --config "$T/kiosk.conf" \
+			>/dev/null 2>>"$T/kiosk.err" || fail "cannot add a staff account"
+		: >"$T/staff.added"
+	fi
+	tmux -L "$TMUX_SOCK" new-session -d -x 80 -y 24 -s k \
+		"env -u LANGUAGE TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $BUILD/kiosk --config $T/kiosk.conf 2>>$T/kiosk.err; sleep 600"
+	tscreen() { tmux -L "$TMUX_SOCK" capture-pane -p -t k; }
+	twait() {
+		WAIT=20 wait_for sh -c "tmux -L '$TMUX_SOCK' capture-pane -p -t k | grep -qF -- '$1'" ||
+			{ tscreen >&2; fail "'$1' never appeared on the kiosk screen"; }
+	}
+	twait "Welcome to"
+	tmux -L "$TMUX_SOCK" send-keys -t k F12
+	twait "Staff sign-in"
+	tmux -L "$TMUX_SOCK" send-keys -t k -l maria
+	tmux -L "$TMUX_SOCK" send-keys -t k Enter
+	tmux -L "$TMUX_SOCK" send-keys -t k -l 482913
+	tmux -L "$TMUX_SOCK" send-keys -t k Enter
+	twait "Staff menu - maria"
+	tmux -L "$TMUX_SOCK" send-keys -t k 3
+	twait "Queue status"
+	tscreen >"$out"
+	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
+	TMUX_SOCK=""
 }
