@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "staff", cmd_staff, "staff add NAME --role staff|admin | pin NAME | remove NAME [--config FILE]" },
 	{ "publish", cmd_publish, "publish [--config FILE] DIR | --rollback  install a checked content version" },
 	{ "preview", cmd_preview, "preview SCREEN [--lang CODE] [--config FILE] [DIR]  draw one screen" },
+	{ "font-check", cmd_font_check, "font-check [--config FILE] [SECONDS]  try larger text on this Linux console" },
 };
 
 static void usage(FILE *f)
