@@ -42,6 +42,8 @@ static const struct ckey keys[] = {
 	{ "kiosk.published", C_PATH, "var/content", 0, 0, "folder of published content versions (kiosk publish)" },
 	{ "display.large_grid", C_STR, "120x33", 0, 0, "COLSxLINES of the screen with larger text (1920x1080 with a 32x16 font: 120x33); kiosk check fits the content to it" },
 	{ "display.large_font", C_PATH, "/usr/share/consolefonts/Vietnamese-TerminusBold32x16.psf.gz", 0, 0, "console font for larger text on the Linux console (PSF, may be gzipped; this Terminus set has every Spanish letter and the QR code's half blocks)" },
+	{ "display.large_text_pty", C_BOOL, "false", 0, 0, "tests only: offer larger text on a terminal that is not a Linux VT (the test resizes it to large_grid)" },
+	{ "speech.idle_factor", C_INT, "2", 1, 10, "idle times are this many times longer while read-aloud is on" },
 	{ "speech.rate", C_INT, "160", 80, 450, "read-aloud speed, words per minute" },
 	{ "speech.volume", C_INT, "100", 0, 200, "read-aloud volume (100: normal)" },
 	{ "speech.sink", C_PATH, "", 0, 0, "tests only: write what is spoken to this file instead of the sound card (empty: sound card)" },
