@@ -30,6 +30,13 @@ in_field() {
 	[ "${line:x-${#2}:${#2}}" = "$2" ] || fail "$1: the cursor is at $x on '$line', not after '$2'"
 }
 
+# pick N: on a "choose all" screen, tick the Nth answer (from the first).
+pick() {
+	local i
+	for ((i = 1; i < $1; i++)); do key k Down; done
+	key k Space
+}
+
 # settle: the screen has caught up with the last key (cursor stops moving).
 settle() {
 	local a b
@@ -51,12 +58,12 @@ typ k "(561) 555-0123"; step k Enter "Treatment area"
 settle; on_focus "multi"
 key k Down Down; settle; on_focus "multi, moved down"
 key k Up; settle; on_focus "multi, moved up"
-step k 1 Enter "Pregnancy and nursing"
-step k 4 Enter "Your skin today"
-step k 9 Enter "Your skin in the past"
-step k 7 Enter "Your skin and the sun"
+key k Space; step k Enter "Pregnancy and nursing"
+pick 4; step k Enter "Your skin today"
+pick 9; step k Enter "Your skin in the past"
+pick 7; step k Enter "Your skin and the sun"
 step k 2 "Your health"
-step k 6 Enter "chemotherapy or radiation treatment now"
+pick 6; step k Enter "chemotherapy or radiation treatment now"
 settle; on_focus "yesno"
 key k Down Down; settle; on_focus "yesno, moved down"
 step k n "remember the day"
@@ -64,10 +71,10 @@ settle; on_focus "choice (follow-up)"
 step k 1 "When was your last"
 typ k "2015-06-01"; step k Enter "Radiation"
 step k n "Medicines"
-step k 6 Enter "Past treatments"
-step k 7 Enter "Skin care products"
-step k 3 Enter "Allergies"
-step k 4 Enter "Your signature"
+pick 6; step k Enter "Past treatments"
+pick 7; step k Enter "Skin care products"
+pick 3; step k Enter "Allergies"
+pick 4; step k Enter "Your signature"
 typ k "Ana"; settle; in_field "signature" "Ana"
 typ k " Ruiz"; step k Enter "Check your answers"
 settle; on_focus "review"
