@@ -11,11 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "speech.h"
 #include "vtfont.h"
 
+/* The smallest grid the patient screen works in (ui.c asks for 80x24). */
+#define A11Y_MIN_COLS 80
+#define A11Y_MIN_LINES 24
+
 struct a11y {
+	int fd;
 	vtfont *vt;               /* NULL: not a Linux VT with a font to change */
 	struct vtfont_psf *font;  /* loaded the first time larger text is on */
 	char font_path[4096];
@@ -46,6 +52,7 @@ krc a11y_new(a11y **out, const config *cfg, int tty_fd, struct kerr *err)
 	a->so.volume = (int)config_int(cfg, "speech.volume");
 	a->so.sink = a->sink[0] ? a->sink : NULL;
 	a->idle_factor = (int)config_int(cfg, "speech.idle_factor");
+	a->fd = tty_fd;
 	/* Not a VT (terminal window, SSH) or no font support: no larger text. */
 	if (tty_fd >= 0 && vtfont_open(&a->vt, tty_fd, &ignore) != K_OK)
 		a->vt = NULL;
@@ -97,6 +104,18 @@ krc a11y_set_large(a11y *a, bool on, struct kerr *err)
 	crash_vt = a->vt;
 	if ((rc = vtfont_set(a->vt, a->font, err)) != K_OK)
 		return rc;
+	/* A panel too small for the font would leave a grid the screen
+	 * cannot work in: keep the normal font then. */
+	{
+		struct winsize ws;
+
+		if (ioctl(a->fd, TIOCGWINSZ, &ws) == 0 && (ws.ws_col < A11Y_MIN_COLS || ws.ws_row < A11Y_MIN_LINES)) {
+			vtfont_restore(a->vt);
+			return kerr_set(err, K_EINVAL, "the large font leaves a %ux%u grid, smaller than %dx%d: "
+					"choose a smaller display.large_font", ws.ws_col, ws.ws_row,
+					A11Y_MIN_COLS, A11Y_MIN_LINES);
+		}
+	}
 	a->large = true;
 	return K_OK;
 }

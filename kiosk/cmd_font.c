@@ -101,7 +101,11 @@ int cmd_font_check(int argc, char **argv)
 		printf("the grid did not come back to %dx%d\n", c0, l0);
 		status = 1;
 	}
-	if (c1 != want_c || l1 != want_l)
+	if (c1 < 80 || l1 < 24) {
+		printf("%dx%d is smaller than the 80x24 the patient screen needs: the kiosk keeps the "
+		       "normal font; choose a smaller display.large_font\n", c1, l1);
+		status = 1;
+	} else if (c1 != want_c || l1 != want_l)
 		printf("display.large_grid is %dx%d: set it to %dx%d for this screen, then run kiosk check\n",
 		       want_c, want_l, c1, l1);
 out:
