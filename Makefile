@@ -137,7 +137,7 @@ bench: deps-check
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kiosk
 	install -m 0755 $(BUILD)/kiosk $(BUILD)/kiosk-sync $(DESTDIR)$(PREFIX)/bin/
-	cp -R screens assets $(DESTDIR)$(PREFIX)/share/kiosk/
+	cp -R screens $(DESTDIR)$(PREFIX)/share/kiosk/
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/doc/kiosk
 	for u in deploy/*.service; do sed 's|/usr/local|$(PREFIX)|g' $$u \
 	  >$(DESTDIR)$(PREFIX)/lib/systemd/system/$${u##*/} || exit 1; done

@@ -545,7 +545,7 @@ def free_port():
 
 
 class Server:
-    """tests/tools/fhir_server.py on a fresh port, without FHIR validation
+    """tests/tools/fhir_server.js on a fresh port, without FHIR validation
     (both the kiosk and curl talk to the same server; validation would
     only measure the validator)."""
 
@@ -553,7 +553,7 @@ class Server:
         self.port = free_port()
         ready = os.path.join(work, "ready-%d" % self.port)
         self.log = open(os.path.join(work, "server-%d.log" % self.port), "w")
-        self.p = subprocess.Popen([PY, os.path.join(ROOT, "tests/tools/fhir_server.py"),
+        self.p = subprocess.Popen(["node", os.path.join(ROOT, "tests/tools/fhir_server.js"),
                                    "--port", str(self.port), "--cert", pki + "/server.pem",
                                    "--key", pki + "/server.key", "--token", token,
                                    "--ready", ready, "--no-validate"],
@@ -950,7 +950,7 @@ METHOD = """\
   1,000 yesno/choice screens (bench/gen_content.py) with flags and `when`
   conditions on earlier screens of the same block of ten.  The chain row
   uses follow-ups that each depend on the one before.
-- Sync: the test FHIR server (tests/tools/fhir_server.py, Python, TLS with
+- Sync: the test FHIR server (tests/tools/fhir_server.js, Medplum's engine, TLS with
   a test CA from tests/tools/mkcerts.sh, validation off) on 127.0.0.1, a
   fresh instance per run.  kiosk-sync --once delivers ~4 KB transaction
   Bundles queued by kbench; curl posts the same-sized records, either one
@@ -985,11 +985,11 @@ def main():
         welcome = first_words(screens[0]["text"])
         big = os.path.join(work, "big")
         run([PY, os.path.join(ROOT, "bench/gen_content.py"), os.path.join(ROOT, "screens"),
-             os.path.join(ROOT, "assets"), big, "1000"])
+             os.path.join(ROOT, "screens", "assets"), big, "1000"])
         R["chain_n"] = 200
         chain = os.path.join(work, "chain")
         run([PY, os.path.join(ROOT, "bench/gen_content.py"), os.path.join(ROOT, "screens"),
-             os.path.join(ROOT, "assets"), chain, str(R["chain_n"]), "--chain"])
+             os.path.join(ROOT, "screens", "assets"), chain, str(R["chain_n"]), "--chain"])
         runs = 3 if a.quick else 9
 
         log("start-up: kiosk")

@@ -5,4 +5,6 @@
 # Extra arguments go to bench/bench.py (--quick, --keep, --out FILE).
 set -e
 cd "$(dirname "$0")/.."
+# The sync rows talk to the test FHIR server (Medplum's engine).
+sh tests/tools/fhir-deps.sh
 exec /usr/bin/python3 bench/bench.py --build "${BUILD:-build}" "$@"

@@ -25,6 +25,7 @@
 #include "engine.h"
 #include "intake.h"
 #include "kdate.h"
+#include "keys.h"
 #include "publish.h"
 #include "store.h"
 #include "ui.h"
@@ -60,6 +61,7 @@ struct app {
 	const char *lang;    /* kiosk.language */
 	bool quit;           /* an administrator asked to stop */
 	int64_t checked;     /* when the welcome screen last looked for new content */
+	bool reload_after;   /* staff asked for a reload during a session */
 	int lock_fd;         /* flock held on DATABASE.kiosk-lock: one kiosk per database */
 	int64_t expired;     /* when interrupted sessions were last expired */
 	int64_t tried;       /* when the database was last tried after a failure */
@@ -176,6 +178,20 @@ static bool content_changed(const struct app *a)
 	return content_folder(a->cfg, dir, sizeof dir, &err) == K_OK && strcmp(dir, a->content_dir) != 0;
 }
 
+/* The one per-patient reset.  Every way a session ends comes here: the
+ * patient finished, started over, walked away (idle timeout), staff reset
+ * it, or the database failed.  The UI forgets every display setting the
+ * patient chose (contrast, scroll, focus, what was typed) and the engine is
+ * replaced by a fresh one in the kiosk's language, so nothing of one
+ * patient reaches the next. */
+static void end_patient(struct app *a)
+{
+	ui_forget(a->u);
+	/* A reload staff asked for during the session happens now. */
+	between_sessions(a, a->reload_after);
+	a->reload_after = false;
+}
+
 /* The database failed: the patient sees a calm message, the detail (no
  * patient data by store.h's contract) goes to stderr, and the session in
  * memory is dropped since it can no longer be saved. */
@@ -197,8 +213,7 @@ static void unavailable(struct app *a, const struct kerr *err)
 	}
 	a->mode = UI_MODE_UNAVAILABLE;
 	a->tried = mono();
-	ui_forget(a->u);
-	between_sessions(a, false);
+	end_patient(a);
 }
 
 static void open_store(struct app *a)
@@ -246,6 +261,9 @@ static void step(struct app *a, const struct engine_event *ev)
 	}
 	if (screen_only)
 		return;
+	/* A timeout or reset ends the patient's visit even when nothing was
+	 * answered yet (a language or contrast chosen, then walked away). */
+	ended = ev->kind == ENGINE_EV_TIMEOUT || ev->kind == ENGINE_EV_RESET;
 	for (int i = 0; i < fx.n; i++)
 		ended |= fx.fx[i].kind == ENGINE_FX_END || fx.fx[i].kind == ENGINE_FX_WIPE;
 	if (a->st == NULL || intake_apply(&a->in, &fx, time(NULL), &err) != K_OK) {
@@ -254,11 +272,8 @@ static void step(struct app *a, const struct engine_event *ev)
 		unavailable(a, &err);
 		return;
 	}
-	if (ended) {
-		/* Nothing of the patient stays on the screen or in the scrollback. */
-		ui_forget(a->u);
-		between_sessions(a, false);
-	}
+	if (ended)
+		end_patient(a); /* nothing of the patient stays on the screen */
 }
 
 /* Interrupted sessions may be resumed by staff for kiosk.resume_minutes,
@@ -299,8 +314,8 @@ static void timers(struct app *a)
 				a->warn_start = now;
 			}
 		} else if (now - a->last >= a->idle &&
-			   engine_lang(a->e) != content_lang(a->content, a->lang)) {
-			between_sessions(a, false); /* back to the kiosk's language */
+			   (engine_lang(a->e) != content_lang(a->content, a->lang) || ui_personalised(a->u))) {
+			end_patient(a); /* back to the kiosk's language and theme */
 		} else if (a->st && store_file_check(a->st, &ferr) != K_OK) {
 			/* Between patients: the database file must still be the
 			 * one open, or the next intake would go nowhere. */
@@ -341,22 +356,27 @@ static void timers(struct app *a)
 	}
 }
 
-/* Staff resume the most recent interrupted session: its answers go back
- * into a fresh engine, which goes to the first question still open. */
-static void resume(struct app *a)
+/* Staff resume the interrupted session they chose: its answers go back
+ * into a fresh engine, which goes to the first question still open.  A
+ * patient's open session is set aside (interrupted, resumable) only when
+ * staff confirmed that twice (replace); it never just disappears. */
+static void resume(struct app *a, const char *id, bool replace)
 {
 	struct store_session *ss = NULL;
 	struct kerr err = { { 0 } };
 
-	if (engine_started(a->e)) {
-		fprintf(stderr, "kiosk: a session is open; reset it before resuming another\n");
+	if (engine_started(a->e) && !replace) {
+		fprintf(stderr, "kiosk: a session is open; it is not replaced without confirmation\n");
 		return;
 	}
-	if (store_session_resume(a->st, &ss, &err) != K_OK) {
+	if (store_session_resume_id(a->st, id, &ss, &err) != K_OK) {
 		fprintf(stderr, "kiosk: nothing resumed: %s\n", err.msg);
 		return;
 	}
-	between_sessions(a, false);
+	if (engine_started(a->e) && !engine_completed(a->e) && a->in.session[0] &&
+	    store_session_interrupt(a->st, a->in.session, &err) != K_OK)
+		fprintf(stderr, "kiosk: the open session could not be set aside: %s\n", err.msg);
+	end_patient(a); /* the one reset: nothing of the screen's patient stays */
 	if (strcmp(ss->content_version, a->content->version) != 0) {
 		/* The record must carry the one wording it was taken with:
 		 * a session started on other content starts over instead. */
@@ -398,6 +418,7 @@ static void staff(struct app *a)
 	ctx.st = a->st;
 	ctx.cfg = a->cfg;
 	ctx.content_version = a->content->version;
+	ctx.content = a->content;
 	/* A finished intake still on screen can be reset too (it ends it). */
 	ctx.session_open = engine_started(a->e);
 	act = ui_staff_run(&ctx);
@@ -410,15 +431,14 @@ static void staff(struct app *a)
 		break;
 	case UI_STAFF_RESET:
 		a->mode = UI_MODE_SCREEN;
-		step(a, &ev);
-		ui_forget(a->u);
+		step(a, &ev); /* ends the patient's visit (end_patient) */
 		break;
 	case UI_STAFF_RESUME:
-		resume(a);
+		resume(a, ctx.resume_id, ctx.replace);
 		break;
 	case UI_STAFF_RELOAD:
 		if (engine_started(a->e) && !engine_completed(a->e))
-			fprintf(stderr, "kiosk: content is reloaded between patients only\n");
+			a->reload_after = true; /* staff were told: after this patient */
 		else
 			between_sessions(a, true);
 		break;
@@ -490,9 +510,9 @@ static krc lock_database(struct app *a, struct kerr *err)
 
 static int staff_key(const config *cfg)
 {
-	const char *k = config_str(cfg, "kiosk.staff_key");
+	int k = keys_parse_name(config_str(cfg, "kiosk.staff_key"));
 
-	return k && k[0] == 'F' ? atoi(k + 1) : 0;
+	return k > 0 ? k : 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -540,6 +560,9 @@ int cmd_run(int argc, char **argv)
 		app_free(&a);
 		return 1;
 	}
+	if (content_lang(a.content, a.lang) < 0)
+		fprintf(stderr, "kiosk: warning: kiosk.language '%s' is not a language of %s; showing '%s' "
+			"(kiosk check --config says so too)\n", a.lang, a.content_dir, a.content->langs[0]);
 	uo.staff_key = staff_key(a.cfg);
 	if (ui_new(&a.u, &uo, &err) != K_OK) {
 		fprintf(stderr, "kiosk: %s\n", err.msg);
@@ -683,8 +706,12 @@ int cmd_preview(int argc, char **argv)
 	}
 	if (config_load(&cfg, cfgpath, stderr, &err) != K_OK)
 		goto out;
-	if (dir == NULL)
-		dir = config_path(cfg, "kiosk.content", path, sizeof path);
+	if (dir == NULL) {
+		/* The version in use: the published one, else kiosk.content. */
+		if (publish_current(cfg, path, sizeof path, &err) != K_OK)
+			goto out;
+		dir = path;
+	}
 	if (load_content(dir, &c, &err) != K_OK) {
 		status = 1;
 		goto out;

@@ -8,14 +8,19 @@
  * flag a contraindication. */
 #include "check.h"
 
+#include "ktext.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fhir.h"
+#include "kstr.h"
 #include "ktext.h"
 #include "rules.h"
 
+#define CHECK_MAX_LIST 64 /* options listed in one message */
+#define CHECK_MAX_STAFF 300 /* columns of a staff message: 4 lines of the staff screen */
 #define MAX_CAND 24     /* candidate answers tried per question */
 #define MAX_DEPTH 3     /* answers changed at most, from the baseline */
 #define MAX_EVALS 20000 /* brute-force fallback only */
@@ -79,19 +84,20 @@ static struct kdate bound(const struct content_datebound *b, struct kdate today)
 
 static int did_you_mean_screen(const struct content *c, const char *q)
 {
-	int best = -1;
-	size_t lq = strlen(q);
+	const char **ids = calloc((size_t)c->n_screens + 1, sizeof *ids);
+	const char *best;
+	int r = -1;
 
-	for (int i = 0; i < c->n_screens; i++) {
-		const char *id = c->screens[i].id;
-		size_t n = strlen(id), common = 0;
-
-		while (common < n && common < lq && id[common] == q[common])
-			common++;
-		if (common >= 3 && (best < 0 || common > strlen(c->screens[best].id)))
-			best = i;
-	}
-	return best;
+	if (ids == NULL)
+		return -1;
+	for (int i = 0; i < c->n_screens; i++)
+		ids[i] = c->screens[i].id;
+	best = kstr_suggest(q, ids, c->n_screens);
+	for (int i = 0; best && i < c->n_screens; i++)
+		if (ids[i] == best)
+			r = i;
+	free(ids);
+	return r;
 }
 
 static void check_cond(const struct content *c, int self, const struct content_cond *cd, bool on_screen,
@@ -107,6 +113,9 @@ static void check_cond(const struct content *c, int self, const struct content_c
 		if (hint >= 0)
 			err_at(d, me, cd->line, cd->col, false, "unknown question '%s' (did you mean '%s'?)",
 			       cd->question, c->screens[hint].id);
+		else if (c->n_unloaded)
+			err_at(d, me, cd->line, cd->col, false,
+			       "unknown question '%s' (or it is in a file that did not load, above)", cd->question);
 		else
 			err_at(d, me, cd->line, cd->col, false, "unknown question '%s'", cd->question);
 		return;
@@ -139,17 +148,24 @@ static void check_cond(const struct content *c, int self, const struct content_c
 				       cd->question);
 		} else if (q->kind == CONTENT_CHOICE || q->kind == CONTENT_MULTI) {
 			if (content_option(q, cd->value) < 0) {
-				const char *hint = NULL;
+				/* Options are a closed set: list them, and point at
+				 * the close one. */
+				const char *ids[CHECK_MAX_LIST];
+				const char *hint;
+				char list[200];
+				int n = 0;
 
-				for (int i = 0; i < q->n_options; i++)
-					if (q->options[i].id && !strncmp(q->options[i].id, cd->value, 3))
-						hint = q->options[i].id;
+				for (int i = 0; i < q->n_options && n < CHECK_MAX_LIST; i++)
+					ids[n++] = q->options[i].id;
+				hint = kstr_suggest(cd->value, ids, n);
+				kstr_join(list, sizeof list, ids, n);
 				if (hint)
 					err_at(d, me, cd->line, cd->col, false,
-					       "'%s' has no option '%s' (did you mean '%s'?)", cd->question, cd->value, hint);
+					       "'%s' has no option '%s' (did you mean '%s'?; its options: %s)", cd->question,
+					       cd->value, hint, list);
 				else
-					err_at(d, me, cd->line, cd->col, false, "'%s' has no option '%s'",
-					       cd->question, cd->value);
+					err_at(d, me, cd->line, cd->col, false, "'%s' has no option '%s' (its options: %s)",
+					       cd->question, cd->value, list);
 			}
 		} else if (q->kind == CONTENT_NUMBER) {
 			char *end;
@@ -246,6 +262,8 @@ static const char *outside_bounds(const struct content *c, const struct content_
 	q = &c->screens[cd->q];
 	if (q->kind != CONTENT_DATE)
 		return NULL;
+	if ((cd->op == CONTENT_OP_WITHIN || cd->op == CONTENT_OP_OLDER_THAN) && cd->span.unit == 0)
+		return NULL; /* a window the loader could not read: reported there */
 	if (q->date_min.set)
 		lo = bound(&q->date_min, today);
 	if (q->date_max.set)
@@ -305,16 +323,23 @@ static void check_when(const struct content *c, int self, const struct content_w
 static void check_fit_grid(const struct content *c, const struct content_screen *s, struct content_diags *d,
 			   int cols, int lines, const char *what);
 
-/* Display lines s needs when wrapped at width columns (code points count
- * as one column; the UI wraps the same way). */
+/* Display lines s needs when wrapped at width columns, measured in display
+ * columns by ktext (the screen wraps with the same widths). */
 static int wrapped_lines(const char *s, int width)
 {
 	int lines = 0, col = 0, word = 0;
+	size_t left;
 
 	if (s == NULL || *s == '\0')
 		return 0;
-	for (const unsigned char *p = (const unsigned char *)s;; p++) {
-		if (*p == '\0' || *p == '\n' || *p == ' ') {
+	left = strlen(s);
+	for (;;) {
+		uint32_t cp = 0;
+		int len = left ? ktext_decode(s, left, &cp) : 0;
+
+		if (len < 0)
+			len = 1, cp = '?';
+		if (len == 0 || cp == '\n' || cp == ' ') {
 			if (col && col + 1 + word > width) {
 				lines++;
 				col = word;
@@ -322,22 +347,134 @@ static int wrapped_lines(const char *s, int width)
 				col += (col ? 1 : 0) + word;
 			}
 			word = 0;
-			if (*p == '\n' || *p == '\0') {
+			if (len == 0 || cp == '\n') {
 				lines++;
 				col = 0;
-				if (*p == '\0')
+				if (len == 0)
 					break;
 			}
-			continue;
+		} else {
+			int w = ktext_cp_width(cp);
+
+			word += w < 0 ? 1 : w;
 		}
-		if ((*p & 0xc0) != 0x80)
-			word++;
 		while (word > width) {
 			lines++;
 			word -= width;
 		}
+		s += len;
+		left -= (size_t)len;
 	}
 	return lines;
+}
+
+/* Interface messages drawn on one line, and the columns they have at 80
+ * columns (the key help: the last row less its margins).  Anything longer
+ * is cut on the screen, so it is an error here. */
+static const struct {
+	const char *key;
+	int cols;
+} one_line[] = {
+	{ "keys_choice", 77 }, { "keys_multi", 77 }, { "keys_many", 77 }, { "keys_many_choice", 77 },
+	{ "keys_text", 77 }, { "keys_info", 77 }, { "keys_review", 77 }, { "keys_review_finish", 77 },
+	{ "keys_button", 77 }, { "keys_start_over", 77 }, { "keys_done", 77 }, { "more", 40 },
+	{ "next", 30 }, { "back", 30 }, { "finish", 30 }, { "start_over_yes", 30 },
+	{ "start_over_no", 30 }, { "language", 34 }, { "contrast", 34 }, { "progress", 30 },
+};
+
+static void check_messages(const struct content *c, struct content_diags *d)
+{
+	for (size_t k = 0; k < sizeof one_line / sizeof one_line[0]; k++) {
+		int i;
+
+		for (i = 0; i < c->n_msgs && strcmp(c->msg_keys[i], one_line[k].key); i++)
+			;
+		if (i >= c->n_msgs)
+			continue;
+		for (int l = 0; l < c->n_langs; l++) {
+			const char *m = c->msgs[i].s[l];
+			int w = m ? ktext_width(m) : 0;
+
+			if (w > one_line[k].cols)
+				err_at(d, NULL, c->msgs[i].line, c->msgs[i].col, false,
+				       "messages.%s (%s) is %d columns wide; an 80x24 screen shows %d: shorten it",
+				       one_line[k].key, c->langs[l], w, one_line[k].cols);
+		}
+	}
+}
+
+/* Words (5 letters or more, ASCII case folded) of a that also occur in b. */
+static bool shares_word(const char *a, const char *b, char *word, size_t n)
+{
+	static const char *const common[] = { "please", "treatment", "today", "before", "about",
+					      "staff", "clinician", "speak", "these", "there", "their",
+					      "which", "would", "could", "should", "after", "other",
+					      "antes", "favor", "personal", "tratamiento",
+					      /* an instruction about medicines names none */
+					      "taking", "prescribed", "prescription", "medicines", "medicine",
+					      "doctor", "medicinas", "recetadas", NULL };
+
+	for (const char *p = a; *p;) {
+		size_t len = 0;
+
+		while (*p && !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (unsigned char)*p >= 0x80))
+			p++;
+		while (p[len] && ((p[len] >= 'a' && p[len] <= 'z') || (p[len] >= 'A' && p[len] <= 'Z') ||
+				  (unsigned char)p[len] >= 0x80))
+			len++;
+		if (len >= 5 && len < n) {
+			bool skip = false;
+
+			for (size_t i = 0; i < len; i++)
+				word[i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] - 'A' + 'a' : p[i]);
+			word[len] = '\0';
+			for (int i = 0; common[i] && !skip; i++)
+				skip = !strcmp(common[i], word);
+			for (const char *q = b; !skip && *q; q++) {
+				size_t j = 0;
+
+				while (j < len && q[j] && (q[j] >= 'A' && q[j] <= 'Z' ? q[j] - 'A' + 'a' : q[j]) == word[j])
+					j++;
+				if (j == len)
+					return true;
+			}
+		}
+		p += len;
+	}
+	return false;
+}
+
+/* A patient line the outcome screen shows (patient_visible: true) must not
+ * name a condition: warn when it shares a word with the flag's staff
+ * message or with the answers that raise it. */
+static void check_visible(const struct content *c, const struct content_screen *s, struct content_diags *d)
+{
+	for (int j = 0; j < s->n_flags; j++) {
+		const struct content_flag *f = &s->flags[j];
+
+		for (int l = 0; f->patient_visible && l < c->n_langs; l++) {
+			const char *p = f->patient.s[l];
+			char word[64];
+			bool hit = false;
+
+			if (p == NULL)
+				continue;
+			hit = f->staff && shares_word(p, f->staff, word, sizeof word);
+			/* The answers that raise the flag name the condition. */
+			for (int k = 0; !hit && k < f->when.n; k++) {
+				const struct content_cond *cd = &f->when.c[k];
+				const struct content_screen *q = cd->q >= 0 && cd->q < c->n_screens ? &c->screens[cd->q] : s;
+				int o = cd->value ? content_option(q, cd->value) : -1;
+
+				if (o >= 0 && q->options[o].label.s[l])
+					hit = shares_word(p, q->options[o].label.s[l], word, sizeof word);
+			}
+			if (hit)
+				err_at(d, s, f->line, f->col, true,
+				       "flag '%s' is patient_visible but its %s patient line says '%s', which names the condition to the lobby: keep it an instruction, or remove patient_visible",
+				       f->code ? f->code : "?", c->langs[l], word);
+		}
+	}
 }
 
 static void check_fit(const struct content *c, const struct content_screen *s, struct content_diags *d)
@@ -845,6 +982,56 @@ static void solver_free(struct solver *sv)
 	free(sv->changed);
 }
 
+
+/* ---- safety and staff ---- */
+
+/* Whether screen q offers the patient a "not sure". */
+static bool offers_unsure(const struct content_screen *q)
+{
+	if (q->kind == CONTENT_YESNO)
+		return q->not_sure;
+	for (int i = 0; i < q->n_options; i++)
+		if (q->options[i].unsure)
+			return true;
+	return false;
+}
+
+/* A yes/no or choice question a rule looks at, without "not sure": a
+ * patient who does not know must guess, and a wrong "no" hides a
+ * contraindication (the clinic's rule: not sure is at least review).
+ * Warned unless the screen says why (not_sure_reason) or is not about
+ * safety (safety: false).  And a staff message too long to read at the
+ * desk between patients. */
+static void check_safety(const struct content *c, struct content_diags *d)
+{
+	for (int i = 0; i < c->n_screens; i++) {
+		const struct content_screen *s = &c->screens[i];
+		bool feeds = s->n_flags > 0;
+
+		for (int j = i + 1; !feeds && j < c->n_screens; j++)
+			for (int f = 0; !feeds && f < c->screens[j].n_flags; f++)
+				for (int k = 0; k < c->screens[j].flags[f].when.n; k++)
+					if (c->screens[j].flags[f].when.c[k].q == i)
+						feeds = true;
+		if (feeds && s->safety && !s->not_sure_reason && !offers_unsure(s) &&
+		    (s->kind == CONTENT_YESNO || s->kind == CONTENT_CHOICE || s->kind == CONTENT_MULTI))
+			err_at(d, s, s->line, 1, true,
+			       "'%s' feeds a rule but offers no \"not sure\": a patient who does not know must "
+			       "guess (not sure is at least review); add %s, or say why in not_sure_reason",
+			       s->id, s->kind == CONTENT_YESNO ? "not_sure: true" : "an option with unsure: true");
+		for (int f = 0; f < s->n_flags; f++) {
+			const struct content_flag *fl = &s->flags[f];
+			int w = fl->staff ? ktext_width(fl->staff) : 0;
+
+			if (w > CHECK_MAX_STAFF)
+				err_at(d, s, fl->line, fl->col, true,
+				       "the staff message of %s is %d characters: staff read it between patients "
+				       "on an 80-column screen; keep it under %d",
+				       fl->code ? fl->code : "this flag", w, CHECK_MAX_STAFF);
+		}
+	}
+}
+
 /* ---- structure ---- */
 
 static void check_structure(const struct content *c, struct kdate today, struct content_diags *d)
@@ -989,7 +1176,9 @@ static void check_structure(const struct content *c, struct kdate today, struct 
 				}
 		}
 		check_fit(c, s, d);
+		check_visible(c, s, d);
 	}
+	check_messages(c, d);
 }
 
 krc check_content(const struct content *c, struct kdate today, struct content_diags *d)
@@ -998,8 +1187,12 @@ krc check_content(const struct content *c, struct kdate today, struct content_di
 	int before = d->errors;
 
 	check_structure(c, today, d);
-	if (d->errors > before)
-		return K_ECONTENT; /* reachability is meaningless on broken references */
+	check_safety(c, d);
+	/* Reachability is meaningless on broken references, or on a content
+	 * the loader found errors in (content_load_all): those get the
+	 * reference checks only, so every file's errors show in one run. */
+	if (d->errors > before || before > 0)
+		return K_ECONTENT;
 	if (solver_new(&sv, c, today) != K_OK) {
 		solver_free(&sv);
 		return K_ENOMEM;
@@ -1133,7 +1326,9 @@ void check_print(const struct content_diags *d, const char *dir, FILE *f)
 		dir = edir;
 	}
 	for (int i = 0; i < d->n; i++) {
-		const char *sep = dir && dir[0] && dir[strlen(dir) - 1] != '/' ? "/" : "";
+		/* A problem of the folder itself has no file name: the folder
+		 * alone is printed, never "dir/dir". */
+		const char *sep = !v[i].file[0] ? "" : dir && dir[0] && dir[strlen(dir) - 1] != '/' ? "/" : "";
 
 		if (v[i].line > 0)
 			fprintf(f, "%s%s%s:%d:%d: %s: %s\n", dir ? dir : "", dir ? sep : "", v[i].file, v[i].line,

@@ -20,7 +20,9 @@
 #define CHECK_MAX_LINK 62
 
 /* Run every semantic check on c, adding file:line:col diagnostics to d.
- * today anchors date windows.  Returns K_ECONTENT when an error was found. */
+ * today anchors date windows.  Returns K_ECONTENT when an error was found.
+ * When d already holds errors (a content from content_load_all that did
+ * not load cleanly) only the checks of references between screens run. */
 krc check_content(const struct content *c, struct kdate today, struct content_diags *d);
 
 /* Check that every question screen fits a cols x lines screen, as

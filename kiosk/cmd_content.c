@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -19,7 +20,9 @@
 #include "fhir.h"
 #include "intake.h"
 #include "json.h"
+#include "keys.h"
 #include "ktext.h"
+#include "publish.h"
 #include "store.h"
 
 const char *cmd_config_path(int *argc, char **argv)
@@ -54,12 +57,66 @@ static struct kdate today_local(void)
 	return d;
 }
 
-/* Content folder: the argument, else the config's kiosk.content. */
+/* Content folder: the argument, else the version in use (the published
+ * one when there is one, else kiosk.content). */
 static const char *content_dir(const config *cfg, const char *arg, char *buf, size_t n)
 {
+	struct kerr err = { "" };
+
 	if (arg)
 		return arg;
-	return config_path(cfg, "kiosk.content", buf, n);
+	if (publish_current(cfg, buf, n, &err) != K_OK)
+		return config_path(cfg, "kiosk.content", buf, n);
+	return buf;
+}
+
+/* `check --config` without a folder: what each key is used for, then the
+ * content the kiosk would show and its language. */
+static int check_config(const config *cfg, struct kdate today)
+{
+	struct content *c = NULL;
+	struct content_diags d = { 0 };
+	struct kerr err = { "" };
+	const char *lang = config_str(cfg, "kiosk.language");
+	char dir[4096], path[4096];
+	struct stat sb;
+	bool opened;
+	int bad = config_check(cfg, stdout);
+
+	content_dir(cfg, NULL, dir, sizeof dir);
+	opened = stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode);
+	if (opened && content_load(&c, dir, &d, &err) == K_OK)
+		check_content(c, today, &d);
+	if (!opened) {
+		/* kiosk.content itself was reported by config_check. */
+		if (strcmp(dir, config_path(cfg, "kiosk.content", path, sizeof path)) != 0) {
+			printf("%s: the published content in use, %s, cannot be opened\n", config_file(cfg), dir);
+			bad++;
+		}
+	} else if (c == NULL || d.errors > 0) {
+		printf("%s: the content folder %s has %d error(s): run `kiosk check %s`\n", config_file(cfg), dir,
+		       d.errors ? d.errors : 1, dir);
+		bad++;
+	} else if (content_lang(c, lang) < 0) {
+		char list[256] = "";
+
+		for (int i = 0; i < c->n_langs; i++)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", c->langs[i]);
+		if (config_line(cfg, "kiosk.language"))
+			printf("%s:%d: kiosk.language: '%s' is not a language of the content in %s (it has: %s)\n",
+			       config_file(cfg), config_line(cfg, "kiosk.language"), lang, dir, list);
+		else
+			printf("%s: kiosk.language: the default '%s' is not a language of the content in %s (it has: %s)\n",
+			       config_file(cfg), lang, dir, list);
+		bad++;
+	}
+	if (bad)
+		printf("%s: %d problem(s): the kiosk would refuse to start or fail later\n", config_file(cfg), bad);
+	else
+		printf("%s: ok (content %s, version %s)\n", config_file(cfg), dir, c->version);
+	content_diags_free(&d);
+	content_free(c);
+	return bad ? 1 : 0;
 }
 
 int cmd_check(int argc, char **argv)
@@ -87,26 +144,50 @@ int cmd_check(int argc, char **argv)
 				return 2;
 			}
 		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "kiosk check: unknown option '%s'\nusage: kiosk check [--paths] [--today YYYY-MM-DD] [--config FILE] [DIR]\n", argv[i]);
-			return 2;
+			fprintf(stderr, "kiosk check: unknown option '%s'\n", argv[i]);
+			return cmd_usage("check");
 		} else if (dir == NULL) {
 			dir = argv[i];
 		} else {
 			fprintf(stderr, "kiosk check: one content folder at a time\n");
-			return 2;
+			return cmd_usage("check");
 		}
 	}
-	if (config_load(&cfg, cfgpath, stderr, &err) != K_OK) {
-		fprintf(stderr, "kiosk check: the configuration is not valid; the kiosk would refuse to start\n");
+	if (config_load(&cfg, cfgpath, stdout, &err) != K_OK) {
+		printf("%s: not valid: the kiosk would refuse to start\n", cfgpath ? cfgpath : "(defaults)");
 		return 1;
 	}
+	if (config_only) {
+		/* The staff key must exist on the terminal the kiosk runs on:
+		 * a vt100 has no F12, and staff would type into a patient's
+		 * name field instead. */
+		const char *term = config_str(cfg, "kiosk.terminal");
+		const char *key = config_str(cfg, "kiosk.staff_key");
+
+		if (term == NULL || *term == '\0')
+			term = getenv("TERM");
+		switch (keys_typeable(keys_parse_name(key), term)) {
+		case 0:
+			printf("%s: warning: kiosk.staff_key = %s cannot be typed on a %s terminal; use a Ctrl chord such as Ctrl-K\n",
+			       cfgpath ? cfgpath : "(defaults)", key, term);
+			break;
+		case -1:
+			printf("%s: warning: terminal type '%s' is not known: make sure kiosk.staff_key = %s can be typed on it\n",
+			       cfgpath ? cfgpath : "(defaults)", term ? term : "", key);
+			break;
+		default:
+			break;
+		}
+	}
 	if (config_only && dir == NULL) {
-		printf("%s: ok\n", cfgpath ? cfgpath : "(defaults)");
+		status = check_config(cfg, today);
 		config_free(cfg);
-		return 0;
+		return status;
 	}
 	dir = content_dir(cfg, dir, buf, sizeof buf);
-	if (content_load(&c, dir, &d, &err) == K_OK) {
+	/* Every error of every file in one run, like a compiler. */
+	content_load_all(&c, dir, &d, &err);
+	if (c) {
 		int gc, gl;
 
 		check_content(c, today, &d);
@@ -210,7 +291,7 @@ static void print_text(const struct sim *s)
 
 int cmd_simulate(int argc, char **argv)
 {
-	bool as_json = false, record = false, bundle = false;
+	bool as_json = false, record = false, bundle = false, live_ok = false;
 	const char *cfgpath, *dir = NULL, *answers = NULL, *lang = NULL, *v;
 	config *cfg = NULL;
 	store *st = NULL;
@@ -231,6 +312,8 @@ int cmd_simulate(int argc, char **argv)
 			as_json = true;
 		} else if (!strcmp(argv[i], "--record")) {
 			record = true;
+		} else if (!strcmp(argv[i], "--test-into-live-db")) {
+			live_ok = true;
 		} else if (!strcmp(argv[i], "--bundle")) {
 			bundle = true;
 		} else if (!strcmp(argv[i], "--lang") && i + 1 < argc) {
@@ -243,18 +326,25 @@ int cmd_simulate(int argc, char **argv)
 			have_today = true;
 		} else if (argv[i][0] == '-') {
 			fprintf(stderr, "kiosk simulate: unknown option '%s'\n", argv[i]);
-			goto usage;
+			return cmd_usage("simulate");
 		} else if (answers == NULL) {
 			answers = argv[i];
 		} else if (dir == NULL) {
 			dir = answers;
 			answers = argv[i];
 		} else {
-			goto usage;
+			return cmd_usage("simulate");
 		}
 	}
 	if (answers == NULL)
-		goto usage;
+		return cmd_usage("simulate");
+	/* A made-up patient in the real send queue reaches the clinic's
+	 * server: only when asked in so many words (and tagged HTEST). */
+	if (record && !live_ok) {
+		fprintf(stderr, "kiosk simulate: --record queues a made-up patient for the clinic's server; "
+			"add --test-into-live-db to do that (it is sent as a test record, HTEST)\n");
+		return 2;
+	}
 	if (config_load(&cfg, cfgpath, stderr, &err) != K_OK)
 		return 2;
 	dir = content_dir(cfg, dir, buf, sizeof buf);
@@ -293,6 +383,7 @@ int cmd_simulate(int argc, char **argv)
 		}
 		in.st = st;
 		in.e = s.e;
+		in.test = true;
 	}
 	status = 1;
 	while (!done && steps++ < 4 * s.c->n_screens + 8) {
@@ -394,7 +485,27 @@ out:
 	content_free(s.c);
 	config_free(cfg);
 	return status;
-usage:
-	fprintf(stderr, "usage: kiosk simulate [--json] [--record] [--bundle] [--lang CODE] [--today YYYY-MM-DD] [--config FILE] [DIR] ANSWERS\n");
-	return 2;
+}
+
+int cmd_config(int argc, char **argv)
+{
+	const char *cfgpath;
+	bool explicit = false;
+	config *cfg = NULL;
+	struct kerr err = { "" };
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--config"))
+			explicit = true;
+	cfgpath = cmd_config_path(&argc, argv);
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--list") != 0) {
+			fprintf(stderr, "kiosk config: unknown argument '%s'\n", argv[i]);
+			return cmd_usage("config");
+		}
+	if (explicit && config_load(&cfg, cfgpath, stderr, &err) != K_OK)
+		return 1;
+	config_list(cfg, stdout);
+	config_free(cfg);
+	return 0;
 }

@@ -1,7 +1,7 @@
 /* cmd_fhir: `kiosk export-fhir [--config FILE] [DIR]` writes a content
  * folder as a FHIR R4 Questionnaire to stdout, so the clinic server can
  * show what was asked for every version a record names.  The folder is DIR,
- * else kiosk.content from the config.  Admin-facing: messages in C are
+ * else the version in use (the published one, else kiosk.content).  Admin-facing: messages in C are
  * fine here; nothing here touches patient data. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include "config.h"
 #include "content.h"
 #include "fhir.h"
+#include "publish.h"
 
 int cmd_export_fhir(int argc, char **argv)
 {
@@ -25,24 +26,18 @@ int cmd_export_fhir(int argc, char **argv)
 	int status = 2;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: kiosk export-fhir [--config FILE] [DIR]\n"
-			       "Write the content folder DIR (default: kiosk.content of the config)\n"
-			       "as a FHIR R4 Questionnaire (JSON) to standard output.\n");
-			return 0;
-		}
-		if (argv[i][0] == '-' || dir) {
-			fprintf(stderr, "usage: kiosk export-fhir [--config FILE] [DIR]\n");
-			return 2;
-		}
+		if (argv[i][0] == '-' || dir)
+			return cmd_usage("export-fhir");
 		dir = argv[i];
 	}
 	if (!dir) {
-		if (config_load(&cfg, cpath, stderr, &err) != K_OK) {
+		/* The version in use: what the records being sent were taken with. */
+		if (config_load(&cfg, cpath, stderr, &err) != K_OK ||
+		    publish_current(cfg, pathbuf, sizeof pathbuf, &err) != K_OK) {
 			fprintf(stderr, "kiosk export-fhir: %s\n", err.msg);
 			goto out;
 		}
-		dir = config_path(cfg, "kiosk.content", pathbuf, sizeof pathbuf);
+		dir = pathbuf;
 	}
 	if (content_load(&c, dir, &diags, &err) != K_OK) {
 		for (int i = 0; i < diags.n; i++)

@@ -22,11 +22,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: kiosk staff add NAME --role staff|admin [--config FILE]\n"
-			"       kiosk staff pin NAME [--config FILE]\n"
-			"       kiosk staff remove NAME [--config FILE]\n"
-			"The PIN is read from the terminal (or from standard input when it is not one).\n");
-	return 2;
+	return cmd_usage("staff");
 }
 
 /* Who ran the command, for the audit log. */
@@ -79,14 +75,19 @@ static int get_pin(char *pin, size_t n)
 {
 	char again[64];
 
+	/* Said before asking, so nobody types a PIN twice to learn the rule. */
+	fprintf(stderr, "kiosk staff: %s.\n", STAFF_PIN_RULE);
 	if (!isatty(STDIN_FILENO)) {
+		/* Unbuffered: read this PIN's line only, so that a script can feed
+		 * one file to several staff commands in a row. */
+		setvbuf(stdin, NULL, _IONBF, 0);
 		if (read_line(stdin, pin, n) != 0) {
 			fprintf(stderr, "kiosk staff: no PIN on standard input\n");
 			return 1;
 		}
 		return 0;
 	}
-	if (read_secret("New PIN (at least 6 digits): ", pin, n) != 0) {
+	if (read_secret("New PIN: ", pin, n) != 0) {
 		fprintf(stderr, "kiosk staff: cancelled\n");
 		return 1;
 	}
@@ -117,16 +118,21 @@ int cmd_staff(int argc, char **argv)
 	int status = 2;
 	krc rc;
 
-	if (argc < 3)
-		return usage();
-	verb = argv[1];
-	name = argv[2];
-	for (int i = 3; i < argc; i++) {
+	const char *pos[2] = { NULL, NULL };
+	int npos = 0;
+
+	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--role") && i + 1 < argc)
 			role = argv[++i];
-		else
+		else if (argv[i][0] == '-' || npos == 2)
 			return usage();
+		else
+			pos[npos++] = argv[i];
 	}
+	if (npos != 2)
+		return usage();
+	verb = pos[0];
+	name = pos[1];
 	if (strcmp(verb, "add") == 0 ? role == NULL
 				      : (strcmp(verb, "pin") != 0 && strcmp(verb, "remove") != 0) || role)
 		return usage();

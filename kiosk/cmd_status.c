@@ -177,6 +177,14 @@ static void time_text(int64_t t, char *buf, size_t n)
 		snprintf(buf, n, "%lld", (long long)t);
 }
 
+/* The delivery state of an intake without the mark of a test record. */
+static const char *delivery_of(const struct store_intake *it)
+{
+	const char *d = it->delivery;
+
+	return it->test && strncmp(d, "TEST ", 5) == 0 ? d + 5 : d;
+}
+
 static void print_text(const char *dbpath, const struct store_status *st,
 		       const struct sync_status *sy, const struct store_intake *v, int nv, int64_t now)
 {
@@ -195,10 +203,13 @@ static void print_text(const char *dbpath, const struct store_status *st,
 	printf("records failed permanently: %d%s\n", st->failed,
 	       st->failed ? " (fix the cause, then retry them from the staff screen)" : "");
 	for (int i = 0; i < nv; i++)
-		if (strncmp(v[i].delivery, "failed: ", 8) == 0)
-			printf("  %s: %s\n", v[i].id,
-			       ktext_clean(reason, sizeof reason, v[i].delivery + 8));
+		if (strncmp(delivery_of(&v[i]), "failed: ", 8) == 0)
+			printf("  %s: %s%s\n", v[i].id, v[i].test ? "(test record) " : "",
+			       ktext_clean(reason, sizeof reason, delivery_of(&v[i]) + 8));
 	printf("records delivered: %d\n", st->delivered);
+	if (st->test_records)
+		printf("test records (kiosk simulate --record, tagged HTEST): %d, %d waiting\n", st->test_records,
+		       st->test_waiting);
 	if (st->last_delivery) {
 		time_text(st->last_delivery, t, sizeof t);
 		age_text(now - st->last_delivery, a, sizeof a);
@@ -246,16 +257,19 @@ static int print_json(const char *dbpath, const struct store_status *st,
 	json_key(j, "failures");
 	json_arr_begin(j);
 	for (int i = 0; i < nv; i++) {
-		if (strncmp(v[i].delivery, "failed: ", 8) != 0)
+		if (strncmp(delivery_of(&v[i]), "failed: ", 8) != 0)
 			continue;
 		json_obj_begin(j);
 		json_kv_str(j, "id", v[i].id);
 		json_kv_int(j, "completed", v[i].completed);
-		json_kv_str(j, "reason", ktext_clean(reason, sizeof reason, v[i].delivery + 8));
+		json_kv_str(j, "reason", ktext_clean(reason, sizeof reason, delivery_of(&v[i]) + 8));
+		json_kv_bool(j, "test", v[i].test);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
 	json_kv_int(j, "delivered", st->delivered);
+	json_kv_int(j, "test_records", st->test_records);
+	json_kv_int(j, "test_waiting", st->test_waiting);
 	json_key(j, "last_delivery");
 	if (st->last_delivery)
 		json_int(j, st->last_delivery);

@@ -34,6 +34,9 @@ const char *const content_msg_required[] = {
 	"still_there", "still_there_countdown", "enlarge", "review_edit", "not_answered",
 	"outcome_clear", "outcome_review", "outcome_defer", "qr_caption", "contrast",
 	"language", "unavailable", "keys_done", "more",
+	"keys_many", "keys_many_choice", "keys_review_finish", "keys_button", "keys_start_over",
+	"start_over", "start_over_yes", "start_over_no", "err_characters", "field_full", "months",
+	"date_words", "date_readback", "link_caption",
 	"read_aloud", "larger_text", "more_time", "say_option", "say_option_on", "say_ticked", "say_unticked", "say_answer", "say_typed",
 	NULL,
 };
@@ -81,6 +84,7 @@ static const struct {
 	{ "help", ALL_KINDS }, { "when", ALL_KINDS }, { "required", QUESTIONS },
 	{ "not_sure", K(CONTENT_YESNO) },
 	{ "safety", K(CONTENT_YESNO) | K(CONTENT_CHOICE) | K(CONTENT_MULTI) },
+	{ "not_sure_reason", K(CONTENT_YESNO) | K(CONTENT_CHOICE) | K(CONTENT_MULTI) },
 	{ "options", K(CONTENT_CHOICE) | K(CONTENT_MULTI) },
 	{ "max_length", K(CONTENT_TEXT) | K(CONTENT_CONSENT) }, { "pattern", K(CONTENT_TEXT) },
 	{ "min", K(CONTENT_NUMBER) | K(CONTENT_DATE) }, { "max", K(CONTENT_NUMBER) | K(CONTENT_DATE) },
@@ -91,7 +95,8 @@ static const struct {
 #define N_SCREEN_KEYS ((int)(sizeof screen_keys / sizeof screen_keys[0]))
 
 static const char *const option_keys[] = { "id", "label", "exclusive", "unsure", NULL };
-static const char *const flag_keys[] = { "code", "severity", "when", "staff", "patient", NULL };
+static const char *const flag_keys[] = { "code", "severity", "when", "staff", "patient",
+					 "patient_visible", NULL };
 static const char *const cond_keys[] = {
 	"question", "equals", "not_equals", "answered", "unsure", "within", "older_than",
 	"age_under", "age_at_least", NULL,
@@ -238,24 +243,23 @@ static char *str_value(struct loader *l, struct fy_node *n, const char *what)
 	return dup_or_oom(l, s);
 }
 
+/* An unknown key: suggest the close one, else list the keys that may be
+ * there (a closed set the admin can pick from). */
 static void unknown_key(struct loader *l, struct fy_node *key, const char *k, const char *const *known,
 			const char *where)
 {
-	const char *best = NULL;
-	int bd = 3;
+	int n = 0;
+	const char *best;
+	char list[200];
 
-	for (int i = 0; known[i]; i++) {
-		int d = kstr_distance(k, known[i]);
-
-		if (d < bd) {
-			bd = d;
-			best = known[i];
-		}
-	}
+	while (known[n])
+		n++;
+	best = kstr_suggest(k, known, n);
 	if (best)
 		diag(l, key, false, "unknown key '%s' in %s (did you mean '%s'?)", k, where, best);
 	else
-		diag(l, key, false, "unknown key '%s' in %s", k, where);
+		diag(l, key, false, "unknown key '%s' in %s (it may have: %s)", k, where,
+		     kstr_join(list, sizeof list, known, n));
 }
 
 static bool parse_bool_node(struct loader *l, struct fy_node *n, const char *what, bool *out)
@@ -631,6 +635,13 @@ static void parse_flags(struct loader *l, struct fy_node *n, struct content_scre
 			} else if (!strcmp(k, "patient")) {
 				have_patient = true;
 				parse_text(l, vn, "patient", &f->patient);
+			} else if (!strcmp(k, "patient_visible")) {
+				/* The lobby can read the outcome screen: a patient
+				 * line is shown only where the content says so. */
+				if (v && (!strcmp(v, "true") || !strcmp(v, "false")))
+					f->patient_visible = !strcmp(v, "true");
+				else
+					diag(l, vn, false, "patient_visible must be true or false, not '%s'", v ? v : "?");
 			} else {
 				unknown_key(l, kn, k, flag_keys, "a flag");
 			}
@@ -752,6 +763,44 @@ static void note_file(struct loader *l, const char *path)
 		c->n_files++;
 }
 
+/* The first line whose indentation holds a tab (0 if none).  YAML indents
+ * with spaces only, and libfyaml's message for a tab ("invalid multiline
+ * plain key") does not say so. */
+static int tab_indent_line(const char *buf, size_t len, int *col)
+{
+	int line = 1;
+
+	for (size_t i = 0; i < len; line++) {
+		size_t j = i;
+
+		while (j < len && (buf[j] == ' ' || buf[j] == '\t')) {
+			if (buf[j] == '\t' && j + 1 < len && buf[j + 1] != '\n' && buf[j + 1] != '#') {
+				*col = (int)(j - i) + 1;
+				return line;
+			}
+			j++;
+		}
+		while (i < len && buf[i] != '\n')
+			i++;
+		i++;
+	}
+	return 0;
+}
+
+/* Whether the text holds nothing but blank lines and comments. */
+static bool blank_yaml(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '#') {
+			while (i < len && buf[i] != '\n')
+				i++;
+		} else if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' && buf[i] != '\r') {
+			return false;
+		}
+	}
+	return true;
+}
+
 static void hash_file(struct loader *l, const char *name, const char *buf, size_t len)
 {
 	unsigned char n8[8];
@@ -769,42 +818,49 @@ static void hash_file(struct loader *l, const char *name, const char *buf, size_
  * file with invalid UTF-8, a raw control character (which YAML forbids in a
  * stream anyway) or a line starting with '%' is refused here, with its
  * line and column, before the parser sees it. */
-static bool vet_text(struct loader *l, const char *name, const char *buf, size_t len, bool yaml)
+static bool text_problem(const char *buf, size_t len, bool yaml, int *line, int *col, char *why, size_t n)
 {
-	int line = 1, col = 1;
 	bool bol = true;
 
+	*line = 1;
+	*col = 1;
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
-		int n = ktext_decode(buf + i, len - i, &cp);
+		int k = ktext_decode(buf + i, len - i, &cp);
 
-		if (n <= 0) {
-			content_diag_add(l->d, name, line, col, false,
-					 "not valid UTF-8 (byte 0x%02X); save the file as UTF-8",
-					 (unsigned char)buf[i]);
-			return false;
+		if (k <= 0) {
+			snprintf(why, n, "not valid UTF-8 (byte 0x%02X); save the file as UTF-8", (unsigned char)buf[i]);
+			return true;
 		}
 		if (ktext_is_control(cp) && cp != '\t' && cp != '\n' && cp != '\r') {
-			content_diag_add(l->d, name, line, col, false,
-					 "control character U+%04X; content files hold only text",
-					 (unsigned)cp);
-			return false;
+			snprintf(why, n, "control character U+%04X; content files hold only text", (unsigned)cp);
+			return true;
 		}
 		if (yaml && bol && cp == '%') {
-			content_diag_add(l->d, name, line, col, false,
-					 "YAML directives (lines starting with '%%') are not supported");
-			return false;
+			snprintf(why, n, "YAML directives (lines starting with '%%') are not supported");
+			return true;
 		}
 		bol = cp == '\n';
 		if (bol) {
-			line++;
-			col = 1;
+			(*line)++;
+			*col = 1;
 		} else {
-			col++;
+			(*col)++;
 		}
-		i += (size_t)n;
+		i += (size_t)k;
 	}
-	return true;
+	return false;
+}
+
+static bool vet_text(struct loader *l, const char *name, const char *buf, size_t len, bool yaml)
+{
+	char why[128];
+	int line, col;
+
+	if (!text_problem(buf, len, yaml, &line, &col, why, sizeof why))
+		return true;
+	content_diag_add(l->d, name, line, col, false, "%s", why);
+	return false;
 }
 
 struct key_at {
@@ -945,6 +1001,7 @@ static struct fy_document *load_yaml(struct loader *l, const char *dir, const ch
 	const char *why = "";
 	char *buf;
 	size_t len = 0;
+	int tline, tcol = 0;
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	*src = NULL;
@@ -958,6 +1015,15 @@ static struct fy_document *load_yaml(struct loader *l, const char *dir, const ch
 	hash_file(l, name, buf, len);
 	if (!vet_text(l, name, buf, len, true))
 		return NULL;
+	if (blank_yaml(buf, len)) {
+		content_diag_add(l->d, name, 1, 1, false, "file is empty%s", strcmp(name, "_content.yaml") ? "; a screen needs at least id and kind" : "");
+		return NULL;
+	}
+	if ((tline = tab_indent_line(buf, len, &tcol)) > 0) {
+		content_diag_add(l->d, name, tline, tcol, false,
+				 "a tab in the indentation: YAML indents with spaces only");
+		return NULL;
+	}
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.colorize = false;
@@ -1027,13 +1093,9 @@ static void load_body(struct loader *l, const char *assets, const char *base, st
 		snprintf(name, sizeof name, "%.200s.%s.txt", base, c->langs[i]);
 		snprintf(path, sizeof path, "%s/%s", assets, name);
 		buf = read_file(path, &len, &why);
-		if (buf == NULL && why == not_found) {
-			diag(l, n, false, "aftercare text '%s' for language '%s' not found in the assets folder",
-			     name, c->langs[i]);
-			continue;
-		}
 		if (buf == NULL) {
-			diag(l, n, false, "aftercare text '%s': %s", name, why);
+			diag(l, n, false, "aftercare text for language '%s': cannot read %s: %s", c->langs[i], path,
+			     why == not_found ? "no such file" : why);
 			continue;
 		}
 		note_file(l, path);
@@ -1073,18 +1135,14 @@ static void parse_screen(struct loader *l, struct fy_node *root, const char *ass
 		return;
 	}
 	if (kind < 0) {
-		const char *best = NULL;
-		int bd = 3;
+		const char *best = scalar(kindn) ? kstr_suggest(scalar(kindn), kind_names, N_KINDS) : NULL;
+		char list[200];
 
-		for (int i = 0; i < N_KINDS; i++)
-			if (scalar(kindn) && kstr_distance(scalar(kindn), kind_names[i]) < bd) {
-				bd = kstr_distance(scalar(kindn), kind_names[i]);
-				best = kind_names[i];
-			}
 		if (best)
 			diag(l, kindn, false, "unknown kind '%s' (did you mean '%s'?)", scalar(kindn) ? scalar(kindn) : "?", best);
 		else
-			diag(l, kindn, false, "unknown kind '%s'", scalar(kindn) ? scalar(kindn) : "?");
+			diag(l, kindn, false, "unknown kind '%s' (the kinds: %s)", scalar(kindn) ? scalar(kindn) : "?",
+			     kstr_join(list, sizeof list, kind_names, N_KINDS));
 		return;
 	}
 	s->kind = (enum content_kind)kind;
@@ -1134,6 +1192,9 @@ static void parse_screen(struct loader *l, struct fy_node *root, const char *ass
 			parse_bool_node(l, vn, k, &s->not_sure);
 		} else if (!strcmp(k, "safety")) {
 			parse_bool_node(l, vn, k, &s->safety);
+		} else if (!strcmp(k, "not_sure_reason")) {
+			free(s->not_sure_reason);
+			s->not_sure_reason = str_value(l, vn, k);
 		} else if (!strcmp(k, "options")) {
 			parse_options(l, vn, s);
 		} else if (!strcmp(k, "max_length")) {
@@ -1345,7 +1406,8 @@ static bool is_yaml(const char *name)
 	return n > 5 && !strcmp(name + n - 5, ".yaml");
 }
 
-krc content_load(struct content **out, const char *dir, struct content_diags *diags, struct kerr *err)
+static krc load(struct content **out, const char *dir, struct content_diags *diags, bool keep,
+		struct kerr *err)
 {
 	struct loader l;
 	struct content *c;
@@ -1373,11 +1435,18 @@ krc content_load(struct content **out, const char *dir, struct content_diags *di
 	dp = opendir(dir);
 	if (dp == NULL) {
 		rc = kerr_set(err, K_ECONTENT, "%s: cannot open content folder: %s", dir, strerror(errno));
-		content_diag_add(l.d, dir, 0, 0, false, "cannot open content folder: %s", strerror(errno));
+		content_diag_add(l.d, "", 0, 0, false, "cannot open the content folder: %s", strerror(errno));
 		goto out;
 	}
 	while ((de = readdir(dp)) != NULL) {
+		char sub[2 * PATH_MAX + 2];
+		struct stat sb;
+
 		if (de->d_name[0] == '.' || de->d_name[0] == '_')
+			continue;
+		/* Folders are not screens: the assets folder lives here. */
+		snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name);
+		if (stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode))
 			continue;
 		if (!is_yaml(de->d_name)) {
 			content_diag_add(l.d, de->d_name, 0, 0, true, "not a .yaml file; the kiosk ignores it");
@@ -1406,7 +1475,7 @@ krc content_load(struct content **out, const char *dir, struct content_diags *di
 	if (n_names > 0)
 		qsort(names, (size_t)n_names, sizeof *names, name_cmp);
 	if (n_names > CONTENT_MAX_SCREENS) {
-		content_diag_add(l.d, dir, 0, 0, false, "too many screens (%d; at most %d)", n_names,
+		content_diag_add(l.d, "", 0, 0, false, "too many screens (%d; at most %d)", n_names,
 				 CONTENT_MAX_SCREENS);
 		for (int i = CONTENT_MAX_SCREENS; i < n_names; i++)
 			free(names[i]);
@@ -1415,7 +1484,10 @@ krc content_load(struct content **out, const char *dir, struct content_diags *di
 
 	/* _content.yaml first: languages and placeholders come from it. */
 	l.file = "_content.yaml";
-	snprintf(assets, sizeof assets, "%s/../assets", dir);
+	/* A content folder holds its assets (one folder to copy, check,
+	 * publish and roll back); `assets: ../assets`, the older layout,
+	 * still works. */
+	snprintf(assets, sizeof assets, "%s/assets", dir);
 	doc = load_yaml(&l, dir, "_content.yaml", &src);
 	if (doc) {
 		const char *a = scalar(fy_node_mapping_lookup_by_string(fy_document_root(doc), "assets", FY_NT));
@@ -1444,6 +1516,7 @@ krc content_load(struct content **out, const char *dir, struct content_diags *di
 		doc = load_yaml(&l, dir, names[i], &src);
 		if (doc == NULL) {
 			free(src);
+			c->n_unloaded++;
 			continue;
 		}
 		s->file = strdup(names[i]);
@@ -1459,7 +1532,7 @@ krc content_load(struct content **out, const char *dir, struct content_diags *di
 		c->n_screens++;
 	}
 	if (c->n_screens == 0)
-		content_diag_add(l.d, dir, 0, 0, false, "the content folder has no screens (*.yaml)");
+		content_diag_add(l.d, "", 0, 0, false, "the content folder has no screens (*.yaml)");
 
 	/* Resolve every condition's question to a screen index. */
 	for (int i = 0; i < c->n_screens; i++) {
@@ -1469,9 +1542,16 @@ krc content_load(struct content **out, const char *dir, struct content_diags *di
 			if (s->when.c[j].question)
 				s->when.c[j].q = content_find(c, s->when.c[j].question);
 		for (int f = 0; f < s->n_flags; f++)
-			for (int j = 0; j < s->flags[f].when.n; j++)
-				if (s->flags[f].when.c[j].question)
-					s->flags[f].when.c[j].q = content_find(c, s->flags[f].when.c[j].question);
+			for (int j = 0; j < s->flags[f].when.n; j++) {
+				struct content_cond *cd = &s->flags[f].when.c[j];
+
+				/* A flag's own screen is itself, even when its id
+				 * duplicates an earlier screen's (reported above). */
+				if (cd->question && !strcmp(cd->question, s->id))
+					cd->q = i;
+				else if (cd->question)
+					cd->q = content_find(c, cd->question);
+			}
 	}
 
 	crypto_hash_sha256_final(&l.hash, digest);
@@ -1493,12 +1573,22 @@ out:
 		free(names[i]);
 	free(names);
 	content_diags_free(&l.own);
-	if (rc != K_OK) {
+	if (rc != K_OK && !(keep && rc == K_ECONTENT && c->version && c->screens)) {
 		content_free(c);
 		return rc;
 	}
 	*out = c;
-	return K_OK;
+	return rc;
+}
+
+krc content_load(struct content **out, const char *dir, struct content_diags *diags, struct kerr *err)
+{
+	return load(out, dir, diags, false, err);
+}
+
+krc content_load_all(struct content **out, const char *dir, struct content_diags *diags, struct kerr *err)
+{
+	return load(out, dir, diags, true, err);
 }
 
 void content_free(struct content *c)
@@ -1530,6 +1620,7 @@ void content_free(struct content *c)
 			free_text(&s->outcome[j]);
 		free_text(&s->body);
 		free(s->link);
+		free(s->not_sure_reason);
 	}
 	free(c->screens);
 	for (int i = 0; i < c->n_files; i++)
@@ -1612,17 +1703,31 @@ krc content_read_kv(const char *path, char ***keys, char ***vals, int *n, struct
 	struct fy_node *root;
 	struct fy_node_pair *p;
 	void *it = NULL;
-	int count, k = 0;
+	int count, k = 0, line, col;
+	const char *why = "";
+	char *src, msg[128];
+	size_t len = 0;
 	krc rc = K_OK;
 
 	*keys = NULL;
 	*vals = NULL;
 	*n = 0;
+	src = read_file(path, &len, &why);
+	if (src == NULL)
+		return kerr_set(err, K_EINVAL, "%s: cannot read: %s", path, why);
+	/* The same text rules as content files: libfyaml must never see a
+	 * directive line with a non-ASCII byte (it loops forever). */
+	if (text_problem(src, len, true, &line, &col, msg, sizeof msg)) {
+		free(src);
+		return kerr_set(err, K_EINVAL, "%s:%d:%d: %s", path, line, col, msg);
+	}
 	memset(&cfg, 0, sizeof cfg);
 	cfg.flags = FYPCF_QUIET | FYPCF_JSON_AUTO;
-	doc = fy_document_build_from_file(&cfg, path);
-	if (doc == NULL)
-		return kerr_set(err, K_EINVAL, "%s: not valid YAML or JSON (or cannot be read)", path);
+	doc = fy_document_build_from_string(&cfg, src, len);
+	if (doc == NULL) {
+		free(src);
+		return kerr_set(err, K_EINVAL, "%s: not valid YAML or JSON", path);
+	}
 	root = fy_document_root(doc);
 	if (root == NULL || fy_node_get_type(root) != FYNT_MAPPING) {
 		rc = kerr_set(err, K_EINVAL, "%s: must be a mapping of question id to answer", path);
@@ -1676,6 +1781,7 @@ krc content_read_kv(const char *path, char ***keys, char ***vals, int *n, struct
 	*n = k;
 out:
 	fy_document_destroy(doc);
+	free(src);
 	if (rc != K_OK) {
 		content_kv_free(*keys, *vals, k);
 		*keys = NULL;

@@ -109,6 +109,7 @@ struct content_flag {
 	enum content_severity severity;
 	char *staff;             /* message for staff (one language) */
 	struct content_text patient; /* gentle message for the patient */
+	bool patient_visible;    /* patient_visible: true: the outcome screen may show it */
 	struct content_when when;
 	int line, col;
 };
@@ -142,6 +143,7 @@ struct content_screen {
 	bool required;              /* default true for questions */
 	bool not_sure;              /* yesno: offer "not sure" */
 	bool safety;                /* an unsure answer raises review (default true for yesno/multi/choice) */
+	char *not_sure_reason;      /* why a question that feeds a rule offers no "not sure" */
 
 	struct content_option *options;
 	int n_options;
@@ -177,6 +179,7 @@ struct content {
 
 	struct content_screen *screens;
 	int n_screens;
+	int n_unloaded;          /* screen files that did not parse (content_load_all) */
 
 	/* Every file the content was read from, in the order hashed into
 	 * version: "<dir>/<name>" for the YAML files and "<assets>/<name>"
@@ -213,6 +216,14 @@ struct content_diags {
  * (reachability, rules that cannot fire, ...) are in check.h. */
 krc content_load(struct content **out, const char *dir, struct content_diags *diags,
 		 struct kerr *err);
+
+/* Like content_load, but on K_ECONTENT *out still holds every screen that
+ * loaded (n_unloaded counts files that did not parse), so `kiosk check`
+ * can go on to report the reference errors of the other files in the same
+ * run, like a compiler.  *out is NULL only when the folder cannot be read
+ * or memory ran out.  Never give such a content to the engine. */
+krc content_load_all(struct content **out, const char *dir, struct content_diags *diags,
+		     struct kerr *err);
 
 /* content_free(NULL) is a no-op. */
 void content_free(struct content *c);

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ktext.h"
+
 struct engine {
 	const struct content *c;
 	int lang, default_lang;
@@ -207,35 +209,37 @@ static void set_error(engine *e, const char *key, const char *min, const char *m
 	e->error[o] = '\0';
 }
 
-/* Characters in a UTF-8 string, or -1 if it is not valid UTF-8 or holds
- * control characters. */
-static long utf8_chars(const char *s)
+/* The one cleaning of typed text: Unicode spaces (no-break, ideographic,
+ * en/em...) become U+0020, and the text is refused (false) when it holds
+ * invalid UTF-8, a control character or a format character (zero-width
+ * space, text direction overrides...): such a character would reach the
+ * database, the FHIR record and the staff list unseen.  *chars receives
+ * the number of characters. */
+static bool clean_text(const char *in, char *out, size_t n, long *chars)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	long n = 0;
+	size_t left = strlen(in), o = 0;
 
-	while (*p) {
-		int len;
+	*chars = 0;
+	while (left > 0) {
+		uint32_t cp;
+		int len = ktext_decode(in, left, &cp);
 
-		if (*p < 0x20 || *p == 0x7f)
-			return -1;
-		if (*p < 0x80)
-			len = 1;
-		else if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
-			len = 2;
-		else if ((*p & 0xf0) == 0xe0)
-			len = 3;
-		else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
-			len = 4;
-		else
-			return -1;
-		for (int i = 1; i < len; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				return -1;
-		p += len;
-		n++;
+		if (len <= 0 || ktext_is_control(cp) || ktext_is_format(cp))
+			return false;
+		if (o + (size_t)len + 1 > n)
+			return false;
+		if (ktext_is_space(cp)) {
+			out[o++] = ' ';
+		} else {
+			memcpy(out + o, in, (size_t)len);
+			o += (size_t)len;
+		}
+		in += len;
+		left -= (size_t)len;
+		(*chars)++;
 	}
-	return n;
+	out[o] = '\0';
+	return true;
 }
 
 static bool valid_phone(const char *s)
@@ -264,19 +268,60 @@ static bool valid_email(const char *s)
 	return true;
 }
 
-/* A name: letters of any script, spaces, hyphens, apostrophes and dots;
- * at least one letter.  Bytes >= 0x80 are accepted as letters. */
+/* A name: letters of any script with their marks, spaces, hyphens,
+ * apostrophes and dots; at least one letter. */
 static bool valid_name(const char *s)
 {
 	bool letter = false;
+	size_t left = strlen(s);
 
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p >= 0x80)
-			letter = true;
-		else if (!strchr(" -'.", *p))
+	while (left > 0) {
+		uint32_t cp;
+		int len = ktext_decode(s, left, &cp);
+
+		if (len <= 0)
 			return false;
+		if (ktext_is_letter(cp))
+			letter = true;
+		else if (!(cp < 0x80 && strchr(" -'.", (int)cp)) && cp != 0x2019 &&
+			 ktext_cp_width(cp) != 0)
+			return false; /* zero width here is a combining mark (format ones are refused earlier) */
+		s += len;
+		left -= (size_t)len;
 	}
 	return letter;
+}
+
+/* A date as patients type it: year, month, day, with '-', '/', '.' or a
+ * space between and one or two digits for month and day ("1990-5-23").
+ * Fills *d (not checked against the calendar) or returns false. */
+static bool loose_date(const char *t, struct kdate *d)
+{
+	long v[3];
+	const char *p = t;
+
+	for (int i = 0; i < 3; i++) {
+		int digits = 0;
+
+		v[i] = 0;
+		while (*p >= '0' && *p <= '9' && digits < 5) {
+			v[i] = v[i] * 10 + (*p++ - '0');
+			digits++;
+		}
+		if (digits == 0 || (i == 0 && digits != 4) || (i > 0 && digits > 2))
+			return false;
+		if (i < 2) {
+			if (*p != '-' && *p != '/' && *p != '.' && *p != ' ')
+				return false;
+			p++;
+		}
+	}
+	if (*p != '\0')
+		return false;
+	d->y = (int)v[0];
+	d->m = (int)v[1];
+	d->d = (int)v[2];
+	return true;
 }
 
 /* Copy s without leading/trailing spaces into buf of size n. */
@@ -307,17 +352,27 @@ static struct kdate bound(const struct content_datebound *b, struct kdate today)
 static bool validate(engine *e, const char *value, struct kdate today, char *out, size_t n)
 {
 	const struct content_screen *s = &e->c->screens[e->cur];
-	char t[2048], a[16], b[16];
+	char t[2048], a[64], b[64];
 	long chars;
 
 	if (value == NULL)
 		value = "";
 	if (strlen(value) >= sizeof t) {
-		snprintf(a, sizeof a, "%d", s->max_length);
+		snprintf(a, sizeof a, "%d", engine_max_chars(s));
 		set_error(e, "err_too_long", NULL, a);
 		return false;
 	}
-	trim_copy(t, sizeof t, value);
+	if (!clean_text(value, t, sizeof t, &chars)) {
+		set_error(e, s->kind == CONTENT_CONSENT ? "err_consent" : "err_characters", NULL, NULL);
+		return false;
+	}
+	{
+		char u[2048];
+
+		trim_copy(u, sizeof u, t);
+		memcpy(t, u, strlen(u) + 1);
+		clean_text(u, t, sizeof t, &chars);
+	}
 	switch (s->kind) {
 	case CONTENT_YESNO:
 		if (!strcmp(t, "yes") || !strcmp(t, "no") || (s->not_sure && !strcmp(t, "unsure")))
@@ -371,11 +426,6 @@ static bool validate(engine *e, const char *value, struct kdate today, char *out
 			set_error(e, s->kind == CONTENT_CONSENT ? "err_consent" : "err_required", NULL, NULL);
 			return false;
 		}
-		chars = utf8_chars(t);
-		if (chars < 0) {
-			set_error(e, s->kind == CONTENT_CONSENT ? "err_consent" : "err_name", NULL, NULL);
-			return false;
-		}
 		if (chars > s->max_length) {
 			snprintf(a, sizeof a, "%d", s->max_length);
 			set_error(e, "err_too_long", NULL, a);
@@ -413,30 +463,32 @@ static bool validate(engine *e, const char *value, struct kdate today, char *out
 		return true;
 	}
 	case CONTENT_DATE: {
-		struct kdate d;
-		bool shape = strlen(t) == 10 && t[4] == '-' && t[7] == '-';
+		struct kdate d, lo;
 
-		for (int i = 0; shape && i < 10; i++)
-			if (i != 4 && i != 7 && (t[i] < '0' || t[i] > '9'))
-				shape = false;
-		if (!shape) {
+		if (!loose_date(t, &d)) {
 			set_error(e, "err_date_format", NULL, NULL);
 			return false;
 		}
-		if (!kdate_parse(t, &d)) {
+		if (d.m < 1 || d.m > 12 || d.d < 1 || d.d > kdate_mdays(d.y, d.m)) {
 			set_error(e, "err_date_invalid", NULL, NULL);
 			return false;
 		}
-		if (s->date_min.set && kdate_cmp(d, bound(&s->date_min, today)) < 0) {
-			kdate_format(bound(&s->date_min, today), a);
+		/* The calendar the kiosk knows starts in 1900: anything before
+		 * is "too long ago", not a date that does not exist. */
+		lo = s->date_min.set ? bound(&s->date_min, today) : (struct kdate){ 1900, 1, 1 };
+		if (kdate_cmp(lo, (struct kdate){ 1900, 1, 1 }) < 0)
+			lo = (struct kdate){ 1900, 1, 1 };
+		if (kdate_cmp(d, lo) < 0) {
+			engine_date_words(e, lo, a, sizeof a);
 			set_error(e, "err_date_early", a, NULL);
 			return false;
 		}
 		if (s->date_max.set && kdate_cmp(d, bound(&s->date_max, today)) > 0) {
-			kdate_format(bound(&s->date_max, today), b);
+			engine_date_words(e, bound(&s->date_max, today), b, sizeof b);
 			set_error(e, "err_date_late", NULL, b);
 			return false;
 		}
+		kdate_format(d, t);
 		break;
 	}
 	default:
@@ -676,12 +728,31 @@ const char *engine_error(const engine *e)
 	return e->has_error ? e->error : NULL;
 }
 
+/* Could screen i still be shown?  It is, or its conditions wait on a
+ * question not answered yet. */
+static bool maybe_shown(const engine *e, int i)
+{
+	const struct content_when *w = &e->c->screens[i].when;
+
+	if (e->shown[i])
+		return true;
+	for (int k = 0; k < w->n; k++)
+		if (w->c[k].q >= 0 && w->c[k].q < e->c->n_screens && w->c[k].q != i && !e->has[w->c[k].q])
+			return true;
+	return false;
+}
+
 void engine_progress(const engine *e, int *n, int *total)
 {
 	int t = 0, k = 0;
 
+	/* The total counts every question that may still be asked, so
+	 * answering can only shorten it: "12 of 16" never turns into
+	 * "13 of 17" when a follow-up question appears. */
 	for (int i = 0; i < e->c->n_screens; i++) {
-		if (!e->shown[i] || !content_asks(e->c->screens[i].kind))
+		if (!content_asks(e->c->screens[i].kind))
+			continue;
+		if (i <= e->cur ? !e->shown[i] : !maybe_shown(e, i))
 			continue;
 		t++;
 		if (i == e->cur)
@@ -689,6 +760,77 @@ void engine_progress(const engine *e, int *n, int *total)
 	}
 	*n = k;
 	*total = k ? t : 0;
+}
+
+int engine_max_chars(const struct content_screen *s)
+{
+	switch (s->kind) {
+	case CONTENT_TEXT:
+	case CONTENT_CONSENT: return s->max_length;
+	case CONTENT_DATE: return 10;
+	case CONTENT_NUMBER: return 12;
+	default: return 0;
+	}
+}
+
+const char *engine_date_words(const engine *e, struct kdate d, char *buf, size_t n)
+{
+	const char *months = content_msg(e->c, "months", e->lang);
+	const char *tpl = content_msg(e->c, "date_words", e->lang);
+	char month[64] = "";
+	size_t o = 0;
+
+	/* "months" is the twelve names separated by spaces. */
+	for (int m = 1; m <= d.m && *months; m++) {
+		size_t len;
+
+		while (*months == ' ')
+			months++;
+		len = strcspn(months, " ");
+		if (m == d.m)
+			snprintf(month, sizeof month, "%.*s", (int)len, months);
+		months += len;
+	}
+	if (!strcmp(tpl, "date_words") || month[0] == '\0') {
+		kdate_format(d, buf); /* content without the names: the digits */
+		return buf;
+	}
+	for (const char *p = tpl; *p && o + 1 < n;) {
+		char num[16];
+		const char *sub = NULL;
+		size_t skip = 0;
+
+		if (!strncmp(p, "{d}", 3))
+			snprintf(num, sizeof num, "%d", d.d), sub = num, skip = 3;
+		else if (!strncmp(p, "{y}", 3))
+			snprintf(num, sizeof num, "%d", d.y), sub = num, skip = 3;
+		else if (!strncmp(p, "{month}", 7))
+			sub = month, skip = 7;
+		if (sub) {
+			size_t len = strlen(sub);
+
+			if (len > n - 1 - o)
+				len = n - 1 - o;
+			memcpy(buf + o, sub, len);
+			o += len;
+			p += skip;
+		} else {
+			buf[o++] = *p++;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+const char *engine_date_typed(const engine *e, const char *typed, char *buf, size_t n)
+{
+	struct kdate d;
+	char t[64];
+
+	trim_copy(t, sizeof t, typed ? typed : "");
+	if (!loose_date(t, &d) || d.y < 1900 || d.m < 1 || d.m > 12 || d.d < 1 || d.d > kdate_mdays(d.y, d.m))
+		return NULL;
+	return engine_date_words(e, d, buf, n);
 }
 
 bool engine_shown(const engine *e, int i)

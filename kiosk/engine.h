@@ -93,9 +93,25 @@ const char *engine_answer(const engine *e, int i);
  * was not.  Borrowed until the next step. */
 const char *engine_error(const engine *e);
 
-/* Question n of total (1-based) among the screens currently shown that ask
- * something; both 0 on screens that ask nothing. */
+/* Question n of total (1-based): n counts the questions shown up to this
+ * one, total also those that may still be asked, so that answering only
+ * ever moves the progress forward.  Both 0 on screens that ask nothing. */
 void engine_progress(const engine *e, int *n, int *total);
+
+/* The most characters an answer to s may hold: the screen stops taking
+ * letters there (and says so) and the engine refuses more, so the two can
+ * never disagree.  0 for screens without a typed answer. */
+int engine_max_chars(const struct content_screen *s);
+
+/* Date d in words in the patient's language ("23 May 1990", "23 de mayo de
+ * 1990"), from the content's messages "months" and "date_words".  Returns
+ * buf. */
+const char *engine_date_words(const engine *e, struct kdate d, char *buf, size_t n);
+
+/* What the patient typed on a date screen, read back in words when it is a
+ * date the calendar knows (the screen shows it before the patient moves
+ * on); NULL when it is not (yet) one. */
+const char *engine_date_typed(const engine *e, const char *typed, char *buf, size_t n);
 
 /* Screens shown to this patient so far, in order (for review and simulate). */
 bool engine_shown(const engine *e, int i);

@@ -40,7 +40,37 @@ struct fx {
 	const struct content *c;
 	struct kerr *err;
 	krc rc;
+	bool test;   /* a made-up patient (kiosk simulate --record): tag HTEST */
 };
+
+/* meta.security HTEST ("test health data", v3-ActReason) on a test record,
+ * so the server and its users can tell it from a real patient's.  Call
+ * inside the resource's meta object. */
+static void test_security(struct fx *x)
+{
+	if (!x->test)
+		return;
+	json_key(x->j, "security");
+	json_arr_begin(x->j);
+	json_obj_begin(x->j);
+	json_kv_str(x->j, "system", "http://terminology.hl7.org/CodeSystem/v3-ActReason");
+	json_kv_str(x->j, "code", "HTEST");
+	json_kv_str(x->j, "display", "test health data");
+	json_obj_end(x->j);
+	json_arr_end(x->j);
+}
+
+/* A meta object holding only the test tag (resources with no meta of
+ * their own). */
+static void test_meta(struct fx *x)
+{
+	if (!x->test)
+		return;
+	json_key(x->j, "meta");
+	json_obj_begin(x->j);
+	test_security(x);
+	json_obj_end(x->j);
+}
 
 static void fx_fail(struct fx *x, krc rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -252,11 +282,14 @@ static void answer_coding(struct fx *x, const struct content_screen *s, const ch
 	json_obj_end(x->j);
 }
 
-static void reference(struct fx *x, const char *key, const char *type, const char *id)
+/* A reference to the Patient entry of the same Bundle by its fullUrl: the
+ * server puts its own Patient's id there (a conditional create may match
+ * a Patient it already holds, whose id the kiosk cannot know). */
+static void patient_ref(struct fx *x, const char *key, const char *patient_id)
 {
 	json_key(x->j, key);
 	json_obj_begin(x->j);
-	kv_cat(x, "reference", type, "/", id);
+	kv_cat(x, "reference", "urn:uuid:", patient_id, NULL);
 	json_obj_end(x->j);
 }
 
@@ -417,18 +450,21 @@ static void questionnaire_response(struct fx *x, const char *const *answers,
 	json_kv_str(j, "code", outcome_code[outcome]);
 	json_obj_end(j);
 	json_arr_end(j);
+	test_security(x);
 	json_obj_end(j);
 	json_kv_str(j, "language", c->langs[lang]);
+	/* Not "urn:uuid:<id>": that is the entry's fullUrl, and a server
+	 * rewrites every string equal to a fullUrl in the transaction. */
 	json_key(j, "identifier");
 	json_obj_begin(j);
-	json_kv_str(j, "system", URI_SYSTEM);
-	kv_cat(x, "value", "urn:uuid:", qr_id, NULL);
+	kv_cat(x, "system", c->url, "/intake", NULL);
+	json_kv_str(j, "value", qr_id);
 	json_obj_end(j);
 	kv_cat(x, "questionnaire", c->url, "|", c->version);
 	json_kv_str(j, "status", "completed");
-	reference(x, "subject", "Patient", patient_id);
+	patient_ref(x, "subject", patient_id);
 	json_kv_str(j, "authored", authored);
-	reference(x, "source", "Patient", patient_id);
+	patient_ref(x, "source", patient_id);
 
 	int n = 0;
 	for (int i = 0; i < c->n_screens; i++) {
@@ -454,65 +490,164 @@ static void questionnaire_response(struct fx *x, const char *const *answers,
 
 /* ---- Patient ------------------------------------------------------------- */
 
-static void patient(struct fx *x, const char *const *answers, const char *id)
+/* Growable text (FHIRPath expressions, search queries, Bundle forms). */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_addn(struct sbuf *b, const char *s, size_t n)
 {
-	const struct content *c = x->c;
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *p = realloc(b->s, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->s = p;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void sb_add(struct sbuf *b, const char *s)
+{
+	sb_addn(b, s, strlen(s));
+}
+
+/* The name as typed, trimmed to [*b, *e); *sp is its first space.  Given
+ * and family are known only for exactly two words ("First Last"):
+ * splitting longer names guesses wrong for many families. */
+static int name_words(const char *name, const char **b, const char **e, const char **sp)
+{
+	int words = 0;
+
+	*b = name;
+	*e = name + strlen(name);
+	*sp = NULL;
+	while (*b < *e && isspace((unsigned char)**b))
+		(*b)++;
+	while (*e > *b && isspace((unsigned char)(*e)[-1]))
+		(*e)--;
+	for (const char *p = *b; p < *e; p++) {
+		if (!isspace((unsigned char)*p) && (p == *b || isspace((unsigned char)p[-1])))
+			words++;
+		if (isspace((unsigned char)*p) && !*sp)
+			*sp = p;
+	}
+	return words;
+}
+
+struct demo {
+	const char *name, *dob, *phone;
+	const char *b, *e, *sp, *fam;   /* the name's parts, see name_words() */
+	int words;
+	bool dob_ok;
+};
+
+static void demographics(const struct content *c, const char *const *answers, struct demo *d)
+{
+	struct kdate kd;
+
+	memset(d, 0, sizeof *d);
+	d->name = c->name_question ? given(c, answers, content_find(c, c->name_question)) : NULL;
+	d->dob = c->dob_question ? given(c, answers, content_find(c, c->dob_question)) : NULL;
+	d->phone = c->phone_question ? given(c, answers, content_find(c, c->phone_question)) : NULL;
+	d->dob_ok = d->dob && kdate_parse(d->dob, &kd);
+	if (d->name)
+		d->words = name_words(d->name, &d->b, &d->e, &d->sp);
+	if (d->words == 2)
+		for (d->fam = d->sp; isspace((unsigned char)*d->fam); d->fam++)
+			;
+}
+
+/* Append "&key=" and n bytes of v percent-encoded (RFC 3986 unreserved
+ * bytes stay) to b. */
+static void query_add(struct sbuf *b, const char *key, const char *v, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char ch[4] = { 0 };
+
+	if (b->len)
+		sb_add(b, "&");
+	sb_add(b, key);
+	sb_add(b, "=");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char u = (unsigned char)v[i];
+
+		if (isalnum(u) || strchr("-._~", u)) {
+			ch[0] = (char)u;
+			ch[1] = '\0';
+		} else {
+			ch[0] = '%';
+			ch[1] = hex[u >> 4];
+			ch[2] = hex[u & 15];
+			ch[3] = '\0';
+		}
+		sb_add(b, ch);
+	}
+}
+
+/* The search that finds this patient on the server: family, given and
+ * birth date, and the phone where given.  Names compare :exact: a FHIR
+ * string search matches any name that starts with the text ("Ann" finds
+ * "Anna"), which would link one person's intake to another's record.  Empty (no match attempted) when
+ * one of the three is unknown: matching on less could link the intake to
+ * someone else's record. */
+static void match_query(const struct demo *d, struct sbuf *q)
+{
+	if (d->words != 2 || !d->dob_ok)
+		return;
+	query_add(q, "family:exact", d->fam, (size_t)(d->e - d->fam));
+	query_add(q, "given:exact", d->b, (size_t)(d->sp - d->b));
+	query_add(q, "birthdate", d->dob, strlen(d->dob));
+	if (d->phone)
+		query_add(q, "phone", d->phone, strlen(d->phone));
+}
+
+static void patient(struct fx *x, const struct demo *d)
+{
 	json *j = x->j;
-	const char *name = c->name_question ? given(c, answers, content_find(c, c->name_question)) : NULL;
-	const char *dob = c->dob_question ? given(c, answers, content_find(c, c->dob_question)) : NULL;
-	const char *phone = c->phone_question ? given(c, answers, content_find(c, c->phone_question)) : NULL;
-	struct kdate d;
 
 	json_obj_begin(j);
 	json_kv_str(j, "resourceType", "Patient");
-	json_kv_str(j, "id", id);
-
-	/* The name as typed, trimmed; given + family only for "First Last". */
-	if (name) {
-		const char *b = name, *e = name + strlen(name), *sp = NULL;
-		int words = 0;
-		while (b < e && isspace((unsigned char)*b))
-			b++;
-		while (e > b && isspace((unsigned char)e[-1]))
-			e--;
-		for (const char *p = b; p < e; p++) {
-			if (!isspace((unsigned char)*p) && (p == b || isspace((unsigned char)p[-1])))
-				words++;
-			if (isspace((unsigned char)*p) && !sp)
-				sp = p;
-		}
-		if (words > 0) {
-			json_key(j, "name");
+	test_meta(x);
+	if (d->words > 0) {
+		json_key(j, "name");
+		json_arr_begin(j);
+		json_obj_begin(j);
+		json_key(j, "text");
+		json_strn(j, d->b, (size_t)(d->e - d->b));
+		if (d->words == 2) {
+			json_key(j, "family");
+			json_strn(j, d->fam, (size_t)(d->e - d->fam));
+			json_key(j, "given");
 			json_arr_begin(j);
-			json_obj_begin(j);
-			json_key(j, "text");
-			json_strn(j, b, (size_t)(e - b));
-			if (words == 2) {
-				const char *fam = sp;
-				while (isspace((unsigned char)*fam))
-					fam++;
-				json_key(j, "family");
-				json_strn(j, fam, (size_t)(e - fam));
-				json_key(j, "given");
-				json_arr_begin(j);
-				json_strn(j, b, (size_t)(sp - b));
-				json_arr_end(j);
-			}
-			json_obj_end(j);
+			json_strn(j, d->b, (size_t)(d->sp - d->b));
 			json_arr_end(j);
 		}
+		json_obj_end(j);
+		json_arr_end(j);
 	}
-	if (phone) {
+	if (d->phone) {
 		json_key(j, "telecom");
 		json_arr_begin(j);
 		json_obj_begin(j);
 		json_kv_str(j, "system", "phone");
-		json_kv_str(j, "value", phone);
+		json_kv_str(j, "value", d->phone);
 		json_obj_end(j);
 		json_arr_end(j);
 	}
-	if (dob && kdate_parse(dob, &d))
-		json_kv_str(j, "birthDate", dob);
+	if (d->dob_ok)
+		json_kv_str(j, "birthDate", d->dob);
 	json_obj_end(j);
 }
 
@@ -529,6 +664,7 @@ static void detected_issue(struct fx *x, const struct rules_flag *f, const char 
 	json_obj_begin(j);
 	json_kv_str(j, "resourceType", "DetectedIssue");
 	json_kv_str(j, "id", id);
+	test_meta(x);
 	json_kv_str(j, "status", "final");
 	json_key(j, "code");
 	json_obj_begin(j);
@@ -543,7 +679,7 @@ static void detected_issue(struct fx *x, const struct rules_flag *f, const char 
 	json_obj_end(j);
 	json_kv_str(j, "severity", f->severity == CONTENT_SEV_DEFER ? "high" :
 				   f->severity == CONTENT_SEV_REVIEW ? "moderate" : "low");
-	reference(x, "patient", "Patient", patient_id);
+	patient_ref(x, "patient", patient_id);
 	json_kv_str(j, "identifiedDateTime", authored);
 	json_key(j, "evidence");
 	json_arr_begin(j);
@@ -643,14 +779,35 @@ static krc content_ok(const struct content *c, struct kerr *err)
 	return K_OK;
 }
 
+static krc bundle(const struct content *c, const char *const *answers, const struct rules_flag *flags,
+		  int n_flags, enum content_severity outcome, const char *session_id, const char *authored,
+		  int lang, bool test, char **out_json, struct kerr *err);
+
 krc fhir_bundle(const struct content *c, const char *const *answers,
 		const struct rules_flag *flags, int n_flags, enum content_severity outcome,
 		const char *session_id, const char *authored, int lang, char **out_json,
 		struct kerr *err)
 {
+	return bundle(c, answers, flags, n_flags, outcome, session_id, authored, lang, false, out_json, err);
+}
+
+krc fhir_bundle_test(const struct content *c, const char *const *answers,
+		     const struct rules_flag *flags, int n_flags, enum content_severity outcome,
+		     const char *session_id, const char *authored, int lang, char **out_json,
+		     struct kerr *err)
+{
+	return bundle(c, answers, flags, n_flags, outcome, session_id, authored, lang, true, out_json, err);
+}
+
+static krc bundle(const struct content *c, const char *const *answers, const struct rules_flag *flags,
+		  int n_flags, enum content_severity outcome, const char *session_id, const char *authored,
+		  int lang, bool test, char **out_json, struct kerr *err)
+{
 	char qr_id[UUID_LEN + 1], pat_id[UUID_LEN + 1];
 	char (*issue_id)[UUID_LEN + 1] = NULL;
-	struct fx x = { .c = c, .err = err };
+	struct fx x = { .c = c, .err = err, .test = test };
+	struct sbuf q = { 0 };
+	struct demo d;
 	krc rc;
 
 	*out_json = NULL;
@@ -697,14 +854,28 @@ krc fhir_bundle(const struct content *c, const char *const *answers,
 		goto out;
 	json_obj_begin(x.j);
 	json_kv_str(x.j, "resourceType", "Bundle");
+	test_meta(&x);
 	json_kv_str(x.j, "type", "transaction");
 	json_kv_str(x.j, "timestamp", authored);
 	json_key(x.j, "entry");
 	json_arr_begin(x.j);
 
+	demographics(c, answers, &d);
+	match_query(&d, &q);
+	if (q.oom) {
+		rc = kerr_set(err, K_ENOMEM, "fhir: out of memory");
+		goto out;
+	}
 	entry_begin(&x, pat_id);
-	patient(&x, answers, pat_id);
-	entry_end(&x, "Patient", pat_id);
+	patient(&x, &d);
+	json_key(x.j, "request");
+	json_obj_begin(x.j);
+	json_kv_str(x.j, "method", "POST");
+	json_kv_str(x.j, "url", "Patient");
+	if (q.len)
+		json_kv_str(x.j, "ifNoneExist", q.s);
+	json_obj_end(x.j);
+	json_obj_end(x.j);
 
 	entry_begin(&x, qr_id);
 	questionnaire_response(&x, answers, outcome, qr_id, pat_id, authored, lang);
@@ -725,6 +896,412 @@ krc fhir_bundle(const struct content *c, const char *const *answers,
 out:
 	json_free(x.j);
 	free(issue_id);
+	free(q.s);
+	return rc;
+}
+
+/* ---- the Bundle as sent ----------------------------------------------- */
+
+/* A minimal scanner over a stored Bundle: the spans of the "entry" array's
+ * elements, nothing more.  Values are skipped, never interpreted. */
+static const char *js_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *js_skip(const char *p, int depth)
+{
+	p = js_ws(p);
+	if (*p == '"') {
+		for (p++; *p && *p != '"'; p++)
+			if (*p == '\\' && !*++p)
+				return NULL;
+		return *p ? p + 1 : NULL;
+	}
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+
+		if (depth > 64)
+			return NULL;
+		p = js_ws(p + 1);
+		if (*p == close)
+			return p + 1;
+		for (;;) {
+			if (close == '}') {
+				if (*p != '"' || (p = js_skip(p, depth + 1)) == NULL)
+					return NULL;
+				p = js_ws(p);
+				if (*p++ != ':')
+					return NULL;
+			}
+			if ((p = js_skip(p, depth + 1)) == NULL)
+				return NULL;
+			p = js_ws(p);
+			if (*p == close)
+				return p + 1;
+			if (*p++ != ',')
+				return NULL;
+			p = js_ws(p);
+		}
+	}
+	{
+		const char *b = p;
+
+		while (*p && !strchr(",]} \t\r\n", *p))
+			p++;
+		return p > b ? p : NULL;
+	}
+}
+
+#define FORM_MAX_ENTRIES 256
+
+struct span {
+	const char *b, *e;
+};
+
+struct parsed {
+	const char *open, *close;        /* just inside the entry array's [ ] */
+	struct span ent[FORM_MAX_ENTRIES];
+	int n;
+	int patient, qr;                 /* entry index, -1 when none */
+	char pat_url[UUID_LEN + 16];     /* the Patient entry's fullUrl */
+	bool matchable;
+};
+
+static char *span_dup(struct span sp)
+{
+	size_t n = (size_t)(sp.e - sp.b);
+	char *s = malloc(n + 1);
+
+	if (s) {
+		memcpy(s, sp.b, n);
+		s[n] = '\0';
+	}
+	return s;
+}
+
+/* The string member key of one entry (first depth-first), into buf. */
+static bool entry_str(struct span sp, const char *key, char *buf, size_t n)
+{
+	char *doc = span_dup(sp), *v = NULL;
+	struct kerr e = { "" };
+	bool ok = false;
+
+	if (doc && json_get_string(doc, key, &v, &e) == K_OK && strlen(v) < n) {
+		strcpy(buf, v);
+		ok = true;
+	}
+	free(v);
+	free(doc);
+	return ok;
+}
+
+static krc parse_stored(const char *doc, struct parsed *ps, struct kerr *err)
+{
+	const char *p = js_ws(doc);
+
+	memset(ps, 0, sizeof *ps);
+	ps->patient = ps->qr = -1;
+	if (*p++ != '{')
+		return kerr_set(err, K_EINVAL, "fhir: the record is not a JSON object");
+	for (p = js_ws(p); *p == '"';) {
+		const char *k = p, *v;
+
+		if ((p = js_skip(p, 1)) == NULL)
+			break;
+		p = js_ws(p);
+		if (*p++ != ':')
+			break;
+		v = js_ws(p);
+		if ((p = js_skip(v, 1)) == NULL)
+			break;
+		if (!strncmp(k, "\"entry\"", 7) && *v == '[') {
+			const char *q = js_ws(v + 1);
+
+			ps->open = v + 1;
+			while (*q != ']') {
+				const char *e = js_skip(q, 2);
+
+				if (e == NULL || ps->n == FORM_MAX_ENTRIES)
+					return kerr_set(err, K_EINVAL, "fhir: the record's entries are malformed");
+				ps->ent[ps->n].b = q;
+				ps->ent[ps->n++].e = e;
+				q = js_ws(e);
+				if (*q == ',')
+					q = js_ws(q + 1);
+			}
+			ps->close = q;
+		}
+		p = js_ws(p);
+		if (*p == ',')
+			p = js_ws(p + 1);
+	}
+	if (ps->open == NULL)
+		return kerr_set(err, K_EINVAL, "fhir: the record has no entries");
+	for (int i = 0; i < ps->n; i++) {
+		char rt[40], method[8];
+
+		if (!entry_str(ps->ent[i], "resourceType", rt, sizeof rt))
+			continue;
+		if (!strcmp(rt, "QuestionnaireResponse") && ps->qr < 0)
+			ps->qr = i;
+		if (strcmp(rt, "Patient") || ps->patient >= 0 ||
+		    !entry_str(ps->ent[i], "method", method, sizeof method) || strcmp(method, "POST") ||
+		    !entry_str(ps->ent[i], "fullUrl", ps->pat_url, sizeof ps->pat_url) ||
+		    strncmp(ps->pat_url, "urn:uuid:", 9) != 0)
+			continue;
+		ps->patient = i;
+		for (const char *c = ps->ent[i].b; c + 13 <= ps->ent[i].e && !ps->matchable; c++)
+			ps->matchable = !strncmp(c, "\"ifNoneExist\"", 13);
+	}
+	return K_OK;
+}
+
+krc fhir_bundle_patient(const char *stored, enum fhir_patient_entry *out, struct kerr *err)
+{
+	struct parsed *ps = malloc(sizeof *ps);
+	krc rc;
+
+	*out = FHIR_PE_NONE;
+	if (ps == NULL)
+		return kerr_set(err, K_ENOMEM, "fhir: out of memory");
+	rc = parse_stored(stored, ps, err);
+	if (rc == K_OK && ps->patient >= 0)
+		*out = ps->matchable ? FHIR_PE_MATCHABLE : FHIR_PE_UNMATCHABLE;
+	free(ps);
+	return rc;
+}
+
+/* Remove every member whose value is {"reference":"<url>"} (the writer's
+ * compact form), with the comma that joins it to its neighbours. */
+static void drop_refs(struct sbuf *b, const char *url)
+{
+	char pat[UUID_LEN + 40];
+	char *hit;
+
+	snprintf(pat, sizeof pat, ":{\"reference\":\"%s\"}", url);
+	while (!b->oom && (hit = strstr(b->s, pat)) != NULL) {
+		char *from = hit, *to = hit + strlen(pat);
+
+		/* back over "key" */
+		if (from > b->s && from[-1] == '"')
+			for (from -= 2; from > b->s && *from != '"'; from--)
+				;
+		if (from > b->s && from[-1] == ',')
+			from--;
+		else if (*to == ',')
+			to++;
+		memmove(from, to, strlen(to) + 1);
+		b->len -= (size_t)(to - from);
+	}
+}
+
+/* Replace every JSON string "<from>" by "<to>". */
+static void swap_str(struct sbuf *b, const char *from, const char *to)
+{
+	char f[96], t[160];
+	struct sbuf out = { 0 };
+	const char *p, *hit;
+
+	snprintf(f, sizeof f, "\"%s\"", from);
+	snprintf(t, sizeof t, "\"%s\"", to);
+	for (p = b->s; (hit = strstr(p, f)) != NULL; p = hit + strlen(f)) {
+		sb_addn(&out, p, (size_t)(hit - p));
+		sb_add(&out, t);
+	}
+	sb_add(&out, p);
+	free(b->s);
+	*b = out;
+}
+
+/* The DetectedIssue that tells staff the server held several patients
+ * matching this one: the intake went without a Patient link. */
+static krc unmatched_flag(const struct parsed *ps, struct sbuf *b, struct kerr *err)
+{
+	char qurl[FHIR_BUF_MAX], authored[64], qr_url[UUID_LEN + 16], qr_id[UUID_LEN + 1];
+	char id[UUID_LEN + 1], *bar, *text = NULL;
+	struct fx x = { .err = err };
+	krc rc;
+
+	if (ps->qr < 0 || !entry_str(ps->ent[ps->qr], "questionnaire", qurl, sizeof qurl) ||
+	    !entry_str(ps->ent[ps->qr], "authored", authored, sizeof authored) ||
+	    !entry_str(ps->ent[ps->qr], "fullUrl", qr_url, sizeof qr_url) ||
+	    strncmp(qr_url, "urn:uuid:", 9) || !uuid_norm(qr_url + 9, qr_id))
+		return kerr_set(err, K_EINVAL, "fhir: the record has no QuestionnaireResponse");
+	if ((bar = strchr(qurl, '|')) != NULL)
+		*bar = '\0';
+	uuid_derive(qr_id, "DetectedIssue", "patient-not-matched#0", id);
+	if ((rc = json_new(&x.j, false, err)) != K_OK)
+		return rc;
+	json_obj_begin(x.j);
+	kv_cat(&x, "fullUrl", "urn:uuid:", id, NULL);
+	json_key(x.j, "resource");
+	json_obj_begin(x.j);
+	json_kv_str(x.j, "resourceType", "DetectedIssue");
+	json_kv_str(x.j, "id", id);
+	json_kv_str(x.j, "status", "final");
+	json_key(x.j, "code");
+	json_obj_begin(x.j);
+	json_key(x.j, "coding");
+	json_arr_begin(x.j);
+	json_obj_begin(x.j);
+	kv_cat(&x, "system", qurl, "/flags", NULL);
+	json_kv_str(x.j, "code", FHIR_UNMATCHED_CODE);
+	json_obj_end(x.j);
+	json_arr_end(x.j);
+	json_kv_str(x.j, "text", "patient not matched");
+	json_obj_end(x.j);
+	json_kv_str(x.j, "severity", "moderate");
+	json_kv_str(x.j, "identifiedDateTime", authored);
+	json_key(x.j, "evidence");
+	json_arr_begin(x.j);
+	json_obj_begin(x.j);
+	json_key(x.j, "detail");
+	json_arr_begin(x.j);
+	json_obj_begin(x.j);
+	kv_cat(&x, "reference", "QuestionnaireResponse/", qr_id, NULL);
+	json_obj_end(x.j);
+	json_arr_end(x.j);
+	json_obj_end(x.j);
+	json_arr_end(x.j);
+	json_kv_str(x.j, "detail", "patient not matched: the server could not link this intake to "
+		    "one patient record (several match, or the name or date of birth is incomplete); "
+		    "link it by hand (the answers hold the name, date of birth and phone)");
+	json_obj_end(x.j);
+	json_key(x.j, "request");
+	json_obj_begin(x.j);
+	json_kv_str(x.j, "method", "PUT");
+	kv_cat(&x, "url", "DetectedIssue/", id, NULL);
+	json_obj_end(x.j);
+	json_obj_end(x.j);
+	rc = x.rc ? x.rc : json_finish(x.j, &text, err);
+	json_free(x.j);
+	if (rc == K_OK) {
+		sb_add(b, ",");
+		sb_add(b, text);
+	}
+	free(text);
+	return rc;
+}
+
+static bool ref_ok(const char *ref)
+{
+	size_t n = strlen("Patient/");
+
+	if (!ref || strncmp(ref, "Patient/", n) || !ref[n] || strlen(ref + n) > 64)
+		return false;
+	for (const char *p = ref + n; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+			return false;
+	return true;
+}
+
+krc fhir_bundle_form(const char *stored, enum fhir_form form, const char *patient_ref,
+		     char **out, struct kerr *err)
+{
+	struct parsed *ps = malloc(sizeof *ps);
+	struct sbuf b = { 0 };
+	char pat_id[UUID_LEN + 1];
+	krc rc;
+
+	*out = NULL;
+	if (ps == NULL)
+		return kerr_set(err, K_ENOMEM, "fhir: out of memory");
+	if ((rc = parse_stored(stored, ps, err)) != K_OK)
+		goto out;
+	if (ps->patient < 0 || !uuid_norm(ps->pat_url + 9, pat_id)) {
+		rc = kerr_set(err, K_ENOTFOUND, "fhir: the record has no Patient to match");
+		goto out;
+	}
+	if (form == FHIR_FORM_MATCH) {
+		char *e = span_dup(ps->ent[ps->patient]);
+
+		sb_add(&b, "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[");
+		sb_add(&b, e ? e : "");
+		sb_add(&b, "]}");
+		b.oom |= e == NULL;
+		free(e);
+		goto done;
+	}
+	if (form == FHIR_FORM_LINKED && !ref_ok(patient_ref)) {
+		rc = kerr_set(err, K_EINVAL, "fhir: the server named no valid Patient");
+		goto out;
+	}
+	{
+		struct span head = { stored, ps->open }, tail = { ps->close, stored + strlen(stored) };
+		char *h = span_dup(head), *t = span_dup(tail);
+		int n = 0;
+
+		sb_add(&b, h ? h : "");
+		for (int i = 0; i < ps->n; i++) {
+			char *e;
+
+			if (n++)
+				sb_add(&b, ",");
+			if (i == ps->patient && form == FHIR_FORM_CREATE) {
+				/* The Patient as an update of the kiosk's own id. */
+				char head_[2 * UUID_LEN + 80];
+				const char *r = strstr(ps->ent[i].b, "\"resource\":{");
+
+				if (r == NULL || r > ps->ent[i].e) {
+					b.oom = true;
+					break;
+				}
+				snprintf(head_, sizeof head_, "{\"fullUrl\":\"urn:uuid:%s\",\"resource\":{\"id\":\"%s\",",
+					 pat_id, pat_id);
+				sb_add(&b, head_);
+				e = span_dup((struct span){ r + strlen("\"resource\":{"), ps->ent[i].e });
+				if (e) {
+					/* cut the request: it follows the resource */
+					char *req = strstr(e, ",\"request\":{");
+
+					if (req)
+						*req = '\0';
+				}
+				sb_add(&b, e ? e : "");
+				free(e);
+				snprintf(head_, sizeof head_, ",\"request\":{\"method\":\"PUT\",\"url\":\"Patient/%s\"}}",
+					 pat_id);
+				sb_add(&b, head_);
+				continue;
+			}
+			if (i == ps->patient) {
+				n--;
+				continue;
+			}
+			e = span_dup(ps->ent[i]);
+			sb_add(&b, e ? e : "");
+			b.oom |= e == NULL;
+			free(e);
+		}
+		if (form == FHIR_FORM_UNMATCHED && !b.oom && (rc = unmatched_flag(ps, &b, err)) != K_OK) {
+			free(h);
+			free(t);
+			goto out;
+		}
+		sb_add(&b, t ? t : "");
+		b.oom |= h == NULL || t == NULL;
+		free(h);
+		free(t);
+	}
+	if (b.oom)
+		goto done;
+	if (form == FHIR_FORM_LINKED)
+		swap_str(&b, ps->pat_url, patient_ref);
+	else if (form == FHIR_FORM_NONE || form == FHIR_FORM_UNMATCHED)
+		drop_refs(&b, ps->pat_url);
+done:
+	if (b.oom) {
+		rc = kerr_set(err, K_ENOMEM, "fhir: out of memory");
+		goto out;
+	}
+	*out = b.s;
+	b.s = NULL;
+out:
+	free(b.s);
+	free(ps);
 	return rc;
 }
 
@@ -809,34 +1386,6 @@ static void enable_when(struct fx *x, const struct content_cond *k)
 		break;
 	}
 	json_obj_end(j);
-}
-
-/* Growable text for FHIRPath expressions. */
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s)
-{
-	size_t n = strlen(s);
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->s, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n + 1);
-	b->len += n;
 }
 
 /* A FHIRPath string literal. */

@@ -6,16 +6,23 @@
  * and can never create a duplicate:
  *
  *   QuestionnaireResponse/<session uuid>
- *       identifier urn:uuid:<session>, questionnaire "<content url>|<content
+ *       identifier system "<content url>/intake", value <session uuid> (not
+ *       its urn:uuid fullUrl: servers rewrite strings equal to a fullUrl),
+ *       questionnaire "<content url>|<content
  *       version>", status completed, authored, language, meta.tag with the
  *       outcome (system "<content url>/outcome", code clear|review|defer, so
  *       staff can search by it), subject -> the Patient, one item per answered
  *       question (linkId = screen id, text in the first language).
- *   Patient/<uuid derived from the session>
+ *   Patient, fullUrl urn:uuid:<uuid derived from the session>, no id
  *       name.text from the name question (given/family only when the name is
  *       exactly two words: splitting longer names guesses wrong for many
- *       families), birthDate, telecom phone.  Matching it to an existing chart
- *       is the clinic's job; the kiosk never looks patients up.
+ *       families), birthDate, telecom phone.  A conditional create (POST with
+ *       request.ifNoneExist "family:exact=..&given:exact=..&birthdate=..[&phone=..]", only
+ *       when all three are known), so a server links a returning patient to
+ *       the record it holds.  The QuestionnaireResponse (subject, source) and
+ *       the DetectedIssues (patient) reference it by that urn:uuid.  How it
+ *       finally goes to the server depends on sync.patient: see
+ *       fhir_bundle_form().
  *   DetectedIssue/<uuid derived from the session and the flag code>, one per
  *       contraindication flag.  DetectedIssue rather than Flag because it is
  *       the R4 resource for "a clinical issue found in the patient's data that
@@ -32,10 +39,10 @@
  *   text, consent valueString; number valueInteger; date valueDate.
  * Flag codes use system "<content url>/flags".
  *
- * Every fullUrl is "urn:uuid:<the resource's id>" and every request.url is
- * "<type>/<id>"; references between entries use "<type>/<id>", which a
- * server resolves to the entries of the same transaction.  Derived UUIDs are
- * SHA-256 based (RFC 9562 version 8).
+ * Every fullUrl is "urn:uuid:<the resource's id>" and every request.url
+ * but the Patient's is "<type>/<id>"; references to the response use
+ * "QuestionnaireResponse/<id>", which a server resolves to the entry of the
+ * same transaction.  Derived UUIDs are SHA-256 based (RFC 9562 version 8).
  *
  * Pure functions of their arguments: no clock, no I/O, no logging (the
  * documents hold patient data).  Error messages never contain answers. */
@@ -88,6 +95,54 @@ krc fhir_bundle(const struct content *c, const char *const *answers,
 		const struct rules_flag *flags, int n_flags, enum content_severity outcome,
 		const char *session_id, const char *authored, int lang, char **out_json,
 		struct kerr *err);
+
+/* The same for a made-up patient (`kiosk simulate --record`): the Bundle
+ * and every resource in it carry meta.security HTEST (system
+ * http://terminology.hl7.org/CodeSystem/v3-ActReason), FHIR's mark for
+ * test health data. */
+krc fhir_bundle_test(const struct content *c, const char *const *answers,
+		     const struct rules_flag *flags, int n_flags, enum content_severity outcome,
+		     const char *session_id, const char *authored, int lang, char **out_json,
+		     struct kerr *err);
+/* The Patient entry of a Bundle written by fhir_bundle(). */
+enum fhir_patient_entry {
+	FHIR_PE_NONE,        /* none (a record queued before conditional creates) */
+	FHIR_PE_UNMATCHABLE, /* a Patient without the data to search for (no ifNoneExist) */
+	FHIR_PE_MATCHABLE,   /* a conditional create */
+};
+
+/* What stored (a Bundle written by fhir_bundle()) holds.  K_EINVAL when it
+ * is not such a Bundle. */
+krc fhir_bundle_patient(const char *stored, enum fhir_patient_entry *out, struct kerr *err);
+
+/* The code (system "<content url>/flags") of the DetectedIssue that tells
+ * staff an intake reached the server without a Patient link. */
+#define FHIR_UNMATCHED_CODE "patient-not-matched"
+
+/* The forms a stored Bundle takes on the wire (sync.patient):
+ *   MATCH      the Patient entry alone: a one-entry transaction whose answer
+ *              names the Patient (found or created).  Sent first, so the
+ *              record itself has no conditional entry: servers refuse a
+ *              conditional entry in large transactions (Medplum: more than
+ *              8 entries), and an intake with many flags is one.
+ *   LINKED     the rest, every reference to the Patient entry replaced by
+ *              patient_ref ("Patient/<id>" from the MATCH answer);
+ *   CREATE     the Patient as PUT Patient/<its urn:uuid> (a new Patient per
+ *              intake; the server reconciles);
+ *   NONE       no Patient entry and no reference to it (the answers carry
+ *              the demographics);
+ *   UNMATCHED  NONE plus a DetectedIssue FHIR_UNMATCHED_CODE for staff
+ *              (id derived from the response's, so a resend is idempotent):
+ *              for a MATCH the server found ambiguous (412) or a Patient
+ *              that cannot be matched (FHIR_PE_UNMATCHABLE).
+ * patient_ref is read for LINKED only.  On success *out is the JSON text
+ * (caller frees).  K_ENOTFOUND when stored has no Patient entry (send it as
+ * it is), K_EINVAL when stored is malformed or patient_ref is not
+ * "Patient/<id>", K_ENOMEM.  Never puts patient data in err. */
+enum fhir_form { FHIR_FORM_MATCH, FHIR_FORM_LINKED, FHIR_FORM_CREATE, FHIR_FORM_NONE,
+		 FHIR_FORM_UNMATCHED };
+krc fhir_bundle_form(const char *stored, enum fhir_form form, const char *patient_ref,
+		     char **out, struct kerr *err);
 
 /* The content as a FHIR Questionnaire (pretty-printed JSON, caller frees):
  * url, version = content version, name, title, status active, one item per

@@ -72,6 +72,7 @@ krc intake_retry(struct intake *in, int64_t now, struct kerr *err)
 	sc.patient_name = p->name;
 	sc.patient_dob = p->dob;
 	sc.now = now;
+	sc.test = in->test;
 	rc = store_session_complete(in->st, &sc, err);
 	if (rc == K_ENOTFOUND) {
 		/* Its database file was deleted or replaced while the patient
@@ -151,8 +152,8 @@ static krc complete(struct intake *in, int64_t now, struct kerr *err)
 		strcat(p->details, flags[i].staff);
 	}
 	intake_datetime(now, authored, sizeof authored);
-	rc = fhir_bundle(c, answers, flags, n_flags, engine_outcome(in->e), in->session, authored,
-			 engine_lang(in->e), &p->bundle, err);
+	rc = (in->test ? fhir_bundle_test : fhir_bundle)(c, answers, flags, n_flags, engine_outcome(in->e),
+							 in->session, authored, engine_lang(in->e), &p->bundle, err);
 	if (rc != K_OK)
 		goto fail;
 	name_q = c->name_question ? content_find(c, c->name_question) : -1;

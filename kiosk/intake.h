@@ -30,6 +30,9 @@ struct intake {
 	 * staff can resume it and kiosk.resume_minutes expires it.  "" when
 	 * none. */
 	char stranded[STORE_ID_LEN];
+	/* The patient is made up (`kiosk simulate --record`): records carry
+	 * the FHIR test tag and are stored as test records. */
+	bool test;
 };
 
 /* Apply fx (from the last engine_step on in->e) at time now (Unix seconds).

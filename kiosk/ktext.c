@@ -297,3 +297,21 @@ char *ktext_clean(char *dst, size_t cap, const char *src)
 	dst[o] = '\0';
 	return dst;
 }
+
+bool ktext_is_letter(uint32_t cp)
+{
+	if (cp < 0x80)
+		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+	if (cp < 0xc0 || cp == 0xd7 || cp == 0xf7)
+		return cp == 0xaa || cp == 0xb5 || cp == 0xba;
+	if (ktext_is_control(cp) || ktext_is_format(cp) || ktext_is_space(cp) || IN(combining, cp))
+		return false;
+	/* Punctuation, symbols, arrows, box drawing, CJK punctuation, the
+	 * private use area, variation selectors, half/full-width forms'
+	 * punctuation, emoji and pictographs. */
+	if ((cp >= 0x2000 && cp <= 0x2bff) || (cp >= 0x3000 && cp <= 0x303f) ||
+	    (cp >= 0xd800 && cp <= 0xf8ff) || (cp >= 0xfe00 && cp <= 0xfe6f) ||
+	    (cp >= 0xff00 && cp <= 0xff20) || (cp >= 0xfff0 && cp <= 0xffff) || cp >= 0x1f000)
+		return false;
+	return true;
+}

@@ -65,4 +65,10 @@ char *ktext_escape(char *dst, size_t cap, const char *src, size_t n);
  * become U+0020.  Returns dst. */
 char *ktext_clean(char *dst, size_t cap, const char *src);
 
+/* True for a letter of any script (as far as a name needs to know): ASCII
+ * letters, Latin-1 and every other script's letters; false for digits,
+ * punctuation, symbols, emoji, spaces, marks, control and format
+ * characters.  A name must hold at least one. */
+bool ktext_is_letter(uint32_t cp);
+
 #endif

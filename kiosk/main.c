@@ -1,48 +1,45 @@
 /* main: the kiosk binary.  Only dispatches to a subcommand; every command
- * owns its own module.  The patient kiosk is the default. */
+ * owns its own module.  The patient kiosk is the default.  Help for every
+ * command comes from the one table in cmd_help.c. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
 
-struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *help;
-};
-
-static const struct command commands[] = {
-	{ "init", cmd_init, "init [--config FILE]  create the database (first installation only)" },
-	{ "check", cmd_check, "check [--paths] [--config FILE] [DIR]  validate content (or a config)" },
-	{ "simulate", cmd_simulate, "simulate [--json] [--record] [--today DATE] [DIR] ANSWERS" },
-	{ "export-fhir", cmd_export_fhir, "export-fhir [--config FILE] [DIR]  content as a FHIR R4 Questionnaire" },
-	{ "status", cmd_status, "status [--json] [--verify-audit] [--config FILE]  queue, sessions, audit check" },
-	{ "staff", cmd_staff, "staff add NAME --role staff|admin | pin NAME | remove NAME [--config FILE]" },
-	{ "publish", cmd_publish, "publish [--config FILE] DIR | --rollback  install a checked content version" },
-	{ "preview", cmd_preview, "preview SCREEN [--lang CODE] [--config FILE] [DIR]  draw one screen" },
-	{ "font-check", cmd_font_check, "font-check [--config FILE] [SECONDS]  try larger text on this Linux console" },
-};
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: kiosk [--config FILE]          run the patient kiosk\n");
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "       kiosk %s\n", commands[i].help);
-}
-
 int main(int argc, char **argv)
 {
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage(stdout);
+	const struct cmd_def *d;
+
+	if (argc > 1 && argv[1][0] == '-' && cmd_wants_help(argc, argv)) {
+		cmd_help_all(stdout); /* kiosk --help, kiosk --config FILE --help */
 		return 0;
 	}
-	if (argc > 1 && argv[1][0] != '-') {
-		for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-			if (!strcmp(argv[1], commands[i].name))
-				return commands[i].fn(argc - 1, argv + 1);
-		fprintf(stderr, "kiosk: unknown command '%s'\n", argv[1]);
-		usage(stderr);
+	if (argc > 1 && !strcmp(argv[1], "help")) {
+		if (argc == 2) {
+			cmd_help_all(stdout);
+			return 0;
+		}
+		if (argc == 3 && cmd_help(argv[2], stdout) == 0)
+			return 0;
+		if (argc == 3)
+			fprintf(stderr, "kiosk help: no command '%s'\n", argv[2]);
+		else
+			fprintf(stderr, "kiosk help: one command at a time\n");
+		cmd_usage_all(stderr);
 		return 2;
+	}
+	if (argc > 1 && argv[1][0] != '-') {
+		d = cmd_find(argv[1]);
+		if (d == NULL) {
+			fprintf(stderr, "kiosk: unknown command '%s'\n", argv[1]);
+			cmd_usage_all(stderr);
+			return 2;
+		}
+		if (cmd_wants_help(argc - 1, argv + 1)) {
+			cmd_help(d->name, stdout);
+			return 0;
+		}
+		return d->fn(argc - 1, argv + 1);
 	}
 	return cmd_run(argc, argv);
 }

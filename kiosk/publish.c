@@ -255,11 +255,15 @@ static krc validate(const char *dir, const config *cfg, FILE *diag, struct conte
 	krc rc;
 
 	*out = NULL;
-	rc = content_load(&c, dir, &d, &lerr);
-	if (rc == K_OK)
-		rc = check_content(c, local_today(), &d);
-	if (rc == K_OK && cfg && config_grid(cfg, "display.large_grid", &gc, &gl))
-		check_grid(c, gc, gl, &d);
+	rc = content_load_all(&c, dir, &d, &lerr);
+	if (c) {
+		krc crc = check_content(c, local_today(), &d);
+
+		if (rc == K_OK)
+			rc = crc;
+		if (rc == K_OK && cfg && config_grid(cfg, "display.large_grid", &gc, &gl))
+			check_grid(c, gc, gl, &d);
+	}
 	if (diag)
 		check_print(&d, dir, diag);
 	if (rc == K_OK && d.errors > 0)
@@ -345,8 +349,18 @@ static krc history_add(const char *pub, int64_t now, const char *what, const cha
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return kerr_set(err, K_EIO, "%s: %s", path, strerror(errno));
-	len = snprintf(line, sizeof line, "%lld %s %.*s %s %s\n", (long long)now, what, HEX_LEN,
-		       version + 7, version, actor);
+	{
+		/* A date an administrator reads without converting it: local
+		 * time with its offset (an older history has epoch seconds). */
+		time_t tt = (time_t)now;
+		struct tm tm;
+		char when[40];
+
+		if (localtime_r(&tt, &tm) == NULL || strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", &tm) == 0)
+			snprintf(when, sizeof when, "%lld", (long long)now);
+		len = snprintf(line, sizeof line, "%s %s %.*s %s %s\n", when, what, HEX_LEN, version + 7,
+			       version, actor);
+	}
 	if (len >= (int)sizeof line || write(fd, line, (size_t)len) != len || fsync(fd) != 0)
 		rc = kerr_set(err, K_EIO, "%s: cannot write: %s", path, strerror(errno));
 	close(fd);
@@ -368,10 +382,9 @@ static int history_prev(const char *pub, char prev[PUBLISH_VERSION_LEN])
 	if (f == NULL)
 		return 0;
 	while (fgets(line, sizeof line, f)) {
-		char what[16], hex[32], ver[PUBLISH_VERSION_LEN];
-		long long t;
+		char when[40], what[16], hex[32], ver[PUBLISH_VERSION_LEN];
 
-		if (sscanf(line, "%lld %15s %31s %79s", &t, what, hex, ver) != 4)
+		if (sscanf(line, "%39s %15s %31s %79s", when, what, hex, ver) != 4)
 			continue;
 		if (!strcmp(what, "rollback")) {
 			if (depth > 0)
@@ -413,6 +426,20 @@ static krc audit(const config *cfg, int64_t now, const char *actor, const char *
 	return rc;
 }
 
+/* kiosk.content, the folder the kiosk runs before anything is published. */
+static const char *kiosk_content(const config *cfg, char buf[PATH_MAX])
+{
+	return config_path(cfg, "kiosk.content", buf, PATH_MAX);
+}
+
+/* Whether a and b name the same folder. */
+static bool same_folder(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 /* ---- the API ---- */
 
 krc publish_current(const config *cfg, char *dir, size_t n, struct kerr *err)
@@ -437,7 +464,7 @@ krc publish_content(const config *cfg, const char *src, const char *actor, int64
 		    char version[PUBLISH_VERSION_LEN], struct kerr *err)
 {
 	char pub[PATH_MAX], vdir[PATH_MAX], tmp[PATH_MAX], path[PATH_MAX];
-	char hex[HEX_LEN + 1], cur[HEX_LEN + 1];
+	char hex[HEX_LEN + 1], cur[HEX_LEN + 1] = "", before[PATH_MAX], prev[PUBLISH_VERSION_LEN];
 	struct content *c = NULL;
 	const char *ver;
 	struct stat sb;
@@ -458,6 +485,17 @@ krc publish_content(const config *cfg, const char *src, const char *actor, int64
 	rc = current_hex(pub, cur, err);
 	if (rc != K_OK && rc != K_ENOTFOUND)
 		goto out;
+	if (rc == K_ENOTFOUND && history_prev(pub, prev) == 0 && !same_folder(src, kiosk_content(cfg, before))) {
+		/* The first publish: kiosk.content is what ran until now.
+		 * Publish it first, so that --rollback returns to it.  When it
+		 * is not valid (it could not have run), there is nothing to
+		 * return to. */
+		char v0[PUBLISH_VERSION_LEN];
+		struct kerr e0 = { "" };
+
+		if (publish_content(cfg, before, actor, now, NULL, v0, &e0) == K_OK)
+			current_hex(pub, cur, err);
+	}
 	rc = K_OK;
 	if (strcmp(cur, hex) == 0)
 		goto out; /* already in use */

@@ -7,13 +7,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
+
+#include "content.h"
 
 struct staff {
 	store *st;
@@ -470,4 +474,317 @@ out:
 	sodium_memzero(hash, sizeof hash);
 	store_staff_free(acc);
 	return rc;
+}
+
+krc staff_resumable(store *s, struct staff_resumable *out, int max, int *n, struct kerr *err)
+{
+	struct store_interrupted it[STAFF_RESUME_MAX];
+	krc rc;
+
+	*n = 0;
+	if (max > STAFF_RESUME_MAX)
+		max = STAFF_RESUME_MAX;
+	rc = store_interrupted(s, it, max, n, err);
+	if (rc != K_OK)
+		return rc;
+	for (int i = 0; i < *n; i++) {
+		time_t t = (time_t)it[i].started;
+		struct tm tm;
+		char when[32] = "?";
+
+		if (localtime_r(&t, &tm))
+			strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+		snprintf(out[i].id, sizeof out[i].id, "%s", it[i].id);
+		snprintf(out[i].line, sizeof out[i].line, "started %s, %d answer%s, last answered: %.40s", when,
+			 it[i].answers, it[i].answers == 1 ? "" : "s",
+			 it[i].last_qid[0] ? it[i].last_qid : "(first question)");
+	}
+	return K_OK;
+}
+/* ---- today's intakes ---- */
+
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->oom = true;
+		return;
+	}
+	if (b->len + (size_t)n + 1 > b->cap) {
+		size_t nc = (b->len + (size_t)n + 1) * 2;
+		char *ns = realloc(b->s, nc);
+
+		if (ns == NULL) {
+			b->oom = true;
+			return;
+		}
+		b->s = ns;
+		b->cap = nc;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+static const char *answer_of(const struct store_session *a, const char *qid)
+{
+	for (int i = 0; a && i < a->n; i++)
+		if (strcmp(a->qids[i], qid) == 0)
+			return a->values[i];
+	return NULL;
+}
+
+/* Whether option id is among the comma-joined ids of a multi answer. */
+static bool chosen(const char *answer, const char *id)
+{
+	size_t n = strlen(id);
+
+	for (const char *p = answer; p && *p;) {
+		size_t l = strcspn(p, ",");
+
+		if (l == n && strncmp(p, id, n) == 0)
+			return true;
+		p += l + (p[l] == ',');
+	}
+	return false;
+}
+
+/* What a "not sure" was about: the question, and for a choice the items
+ * it asked about (the ones that would each be a flag) and any the patient
+ * did choose besides "not sure". */
+static void unsure_detail(struct sbuf *b, const struct content *c, const struct content_screen *s,
+			  const char *answer)
+{
+	int items = 0, also = 0;
+
+	sb_add(b, " - question: \"%s\"", content_str(c, &s->text, 0));
+	for (int i = 0; i < s->n_options; i++) {
+		const struct content_option *o = &s->options[i];
+
+		if (o->unsure || o->exclusive)
+			continue;
+		sb_add(b, "%s%s", items++ ? "; " : " - items: ", content_str(c, &o->label, 0));
+	}
+	for (int i = 0; answer && i < s->n_options; i++) {
+		const struct content_option *o = &s->options[i];
+
+		if (!o->unsure && chosen(answer, o->id))
+			sb_add(b, "%s%s", also++ ? "; " : " - also chose: ", content_str(c, &o->label, 0));
+	}
+}
+
+/* The dates and numbers a flag's rule looked at, as the patient gave them. */
+static void given_detail(struct sbuf *b, const struct content *c, int screen, const struct content_flag *f,
+			 const struct store_session *a)
+{
+	int seen[16], n = 0;
+
+	for (int k = -1; k < f->when.n; k++) {
+		int q = k < 0 ? screen : f->when.c[k].q;
+		const struct content_screen *s;
+		const char *v;
+		bool dup = false;
+
+		if (q < 0 || q >= c->n_screens)
+			continue;
+		for (int j = 0; j < n; j++)
+			dup = dup || seen[j] == q;
+		s = &c->screens[q];
+		if (dup || (s->kind != CONTENT_DATE && s->kind != CONTENT_NUMBER))
+			continue;
+		v = answer_of(a, s->id);
+		if (v == NULL || n == (int)(sizeof seen / sizeof seen[0]))
+			continue;
+		seen[n++] = q;
+		sb_add(b, "%s%s: %s", n == 1 ? " - patient gave: " : "; ", content_str(c, &s->title, 0), v);
+	}
+}
+
+/* Severity, screen and rule of code in c (screen -1 when unknown). */
+static int flag_lookup(const struct content *c, const char *code, int *screen, const struct content_flag **fl)
+{
+	*screen = -1;
+	*fl = NULL;
+	if (c == NULL)
+		return -1;
+	if (strncmp(code, "UNSURE-", 7) == 0) {
+		*screen = content_find(c, code + 7);
+		return *screen >= 0 ? CONTENT_SEV_REVIEW : -1;
+	}
+	for (int i = 0; i < c->n_screens; i++)
+		for (int j = 0; j < c->screens[i].n_flags; j++)
+			if (strcmp(c->screens[i].flags[j].code, code) == 0) {
+				*screen = i;
+				*fl = &c->screens[i].flags[j];
+				return (int)fl[0]->severity;
+			}
+	return -1;
+}
+
+static krc intake_flags(struct staff_intake *out, const struct store_intake *in, const struct content *c,
+			struct kerr *err)
+{
+	const char *codes = in->flags ? in->flags : "", *det = in->flag_details ? in->flag_details : "";
+	int cap = 1;
+
+	for (const char *p = codes; *p; p++)
+		cap += *p == ',';
+	out->flags = calloc((size_t)cap, sizeof *out->flags);
+	if (out->flags == NULL)
+		return kerr_set(err, K_ENOMEM, "out of memory");
+	while (*codes) {
+		size_t cl = strcspn(codes, ","), dl = strcspn(det, "\n");
+		struct staff_flag *f = &out->flags[out->n_flags];
+		const struct content_flag *rule;
+		struct sbuf b = { 0 };
+		int screen;
+
+		f->code = strndup(codes, cl);
+		if (f->code == NULL)
+			return kerr_set(err, K_ENOMEM, "out of memory");
+		out->n_flags++;
+		/* The stored message may already name its code ("CODE: text"). */
+		if (dl > cl && strncmp(det, codes, cl) == 0 && det[cl] == ':')
+			sb_add(&b, "%.*s", (int)dl, det);
+		else
+			sb_add(&b, "%s: %.*s", f->code, (int)dl, det);
+		f->severity = flag_lookup(c, f->code, &screen, &rule);
+		if (screen >= 0 && rule == NULL)
+			unsure_detail(&b, c, &c->screens[screen], answer_of(in->answers, c->screens[screen].id));
+		else if (screen >= 0)
+			given_detail(&b, c, screen, rule, in->answers);
+		if (b.oom || b.s == NULL) {
+			free(b.s);
+			return kerr_set(err, K_ENOMEM, "out of memory");
+		}
+		f->text = b.s;
+		codes += cl + (codes[cl] == ',');
+		det += dl + (det[dl] == '\n');
+	}
+	/* Defer first: what must be said to the patient today comes before
+	 * what a clinician will look at.  Insertion sort keeps raised order. */
+	for (int i = 1; i < out->n_flags; i++) {
+		struct staff_flag x = out->flags[i];
+		int j = i;
+
+		while (j > 0 && out->flags[j - 1].severity < x.severity) {
+			out->flags[j] = out->flags[j - 1];
+			j--;
+		}
+		out->flags[j] = x;
+	}
+	return K_OK;
+}
+
+static char *lang_text(const struct content *c, const char *code)
+{
+	char buf[128];
+
+	for (int i = 0; c && i < c->n_langs; i++)
+		if (strcmp(c->langs[i], code) == 0) {
+			snprintf(buf, sizeof buf, "%s %s", code, c->lang_names[i] ? c->lang_names[i] : "");
+			return strdup(buf);
+		}
+	return strdup(code);
+}
+
+krc staff_intakes(store *st, const struct content *c, int64_t since, const char *actor, int64_t now,
+		  struct staff_intake **out, int *n, struct kerr *err)
+{
+	struct store_intake *v = NULL;
+	struct staff_intake *r;
+	int nv = 0;
+	krc rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = store_intakes(st, since, &v, &nv, err)) != K_OK)
+		return rc;
+	/* Looking at patient data is itself audited (who, when, not what). */
+	store_audit(st, now, actor, "staff viewed intakes", "today", NULL);
+	r = calloc((size_t)nv + 1, sizeof *r);
+	if (r == NULL) {
+		store_intakes_free(v, nv);
+		return kerr_set(err, K_ENOMEM, "out of memory");
+	}
+	for (int i = 0; i < nv && rc == K_OK; i++) {
+		r[i].completed = v[i].completed;
+		/* Moved, not copied: one copy of the patient data to wipe. */
+		r[i].name = v[i].name;
+		r[i].dob = v[i].dob;
+		r[i].outcome = v[i].outcome;
+		r[i].delivery = v[i].delivery;
+		v[i].name = v[i].dob = v[i].outcome = v[i].delivery = NULL;
+		r[i].lang = lang_text(c, v[i].lang ? v[i].lang : "");
+		if (r[i].outcome == NULL || r[i].delivery == NULL || r[i].lang == NULL)
+			rc = kerr_set(err, K_ENOMEM, "out of memory");
+		else
+			rc = intake_flags(&r[i], &v[i], c, err);
+	}
+	*n = nv;
+	for (int i = 0; i < nv; i++)
+		for (int k = 0; v[i].answers && k < v[i].answers->n; k++)
+			sodium_memzero(v[i].answers->values[k], strlen(v[i].answers->values[k]));
+	store_intakes_free(v, nv);
+	if (rc != K_OK) {
+		staff_intakes_free(r, nv);
+		*n = 0;
+		return rc;
+	}
+	*out = r;
+	return K_OK;
+}
+
+static void wipe_free(char *s)
+{
+	if (s)
+		sodium_memzero(s, strlen(s));
+	free(s);
+}
+
+void staff_intakes_free(struct staff_intake *v, int n)
+{
+	if (v == NULL)
+		return;
+	for (int i = 0; i < n; i++) {
+		wipe_free(v[i].name);
+		wipe_free(v[i].dob);
+		free(v[i].lang);
+		free(v[i].outcome);
+		free(v[i].delivery);
+		for (int k = 0; k < v[i].n_flags; k++) {
+			free(v[i].flags[k].code);
+			wipe_free(v[i].flags[k].text);
+		}
+		free(v[i].flags);
+	}
+	free(v);
+}
+
+krc staff_retry_failed(store *st, const char *actor, int64_t now, int *n, struct kerr *err)
+{
+	char detail[32];
+	krc rc;
+
+	*n = 0;
+	if ((rc = store_outbox_requeue(st, n, err)) != K_OK ||
+	    (rc = store_meta_set(st, "sync.paused", NULL, err)) != K_OK)
+		return rc;
+	snprintf(detail, sizeof detail, "%d record%s", *n, *n == 1 ? "" : "s");
+	return store_audit(st, now, actor, "staff retry failed records", detail, err);
 }

@@ -30,6 +30,8 @@
 
 #define STAFF_PIN_MIN 6
 #define STAFF_PIN_MAX 16
+/* What staff_pin_valid() accepts, said before a PIN is asked for. */
+#define STAFF_PIN_RULE "a PIN has 6 to 16 digits, not one digit repeated (111111) and not a run (123456, 654321)"
 #define STAFF_NAME_MAX 32
 #define STAFF_MAX_FAILURES 5
 #define STAFF_LOCK_SECONDS 300
@@ -85,5 +87,59 @@ krc staff_login(staff *sf, const char *name, const char *pin, int64_t now, struc
  * can make a hash with other limits; out must hold STAFF_HASH_LEN. */
 krc staff_hash_pin(const staff *sf, const char *pin, unsigned long long opslimit, size_t memlimit,
 		   char out[STAFF_HASH_LEN], struct kerr *err);
+
+/* ---- interrupted sessions staff may resume ---- */
+
+#define STAFF_RESUME_MAX 9
+
+/* One line of the resume list: when the session started and how far it
+ * got (the question answered last), never an answer or a name. */
+struct staff_resumable {
+	char id[STORE_ID_LEN];
+	char line[128];
+};
+
+/* Up to max (at most STAFF_RESUME_MAX) interrupted sessions of store s,
+ * most recent first, into out; *n receives how many. */
+krc staff_resumable(store *s, struct staff_resumable *out, int max, int *n, struct kerr *err);
+/* ---- today's intakes, as staff see them ---- */
+
+struct content;
+
+/* One flag of an intake.  text is the staff message followed by what the
+ * patient gave that the message does not say: a date the rule looked at
+ * ("Acne pills: 2026-08-01"), or for a "not sure" the question and the
+ * items it asked about. */
+struct staff_flag {
+	int severity;  /* CONTENT_SEV_DEFER or _REVIEW; -1 when the content in use lacks the code */
+	char *code;
+	char *text;
+};
+
+struct staff_intake {
+	int64_t completed;
+	char *name;             /* NULL once the record was sent and purged */
+	char *dob;
+	char *lang;             /* "es Español": the patient may need an interpreter */
+	char *outcome;
+	char *delivery;         /* "waiting", "delivered", "failed: reason" */
+	struct staff_flag *flags; /* defer first, then review, then unknown; in raised order within */
+	int n_flags;
+};
+
+/* Intakes completed at or after since, newest first, read from store st
+ * and explained with content c (the version in use; may be NULL, then
+ * flags keep their stored message and unknown severity).  Looking is
+ * audited as actor at now (who and when, never what).  *out is owned by
+ * the caller (staff_intakes_free, which wipes the patient data). */
+krc staff_intakes(store *st, const struct content *c, int64_t since, const char *actor, int64_t now,
+		  struct staff_intake **out, int *n, struct kerr *err);
+void staff_intakes_free(struct staff_intake *v, int n);
+
+/* Staff's "retry failed records": every permanently failed record goes
+ * back in the queue, and a pause after refused credentials is lifted (the
+ * running kiosk-sync resumes within a second, sync.h).  *n receives how
+ * many records; audited as actor at now. */
+krc staff_retry_failed(store *st, const char *actor, int64_t now, int *n, struct kerr *err);
 
 #endif

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -110,6 +111,9 @@ static const char *const migrations[] = {
 	"  WHERE reason LIKE 'HTTP %:%';"
 	"UPDATE meta SET value = substr(value, 1, instr(value, ':') - 1)"
 	"  WHERE key = 'questionnaire.failed' AND value LIKE 'HTTP %:%';",
+	/* 5: records of made-up patients (kiosk simulate --record), shown as
+	 * test records to staff and in kiosk status. */
+	"ALTER TABLE sessions ADD COLUMN test INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
@@ -159,6 +163,8 @@ enum sid {
 	ST_STAFF_PUT,
 	ST_STAFF_GET,
 	ST_STAFF_DEL,
+	ST_INTERRUPTED_LIST,
+	ST_RESUME_ID,
 	ST_SYNC_STATE_PUT,
 	ST_SYNC_STATE_GET,
 	ST_N
@@ -235,7 +241,7 @@ static const char *const sql[ST_N] = {
 		      "   ORDER BY failed_seq DESC LIMIT 1),"
 		      " (SELECT value FROM meta WHERE key = 'sync.paused')",
 	[ST_INTAKES] = "SELECT s.id, s.completed, s.patient_name, s.patient_dob, s.outcome, s.flags,"
-		       " s.flag_details, o.state, o.reason FROM sessions s JOIN outbox o ON o.id = s.id"
+		       " s.flag_details, o.state, o.reason, s.test, s.lang FROM sessions s JOIN outbox o ON o.id = s.id"
 		       " WHERE s.state = 'completed' AND s.completed >= ?1"
 		       " ORDER BY s.completed DESC, s.rowid DESC",
 	[ST_STAFF_PUT] = "INSERT INTO staff (name, role, pin_hash, failures, locked_until, lockouts)"
@@ -246,6 +252,13 @@ static const char *const sql[ST_N] = {
 	[ST_STAFF_GET] = "SELECT name, role, pin_hash, failures, locked_until, lockouts FROM staff"
 			 " WHERE name = ?1",
 	[ST_STAFF_DEL] = "DELETE FROM staff WHERE name = ?1",
+	/* Only ids, times and question ids: the list staff see holds no answer. */
+	[ST_INTERRUPTED_LIST] = "SELECT s.id, s.started, s.updated,"
+				" (SELECT qid FROM answers a WHERE a.session = s.id ORDER BY a.saved DESC, a.rowid DESC LIMIT 1),"
+				" (SELECT count(*) FROM answers a WHERE a.session = s.id)"
+				" FROM sessions s WHERE s.state = 'interrupted' ORDER BY s.updated DESC, s.rowid DESC LIMIT ?1",
+	[ST_RESUME_ID] = "SELECT id, lang, content_version, started FROM sessions"
+			 " WHERE id = ?1 AND state = 'interrupted'",
 	[ST_SYNC_STATE_PUT] = "INSERT INTO sync_state (id, last_attempt, result, detail, failing_since, next_try)"
 			      " VALUES (1, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET"
 			      " last_attempt = excluded.last_attempt, result = excluded.result,"
@@ -1039,6 +1052,7 @@ krc store_session_lang(store *s, const char *session, const char *lang, struct k
 }
 
 static krc session_recreate(store *s, const struct store_completion *c, struct kerr *err);
+static krc session_mark_test(store *s, const char *session, struct kerr *err);
 
 krc store_session_complete(store *s, const struct store_completion *c, struct kerr *err)
 {
@@ -1082,6 +1096,8 @@ krc store_session_complete(store *s, const struct store_completion *c, struct ke
 		goto out;
 	}
 	if ((r = run(s, st, "queueing the record", err)) != K_OK)
+		goto out;
+	if (c->test && (r = session_mark_test(s, c->session, err)) != K_OK)
 		goto out;
 	snprintf(detail, sizeof detail, "%s %s", c->session, c->outcome);
 	r = audit_append(s, c->now, "kiosk", "record.queued", detail, err);
@@ -1233,6 +1249,11 @@ static krc load_answers(store *s, struct store_session *ss, struct kerr *err)
 
 krc store_session_resume(store *s, struct store_session **out, struct kerr *err)
 {
+	return store_session_resume_id(s, NULL, out, err);
+}
+
+krc store_session_resume_id(store *s, const char *id, struct store_session **out, struct kerr *err)
+{
 	struct store_session *ss = NULL;
 	sqlite3_stmt *st;
 	krc r;
@@ -1241,8 +1262,12 @@ krc store_session_resume(store *s, struct store_session **out, struct kerr *err)
 	*out = NULL;
 	if ((r = tx_begin(s, err)) != K_OK)
 		return r;
-	if ((st = stmt(s, ST_RESUME_LATEST, err)) == NULL) {
+	if ((st = stmt(s, id ? ST_RESUME_ID : ST_RESUME_LATEST, err)) == NULL) {
 		r = K_ESTORE;
+		goto out;
+	}
+	if (id && bt(st, 1, id)) {
+		r = bind_fail(s, st, err);
 		goto out;
 	}
 	got = row(s, st, "resuming a session", &r, err);
@@ -1576,6 +1601,8 @@ krc store_meta_get(store *s, const char *key, char **out, struct kerr *err)
 
 /* ---- status and staff views ---- */
 
+static krc test_counts(store *s, struct store_status *stt, struct kerr *err);
+
 krc store_status_get(store *s, struct store_status *stt, struct kerr *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_STATUS, err);
@@ -1598,7 +1625,7 @@ krc store_status_get(store *s, struct store_status *stt, struct kerr *err)
 	col_copy(st, 7, stt->last_failure, sizeof stt->last_failure);
 	col_copy(st, 8, stt->paused, sizeof stt->paused);
 	sqlite3_reset(st);
-	return K_OK;
+	return test_counts(s, stt, err);
 }
 
 void store_intakes_free(struct store_intake *v, int n)
@@ -1612,6 +1639,8 @@ void store_intakes_free(struct store_intake *v, int n)
 		free(v[i].flags);
 		free(v[i].flag_details);
 		free(v[i].delivery);
+		free(v[i].lang);
+		store_session_free(v[i].answers);
 	}
 	free(v);
 }
@@ -1673,12 +1702,35 @@ krc store_intakes(store *s, int64_t since, struct store_intake **out, int *n, st
 		it->flag_details = col_dup(st, 6);
 		it->delivery = delivery_text((const char *)sqlite3_column_text(st, 7),
 					     (const char *)sqlite3_column_text(st, 8));
+		it->test = sqlite3_column_int(st, 9) != 0;
+		if (it->test && it->delivery) {
+			/* Staff must not take a made-up patient for a real one. */
+			size_t dn = strlen(it->delivery) + 8;
+			char *d = malloc(dn);
+
+			if (d)
+				snprintf(d, dn, "TEST %s", it->delivery);
+			free(it->delivery);
+			it->delivery = d;
+		}
+		it->lang = col_dup(st, 10);
 		if (it->outcome == NULL || it->flags == NULL || it->flag_details == NULL ||
-		    it->delivery == NULL) {
+		    it->delivery == NULL || it->lang == NULL) {
 			sqlite3_reset(st);
 			r = kerr_set(err, K_ENOMEM, "out of memory");
 			goto out;
 		}
+	}
+	/* The answers, for what staff need to see beside a flag (a date the
+	 * patient gave, the items of a "not sure"). */
+	for (int i = 0; r == K_OK && got >= 0 && i < cnt; i++) {
+		v[i].answers = calloc(1, sizeof *v[i].answers);
+		if (v[i].answers == NULL) {
+			r = kerr_set(err, K_ENOMEM, "out of memory");
+			break;
+		}
+		memcpy(v[i].answers->id, v[i].id, sizeof v[i].id);
+		r = load_answers(s, v[i].answers, err);
 	}
 out:
 	tx_rollback(s);
@@ -1771,6 +1823,33 @@ krc store_staff_remove(store *s, const char *name, struct kerr *err)
 		return r;
 	return sqlite3_changes(s->db) ? K_OK
 				       : kerr_set(err, K_ENOTFOUND, "no staff account '%s'", name);
+}
+
+krc store_interrupted(store *s, struct store_interrupted *out, int max, int *n, struct kerr *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_INTERRUPTED_LIST, err);
+	krc r = K_OK;
+	int got;
+
+	*n = 0;
+	if (st == NULL)
+		return K_ESTORE;
+	if (bi(st, 1, max))
+		return bind_fail(s, st, err);
+	while ((got = row(s, st, "listing interrupted sessions", &r, err)) == 1) {
+		struct store_interrupted *it = &out[(*n)++];
+
+		col_copy(st, 0, it->id, sizeof it->id);
+		it->started = sqlite3_column_int64(st, 1);
+		it->updated = sqlite3_column_int64(st, 2);
+		col_copy(st, 3, it->last_qid, sizeof it->last_qid);
+		it->answers = sqlite3_column_int(st, 4);
+		if (*n >= max) {
+			sqlite3_reset(st);
+			break;
+		}
+	}
+	return got < 0 ? r : K_OK;
 }
 
 /* ---- sync state ---- */
@@ -1930,5 +2009,128 @@ static krc session_recreate(store *s, const struct store_completion *c, struct k
 	else if ((rc = sqlite3_step(st)) != SQLITE_DONE)
 		r = fail(s, rc, "completing the intake", err);
 	sqlite3_finalize(st);
+	return r;
+}
+
+/* ---- test records (kiosk simulate --record) ---- */
+
+static krc session_mark_test(store *s, const char *session, struct kerr *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	krc r = K_OK;
+
+	rc = sqlite3_prepare_v2(s->db, "UPDATE sessions SET test = 1 WHERE id = ?1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "queueing the record", err);
+	if (bt(st, 1, session))
+		r = bind_fail(s, st, err);
+	else if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		r = fail(s, rc, "queueing the record", err);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static krc test_counts(store *s, struct store_status *stt, struct kerr *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "SELECT count(*), coalesce(sum(o.state = 'waiting'), 0)"
+				" FROM sessions s JOIN outbox o ON o.id = s.id WHERE s.test = 1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "reading the status", err);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		stt->test_records = sqlite3_column_int(st, 0);
+		stt->test_waiting = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? K_OK : fail(s, rc, "reading the status", err);
+}
+
+/* ---- backup ---- */
+
+krc store_backup(store *s, const char *dest, struct kerr *err)
+{
+	char tmp[PATH_MAX + 16];
+	sqlite3 *db = NULL;
+	sqlite3_backup *b = NULL;
+	store *copy = NULL;
+	int fd, rc;
+	krc r = K_OK;
+
+	if (dest == NULL || dest[0] == '\0' || strlen(dest) >= PATH_MAX)
+		return kerr_set(err, K_EINVAL, "no backup file named");
+	/* Into a private temporary file beside the target, renamed over it
+	 * only when whole and checked: a failed backup never replaces the
+	 * last good one, and the copy (patient data) is 0600 from the start. */
+	snprintf(tmp, sizeof tmp, "%s.XXXXXX", dest);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return kerr_set(err, K_EIO, "cannot create %s: %s", tmp, strerror(errno));
+	if (fchmod(fd, 0600) != 0) {
+		r = kerr_set(err, K_EIO, "cannot make %s private: %s", tmp, strerror(errno));
+		close(fd);
+		goto out;
+	}
+	close(fd);
+	rc = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		r = kerr_set(err, K_EIO, "cannot open %s: %s", tmp, sqlite3_errstr(rc));
+		goto out;
+	}
+	b = sqlite3_backup_init(db, "main", s->db, "main");
+	if (b == NULL) {
+		r = kerr_set(err, K_ESTORE, "backup failed: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	/* All pages in one step: one read transaction, so the copy is one
+	 * consistent snapshot.  In WAL mode the kiosk and kiosk-sync go on
+	 * writing meanwhile; only a checkpoint waits. */
+	do {
+		rc = sqlite3_backup_step(b, -1);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(100);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		r = fail(s, rc, "backup", err);
+		goto out;
+	}
+	/* One self-contained file (no -wal beside it); a restored copy is put
+	 * back in WAL mode by the first store_open. */
+	rc = sqlite3_exec(db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		r = kerr_set(err, K_EIO, "cannot finish %s: %s", tmp, sqlite3_errmsg(db));
+		goto out;
+	}
+	rc = sqlite3_close(db);
+	db = NULL;
+	if (rc != SQLITE_OK) {
+		r = kerr_set(err, K_EIO, "cannot finish %s: %s", tmp, sqlite3_errstr(rc));
+		goto out;
+	}
+	if ((r = store_open_readonly(&copy, tmp, err)) != K_OK || (r = store_check(copy, err)) != K_OK)
+		goto out;
+	store_close(copy);
+	copy = NULL;
+	if (rename(tmp, dest) != 0) {
+		r = kerr_set(err, K_EIO, "cannot rename %s to %s: %s", tmp, dest, strerror(errno));
+		goto out;
+	}
+	tmp[0] = '\0';
+out:
+	store_close(copy);
+	sqlite3_close(db);
+	if (tmp[0]) {
+		char side[PATH_MAX + 24];
+
+		unlink(tmp);
+		snprintf(side, sizeof side, "%s-wal", tmp);
+		unlink(side);
+		snprintf(side, sizeof side, "%s-shm", tmp);
+		unlink(side);
+	}
 	return r;
 }

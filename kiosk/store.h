@@ -79,6 +79,9 @@ struct store_completion {
 	 * started in was deleted or replaced, see store_file_check): write
 	 * its row again from this completion instead of K_ENOTFOUND. */
 	bool recreate;
+	/* A made-up patient (kiosk simulate --record): the record is marked a
+	 * test record for staff and kiosk status (its bundle carries HTEST). */
+	bool test;
 };
 /* One transaction: mark the session completed and queue its outbox entry.
  * Completing twice is refused with K_EINVAL (never a second outbox entry). */
@@ -111,6 +114,18 @@ struct store_session {
  * makes it in progress again. */
 krc store_session_resume(store *s, struct store_session **out, struct kerr *err);
 void store_session_free(struct store_session *ss);
+/* The interrupted session id (K_ENOTFOUND if it is not interrupted). */
+krc store_session_resume_id(store *s, const char *id, struct store_session **out, struct kerr *err);
+
+/* An interrupted session as the staff list shows it: no answer, no name. */
+struct store_interrupted {
+	char id[STORE_ID_LEN];
+	int64_t started, updated;
+	char last_qid[64];           /* question answered last ("" if none) */
+	int answers;
+};
+/* Up to max interrupted sessions, most recent first, into out; *n how many. */
+krc store_interrupted(store *s, struct store_interrupted *out, int max, int *n, struct kerr *err);
 
 /* ---- outbox (sync process) ---- */
 
@@ -172,6 +187,8 @@ struct store_status {
 	int64_t last_delivery;       /* 0 if never */
 	char last_failure[256];      /* the newest permanent failure reason */
 	char paused[256];            /* sync.paused reason, "" if running */
+	int test_records;            /* made by kiosk simulate --record (HTEST) */
+	int test_waiting;            /* of those, still queued for the server */
 };
 krc store_status_get(store *s, struct store_status *st, struct kerr *err);
 
@@ -184,7 +201,11 @@ struct store_intake {
 	char *outcome;
 	char *flags;
 	char *flag_details;
-	char *delivery;              /* "waiting", "delivered", "failed: reason" */
+	char *delivery;              /* "waiting", "delivered", "failed: reason"; a test
+				      * record's starts "TEST " */
+	bool test;                   /* made by kiosk simulate --record */
+	char *lang;                  /* the patient's language code */
+	struct store_session *answers; /* its answers (none once purged) */
 };
 /* Intakes completed at or after since, newest first. *out is an array of
  * *n items owned by the caller (store_intakes_free). */
@@ -251,5 +272,14 @@ krc store_session_interrupt(store *s, const char *session, struct kerr *err);
 /* Make store_purge() expire interrupted sessions too (kiosk-sync's purge
  * pass, so they go even while the kiosk is not running).  0: it does not. */
 void store_set_resume_window(store *s, int64_t seconds);
+
+/* ---- backup ---- */
+
+/* Write a consistent copy of the whole database to dest with SQLite's
+ * online backup API, while the kiosk and kiosk-sync go on working.  The
+ * copy is made 0600 in a temporary file beside dest, checked
+ * (quick_check), and renamed over dest only when whole.  It holds patient
+ * data: the caller audits it.  K_EIO / K_ESTORE with the reason. */
+krc store_backup(store *s, const char *dest, struct kerr *err);
 
 #endif

@@ -13,6 +13,7 @@
  * less is retried or kept for staff, never purged. */
 #include "sync.h"
 
+#include "fhir.h"
 #include "ktext.h"
 
 #include <curl/curl.h>
@@ -189,6 +190,7 @@ struct sync_ctx {
 	struct timespec token_mtime;
 	int lock_fd;
 	int64_t backoff_max;
+	char patient[8];             /* sync.patient: match, create or none */
 	int64_t retention;           /* seconds patient data stays after delivery */
 	int64_t last_purge;
 	int failures;                /* consecutive transient failures, any record */
@@ -509,14 +511,18 @@ static krc attempt(sync_ctx *sy, const char *method, const char *url, const char
 		 * reset on a reused connection before its own retry timed out),
 		 * so name the final result too. */
 		const char *detail = sy->errbuf[0] ? sy->errbuf : curl_easy_strerror(c);
+		char text[sizeof a->why];
 
 		a->cls = SYNC_RETRY;
 		if (curl_tls_refused(c))
-			snprintf(a->why, sizeof a->why, "server certificate refused: %.120s", detail);
+			snprintf(text, sizeof text, "server certificate refused: %.120s", detail);
 		else if (c == CURLE_OPERATION_TIMEDOUT && !strstr(detail, "timed out"))
-			snprintf(a->why, sizeof a->why, "timed out (after: %.120s)", detail);
+			snprintf(text, sizeof text, "timed out (after: %.120s)", detail);
 		else
-			snprintf(a->why, sizeof a->why, "%.150s", detail);
+			snprintf(text, sizeof text, "%.150s", detail);
+		/* libcurl's words, but they can carry a host or proxy name:
+		 * nothing that moves a terminal cursor goes to the log or store. */
+		ktext_clean(a->why, sizeof a->why, text);
 		snprintf(a->reason, sizeof a->reason, "%s", a->why);
 		if (curl_config_error(c))
 			return kerr_set(err, K_ECONFIG, "%s", a->why);
@@ -767,28 +773,116 @@ static krc changed_meanwhile(const char *id, krc rc, struct kerr *err)
 	return K_OK;
 }
 
-static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct sync_report *rep,
-		   struct kerr *err)
+/* POST one transaction Bundle and judge the answer against the entries it
+ * holds.  A Bundle whose entries cannot be checked (not PUT Type/id, nor a
+ * conditional create) is never sent: it is refused here as the server
+ * would never be able to prove it stored it. */
+static krc send_transaction(sync_ctx *sy, const char *body, struct attempt *a, struct kerr *err)
 {
 	struct sync_ref *refs = NULL;
 	struct kerr why = { "" };
-	struct attempt a;
-	int64_t now, wait;
 	size_t n = 0;
 	krc rc;
 
-	rc = sync_bundle_refs(it->bundle, strlen(it->bundle), &refs, &n, &why);
+	rc = sync_bundle_refs(body, strlen(body), &refs, &n, &why);
 	if (rc == K_EINVAL) {
-		/* No answer could be checked against it: never sent, kept. */
-		rep->failed++;
-		sync_log("record %s: not sent: %s; kept as failed, see kiosk status", it->id, why.msg);
-		rc = store_outbox_failed(sy->st, it->id, why.msg, err);
-		return changed_meanwhile(it->id, rc, err);
+		memset(a, 0, sizeof *a);
+		a->cls = SYNC_PERMANENT;
+		snprintf(a->why, sizeof a->why, "not sent: %.140s", why.msg);
+		snprintf(a->reason, sizeof a->reason, "%s", a->why);
+		return K_OK;
 	}
 	if (rc)
 		return kerr_set(err, rc, "%s", why.msg);
-	rc = attempt(sy, "POST", sy->base, it->bundle, strlen(it->bundle), refs, n, true, &a, err);
+	rc = attempt(sy, "POST", sy->base, body, strlen(body), refs, n, true, a, err);
 	free(refs);
+	return rc;
+}
+
+/* The record as this server gets it under sync.patient (fhir_bundle_form):
+ * *body is what to send (NULL: the stored Bundle as it is).  In match mode
+ * the Patient goes first, alone; when that answer already decides the
+ * record (anything but a Patient found or created, or 412 "several
+ * match"), *decided is set and *a holds it.  A 412 sends the record
+ * without a Patient link and with a flag for staff, so an ambiguous match
+ * is delivered, never lost and never retried for ever. */
+static krc patient_body(sync_ctx *sy, const struct store_outbox_item *it, char **body,
+			struct attempt *a, int *decided, struct kerr *err)
+{
+	enum fhir_patient_entry pe;
+	enum fhir_form form = FHIR_FORM_UNMATCHED;
+	char *match = NULL, ref[96] = "";
+	struct kerr e = { "" };
+	krc rc;
+
+	*body = NULL;
+	*decided = 0;
+	if (fhir_bundle_patient(it->bundle, &pe, &e) != K_OK || pe == FHIR_PE_NONE)
+		return K_OK;
+	if (!strcmp(sy->patient, "create"))
+		form = FHIR_FORM_CREATE;
+	else if (!strcmp(sy->patient, "none"))
+		form = FHIR_FORM_NONE;
+	else if (pe == FHIR_PE_MATCHABLE) {
+		rc = fhir_bundle_form(it->bundle, FHIR_FORM_MATCH, NULL, &match, err);
+		if (rc == K_OK)
+			rc = send_transaction(sy, match, a, err);
+		free(match);
+		if (rc)
+			return rc;
+		if (a->cls == SYNC_DELIVERED) {
+			size_t n = strcspn(a->location, "/");
+
+			/* "Patient/<id>[/_history/<v>]": the Patient to link. */
+			if (!strncmp(a->location, "Patient/", 8))
+				n += 1 + strcspn(a->location + n + 1, "/?");
+			if (strncmp(a->location, "Patient/", 8) || n <= 8 || n >= sizeof ref) {
+				a->cls = SYNC_RETRY;
+				snprintf(a->why, sizeof a->why, "HTTP %ld but the answer names no Patient",
+					 a->status);
+				snprintf(a->reason, sizeof a->reason, "%s", a->why);
+				*decided = 1;
+				return K_OK;
+			}
+			memcpy(ref, a->location, n);
+			ref[n] = '\0';
+			form = FHIR_FORM_LINKED;
+		} else if (a->status != 412) {
+			*decided = 1;
+			return K_OK;
+		}
+	}
+	if (form == FHIR_FORM_UNMATCHED)
+		sync_log("record %s: patient not matched (%s); sent without a Patient link, "
+			 "flagged for staff", it->id, pe == FHIR_PE_MATCHABLE ? "several match" :
+			 "name or date of birth incomplete");
+	rc = fhir_bundle_form(it->bundle, form, ref, body, &e);
+	if (rc == K_EINVAL || rc == K_ENOTFOUND) {
+		/* Not a record this kiosk wrote: the server judges it as queued. */
+		sync_log("record %s: %s; sent as queued", it->id, e.msg);
+		return K_OK;
+	}
+	if (rc != K_OK)
+		return kerr_set(err, rc, "%s", e.msg);
+	if (form == FHIR_FORM_UNMATCHED)
+		rc = audit(sy, "record.unmatched", it->id, err);
+	return rc;
+}
+
+static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct sync_report *rep,
+		   struct kerr *err)
+{
+	struct attempt a;
+	int64_t now, wait;
+	char *body = NULL;
+	int decided = 0;
+	krc rc;
+
+	memset(&a, 0, sizeof a);
+	rc = patient_body(sy, it, &body, &a, &decided, err);
+	if (rc == K_OK && !decided)
+		rc = send_transaction(sy, body ? body : it->bundle, &a, err);
+	free(body);
 	if (rc) {
 		sync_log("record %s: not sent: %s", it->id, a.why);
 		return rc;
@@ -1127,6 +1221,7 @@ krc sync_new(sync_ctx **out, const config *cfg, struct kerr *err)
 	config_path(cfg, "sync.token_file", sy->token_file, sizeof sy->token_file);
 	config_path(cfg, "kiosk.database", sy->db_path, sizeof sy->db_path);
 	sy->backoff_max = config_int(cfg, "sync.backoff_max");
+	snprintf(sy->patient, sizeof sy->patient, "%s", config_str(cfg, "sync.patient"));
 	if (*ca && (rc = check_readable("sync.ca_file", ca, err)))
 		goto out;
 	if (!*cert != !*key) {

@@ -111,11 +111,21 @@ krc sync_bundle_refs(const char *bundle, size_t len, struct sync_ref **out, size
 		const char *type = json_get_text(res, "resourceType"), *id = json_get_text(res, "id");
 		const char *slash = url ? strchr(url, '/') : NULL;
 
+		/* A conditional create ("POST Type", ifNoneExist, no id): the
+		 * server names the resource it found or made; any valid id of
+		 * that type is then the answer (ref id ""). */
+		if (method != NULL && strcmp(method, "POST") == 0 && url != NULL && type != NULL &&
+		    id == NULL && slash == NULL && valid_type(type, strlen(type)) && strcmp(url, type) == 0) {
+			snprintf(refs[i].type, sizeof refs[i].type, "%s", type);
+			refs[i].id[0] = '\0';
+			continue;
+		}
 		if (method == NULL || strcmp(method, "PUT") != 0 || slash == NULL || type == NULL ||
 		    id == NULL || !valid_type(type, strlen(type)) || !valid_id(id, strlen(id)) ||
 		    !eq(url, (size_t)(slash - url), type) || strcmp(slash + 1, id) != 0) {
 			rc = kerr_set(err, K_EINVAL,
-				      "entry %zu of the record is not a PUT Type/id of its resource", i + 1);
+				      "entry %zu of the record is not a PUT Type/id of its resource, "
+				      "nor a conditional create", i + 1);
 			goto out;
 		}
 		snprintf(refs[i].type, sizeof refs[i].type, "%s", type);
@@ -137,7 +147,8 @@ out:
  * ("https://host[:port]/path/").  No query, fragment, escape or empty
  * segment.  vid (size VID_MAX) receives the version id ("" without). */
 #define VID_MAX 65
-static bool location_names(const char *loc, const struct sync_ref *r, char vid[VID_MAX])
+static bool location_names(const char *loc, const struct sync_ref *r, char vid[VID_MAX],
+			   char idout[65])
 {
 	const char *seg[8], *p = loc;
 	size_t segl[8], ns = 0, first;
@@ -192,7 +203,18 @@ static bool location_names(const char *loc, const struct sync_ref *r, char vid[V
 	}
 	if (!absolute && first != 0)
 		return false;
-	return eq(seg[first], segl[first], r->type) && eq(seg[first + 1], segl[first + 1], r->id);
+	if (!eq(seg[first], segl[first], r->type))
+		return false;
+	if (r->id[0] == '\0') {
+		/* Conditional create: the server chose the id. */
+		if (segl[first + 1] > 64 || !valid_id(seg[first + 1], segl[first + 1]))
+			return false;
+		memcpy(idout, seg[first + 1], segl[first + 1]);
+		idout[segl[first + 1]] = '\0';
+		return true;
+	}
+	snprintf(idout, 65, "%s", r->id);
+	return eq(seg[first + 1], segl[first + 1], r->id);
 }
 
 /* "201 Created" -> 201; -1 unless three digits then the end or a space. */
@@ -264,7 +286,7 @@ static void judge_transaction(long status, const json_value *root, const struct 
 		const json_value *resp = json_get(json_at(entry, i), "response");
 		const char *loc = json_get_text(resp, "location");
 		int code = entry_status(json_get_text(resp, "status"));
-		char vid[VID_MAX], one[256];
+		char vid[VID_MAX], one[256], id[65];
 		size_t k;
 
 		if (code < 0) {
@@ -275,14 +297,14 @@ static void judge_transaction(long status, const json_value *root, const struct 
 			retry(v, status, "entry %zu has status %d", i + 1, code);
 			return;
 		}
-		if (loc == NULL || !location_names(loc, &refs[i], vid)) {
+		if (loc == NULL || !location_names(loc, &refs[i], vid, id)) {
 			retry(v, status, "the location of entry %zu does not name the resource sent", i + 1);
 			return;
 		}
 		/* Rebuilt from what we sent and a checked version: the server's
 		 * own string never reaches the audit log. */
 		k = (size_t)snprintf(one, sizeof one, "%s%s/%s%s%s", used ? " " : "", refs[i].type,
-				     refs[i].id, vid[0] ? "/_history/" : "", vid);
+				     id, vid[0] ? "/_history/" : "", vid);
 		if (used + k < sizeof v->locations) {
 			memcpy(v->locations + used, one, k + 1);
 			used += k;

@@ -28,14 +28,16 @@ enum sync_class {
 /* Classify an HTTP status alone (0 when no answer arrived). */
 enum sync_class sync_classify(long http_status);
 
-/* One resource sent: its type and the kiosk-assigned id. */
+/* One resource sent: its type and the kiosk-assigned id ("" for a
+ * conditional create, whose id the server chooses). */
 struct sync_ref {
 	char type[64];
 	char id[65];
 };
 
 /* The entries of a transaction Bundle the kiosk built, in order: each must
- * be "PUT Type/id" of a resource with that type and id.  *out (caller
+ * be "PUT Type/id" of a resource with that type and id, or a conditional
+ * create "POST Type" of a resource without an id.  *out (caller
  * frees) receives *n refs.  K_EINVAL when the Bundle is not like that
  * (then it cannot be judged and must not be sent); K_ENOMEM. */
 krc sync_bundle_refs(const char *bundle, size_t len, struct sync_ref **out, size_t *n,

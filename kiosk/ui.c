@@ -10,8 +10,14 @@
  * serial consoles, flicker, and screen readers that re-read everything).
  * clearok() is used only on resize, theme change and session end.
  *
- * File-scope state is limited to what a signal handler needs: the quit
- * flag, and the terminal settings to put back after a crash. */
+ * Input never goes through getch(): ui_key() reads the bytes itself and
+ * hands them to the one decoder (keys.c), which the staff screen uses too,
+ * so both screens understand the same keys on every terminal and no byte
+ * can be taken for end of input.  Text size is the terminal's own.
+ *
+ * File-scope state is limited to what a signal handler needs (the quit and
+ * resize flags, the terminal settings to put back after a crash) and the
+ * terminal's one input decoder. */
 #include "ui.h"
 
 #include <curses.h>
@@ -20,14 +26,19 @@
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 #include <wctype.h>
 
+#include "keys.h"
+#include "ktext.h"
 #include "qr.h"
 
 #define UI_MIN_COLS 80
@@ -51,6 +62,10 @@ enum {
 	T_NEXT = 9003,
 	T_LANG = 9004,
 	T_CONTRAST = 9005,
+	T_MORE = 9006,    /* the "more text" hint: scroll down */
+	T_BODY = 9007,    /* text without a target: its lower half scrolls down */
+	T_RESTART_YES = 9008,
+	T_RESTART_NO = 9009,
 };
 
 enum role {
@@ -59,44 +74,31 @@ enum role {
 };
 
 enum action {
-	ACT_NONE, ACT_UP, ACT_DOWN, ACT_LEFT, ACT_RIGHT, ACT_HOME, ACT_END, ACT_CONFIRM, ACT_BACK, ACT_ERASE,
-	ACT_DELETE, ACT_TOGGLE, ACT_PGUP, ACT_PGDN, ACT_LANG, ACT_CONTRAST, ACT_FINISH,
+	ACT_NONE, ACT_UP, ACT_DOWN, ACT_TAB, ACT_BTAB, ACT_LEFT, ACT_RIGHT, ACT_HOME, ACT_END,
+	ACT_CONFIRM, ACT_BACK, ACT_ERASE, ACT_DELETE, ACT_TOGGLE, ACT_PGUP, ACT_PGDN, ACT_LANG,
+	ACT_CONTRAST, ACT_FINISH,
 };
 
-/* The key map.  fn: a KEY_* code from keypad mode rather than a character. */
+/* The key map: decoded keys (keys.h) to actions.  Space is text; it is
+ * mapped to ACT_TOGGLE where no field takes it. */
 static const struct {
-	wint_t key;
-	bool fn;
+	int key;
 	enum action act;
 } keymap[] = {
-	{ KEY_UP, true, ACT_UP },          { KEY_DOWN, true, ACT_DOWN },
-	{ KEY_BTAB, true, ACT_UP },        { L'\t', false, ACT_DOWN },
-	{ KEY_LEFT, true, ACT_LEFT },      { KEY_RIGHT, true, ACT_RIGHT },
-	{ KEY_HOME, true, ACT_HOME },      { KEY_END, true, ACT_END },
-	{ L'\r', false, ACT_CONFIRM },     { L'\n', false, ACT_CONFIRM },
-	{ KEY_ENTER, true, ACT_CONFIRM },  { 27, false, ACT_BACK },
-	{ KEY_BACKSPACE, true, ACT_ERASE },{ 127, false, ACT_ERASE },
-	{ 8, false, ACT_ERASE },           { KEY_DC, true, ACT_DELETE },
-	{ L' ', false, ACT_TOGGLE },       { KEY_PPAGE, true, ACT_PGUP },
-	{ KEY_NPAGE, true, ACT_PGDN },     { KEY_F(2), true, ACT_LANG },
-	{ KEY_F(3), true, ACT_CONTRAST },  { KEY_F(10), true, ACT_FINISH },
+	{ KEYS_UP, ACT_UP },            { KEYS_DOWN, ACT_DOWN },
+	{ KEYS_TAB, ACT_TAB },          { KEYS_BTAB, ACT_BTAB },
+	{ KEYS_LEFT, ACT_LEFT },        { KEYS_RIGHT, ACT_RIGHT },
+	{ KEYS_HOME, ACT_HOME },        { KEYS_END, ACT_END },
+	{ KEYS_ENTER, ACT_CONFIRM },    { KEYS_ESC, ACT_BACK },
+	{ KEYS_BACKSPACE, ACT_ERASE },  { KEYS_DELETE, ACT_DELETE },
+	{ KEYS_PGUP, ACT_PGUP },        { KEYS_PGDN, ACT_PGDN },
+	{ KEYS_F(2), ACT_LANG },        { KEYS_F(3), ACT_CONTRAST },
+	{ KEYS_F(10), ACT_FINISH },
 };
 
-/* Sequences terminals send for keys that their terminfo entry may not
- * list (a console or tmux behind TERM=xterm, a vt100 emulator with a PC
- * keyboard).  Known to ncurses only when the entry has no other use for
- * them, so a real key is never shadowed. */
-static const struct {
-	const char *seq;
-	int key;
-} extra_keys[] = {
-	{ "\033[1~", KEY_HOME }, { "\033[4~", KEY_END },  { "\033[H", KEY_HOME },
-	{ "\033[F", KEY_END },   { "\033OH", KEY_HOME },  { "\033OF", KEY_END },
-	{ "\033[3~", KEY_DC },   { "\033[5~", KEY_PPAGE }, { "\033[6~", KEY_NPAGE },
-	{ "\033[Z", KEY_BTAB },  { "\033OQ", KEY_F(2) },  { "\033OR", KEY_F(3) },
-	{ "\033[12~", KEY_F(2) }, { "\033[13~", KEY_F(3) }, { "\033[[B", KEY_F(2) },
-	{ "\033[[C", KEY_F(3) }, { "\033[21~", KEY_F(10) },
-};
+/* How long the rest of an escape sequence may take to arrive (a slow
+ * serial line or SSH may split it): after that a lone Esc is Esc. */
+#define UI_ESC_MS 100
 
 /* Answer codes of a yes/no question, in display order, and their messages. */
 static const char *const yesno_codes[] = { "yes", "no", "unsure" };
@@ -125,7 +127,12 @@ struct ui {
 	wchar_t field[UI_FIELD_MAX + 1];
 	int flen, fcur;
 	int review[UI_MAX_LINES]; /* review item -> screen index */
-	int eof_count;
+	int button;               /* T_BACK or T_NEXT when a button has the focus, else 0 */
+	int digit;                /* first digit typed on a screen of 10+ options, or 0 */
+	int back_to;              /* screen edited from review: the review focus returns to it */
+	bool restart;             /* asking "Start over?" */
+	int restart_focus;        /* T_RESTART_YES or T_RESTART_NO */
+	bool full;                /* the field holds the most it may: say so */
 
 	/* the last layout */
 	struct uline *lines;
@@ -147,6 +154,16 @@ struct ui {
 
 /* Signals: the loop checks quit; a crash puts the terminal back. */
 static volatile sig_atomic_t quit_flag;
+static volatile sig_atomic_t winch_flag;
+/* The one input decoder of this terminal (keys.h); the staff screen reads
+ * through it too (ui_key). */
+static struct keys decoder;
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	winch_flag = 1;
+}
 static struct termios saved_tio;
 static volatile sig_atomic_t have_tio;
 
@@ -191,6 +208,9 @@ static void set_signals(bool on)
 	sa.sa_handler = on ? on_quit : SIG_DFL;
 	for (size_t i = 0; i < sizeof quits / sizeof quits[0]; i++)
 		sigaction(quits[i], &sa, NULL);
+	/* Ours rather than ncurses's: the input is read here, not by getch(). */
+	sa.sa_handler = on ? on_winch : SIG_DFL;
+	sigaction(SIGWINCH, &sa, NULL);
 	sa.sa_handler = on ? on_crash : SIG_DFL;
 	sa.sa_flags = SA_RESETHAND;
 	for (size_t i = 0; i < sizeof crashes / sizeof crashes[0]; i++)
@@ -225,31 +245,20 @@ static wchar_t ascii_of(unsigned long cp)
  * its closest ASCII letter.  Returns the number of characters. */
 static int decode(const ui *u, const char *s, wchar_t *out, int max)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	size_t left = strlen(s);
 	int n = 0;
 
-	while (*p && n < max) {
-		unsigned long cp;
-		int len = 1;
+	while (left > 0 && n < max) {
+		uint32_t cp;
+		int len = ktext_decode(s, left, &cp);
 
-		if (*p < 0x80) {
-			cp = *p;
-		} else if ((*p & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80) {
-			cp = ((*p & 0x1fUL) << 6) | (p[1] & 0x3f);
-			len = 2;
-		} else if ((*p & 0xf0) == 0xe0 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80) {
-			cp = ((*p & 0x0fUL) << 12) | ((p[1] & 0x3fUL) << 6) | (p[2] & 0x3f);
-			len = 3;
-		} else if ((*p & 0xf8) == 0xf0 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80 &&
-			   (p[3] & 0xc0) == 0x80) {
-			cp = ((*p & 0x07UL) << 18) | ((p[1] & 0x3fUL) << 12) | ((p[2] & 0x3fUL) << 6) |
-			     (p[3] & 0x3f);
-			len = 4;
-		} else {
-			cp = 0xfffd;
-		}
-		p += len;
-		if (cp == '\t' || (cp < 0x20 && cp != '\n') || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+		if (len <= 0)
+			len = 1, cp = 0xfffd;
+		s += len;
+		left -= (size_t)len;
+		if (ktext_is_format(cp))
+			continue; /* never let text turn the screen around */
+		if (cp == '\t' || (ktext_is_control(cp) && cp != '\n'))
 			cp = ' ';
 		if (!u->utf8 && cp >= 0x80)
 			out[n++] = ascii_of(cp);
@@ -259,13 +268,15 @@ static int decode(const ui *u, const char *s, wchar_t *out, int max)
 	return n;
 }
 
+/* Columns of one character: the same table as ktext_width(), so the screen,
+ * the staff lists and `kiosk check` agree (wcwidth() depends on the locale). */
 static int wwidth(const ui *u, wchar_t c)
 {
 	int w;
 
 	if (!u->utf8)
 		return 1;
-	w = wcwidth(c);
+	w = ktext_cp_width((uint32_t)c);
 	return w < 0 ? 1 : w;
 }
 
@@ -387,6 +398,7 @@ krc ui_new(ui **out, const struct ui_opts *o, struct kerr *err)
 	}
 	u->o = *o;
 	u->contrast = o->contrast;
+	u->back_to = -1;
 	setlocale(LC_ALL, "");
 	u->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	/* The Linux console font has the block elements but few symbols. */
@@ -405,14 +417,13 @@ krc ui_new(ui **out, const struct ui_opts *o, struct kerr *err)
 	raw();
 	noecho();
 	nonl();
-	keypad(stdscr, TRUE);
-	set_escdelay(100);
-	for (size_t i = 0; i < sizeof extra_keys / sizeof extra_keys[0]; i++)
-		if (key_defined(extra_keys[i].seq) == 0)
-			define_key(extra_keys[i].seq, extra_keys[i].key);
 	intrflush(stdscr, FALSE);
 	meta(stdscr, TRUE);
-	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL);
+	keys_init(&decoder, u->utf8);
+	winch_flag = 0;
+	/* Only to switch the terminal's mouse reports on (SGR where terminfo
+	 * knows it); the reports themselves are decoded by keys.c. */
+	mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	mouseinterval(0);
 	u->colors = has_colors() && start_color() == OK;
 	if (u->colors) {
@@ -463,6 +474,11 @@ void ui_free(ui *u)
 	free(u);
 }
 
+bool ui_personalised(const ui *u)
+{
+	return u->contrast != u->o.contrast;
+}
+
 bool ui_utf8(const ui *u)
 {
 	return u->utf8;
@@ -479,6 +495,8 @@ static void forget_screen(ui *u)
 {
 	u->have_screen = false;
 	u->focus = u->scroll = 0;
+	u->button = u->digit = 0;
+	u->full = false;
 	u->flen = u->fcur = 0;
 	wmemset(u->field, 0, UI_FIELD_MAX + 1);
 	memset(u->marks, 0, sizeof u->marks);
@@ -488,6 +506,15 @@ static void forget_screen(ui *u)
 void ui_forget(ui *u)
 {
 	forget_screen(u);
+	/* Every display setting is the patient's own: the next one starts
+	 * from the kiosk's defaults. */
+	u->restart = false;
+	u->back_to = -1;
+	if (u->contrast != u->o.contrast) {
+		u->contrast = u->o.contrast;
+		apply_theme(u);
+	}
+	keys_clear(&decoder);
 	for (int i = 0; i < u->n_lines; i++)
 		wmemset(u->lines[i].w, 0, UI_LINE_W);
 	u->n_lines = 0;
@@ -529,6 +556,13 @@ static void enter_screen(ui *u, const engine *e)
 	u->have_screen = true;
 	u->screen = engine_index(e);
 	u->follow = true;
+	/* The language question, before it is answered, starts on the
+	 * language already in use (F2 then Enter keeps it). */
+	if (a == NULL && s->kind == CONTENT_CHOICE && !strcmp(s->id, "language")) {
+		int k = content_option(s, engine_content(e)->langs[engine_lang(e)]);
+
+		u->focus = k >= 0 ? k : 0;
+	}
 	if (a == NULL)
 		return;
 	if (s->kind == CONTENT_YESNO) {
@@ -549,6 +583,9 @@ static void enter_screen(ui *u, const engine *e)
 			if (k >= 0 && k < UI_MAX_OPTS)
 				u->marks[k] = true;
 		}
+		for (int k = n_choices(s) - 1; k >= 0; k--)
+			if (u->marks[k])
+				u->focus = k; /* the first answer given */
 	} else if (is_field(s->kind)) {
 		u->flen = decode(u, a, u->field, UI_FIELD_MAX);
 		u->field[u->flen] = 0;
@@ -600,6 +637,13 @@ static int reflow(wchar_t *w, int n)
 		w[m++] = w[k];
 	}
 	return m;
+}
+
+static const char *field_value(ui *u);
+
+static bool back_shown(const engine *e)
+{
+	return engine_index(e) > 0 && !engine_completed(e);
 }
 
 /* Wrap text (UTF-8) to width columns.  The first line starts with pre; the
@@ -726,12 +770,13 @@ static void layout_options(ui *u, const engine *e, const struct content_screen *
 			on = u->marks[i];
 		else
 			on = a && !strcmp(a, s->kind == CONTENT_YESNO ? yesno_codes[i] : s->options[i].id);
-		swprintf(pre, sizeof pre / sizeof pre[0], L"%ls%d. %ls ", i == u->focus ? L"> " : L"  ",
+		bool f = i == u->focus && !u->button;
+
+		swprintf(pre, sizeof pre / sizeof pre[0], L"%ls%d. %ls ", f ? L"> " : L"  ",
 			 i + 1, s->kind == CONTENT_MULTI ? (on ? L"[x]" : L"[ ]") : (on ? L"(*)" : L"( )"));
 		if (i == u->focus)
 			u->focus_line = u->n_lines;
-		wrap(u, pre, choice_label(e, s, i), width, i == u->focus ? R_FOCUS : R_OPTION,
-		     T_OPTION + i);
+		wrap(u, pre, choice_label(e, s, i), width, f ? R_FOCUS : R_OPTION, T_OPTION + i);
 	}
 }
 
@@ -748,20 +793,31 @@ static void layout_review(ui *u, const engine *e, int width)
 		if (!engine_shown(e, i) || !asks(q) || u->n_items >= UI_MAX_LINES - 1)
 			continue;
 		a = answer_text(e, q, engine_answer(e, i), buf, sizeof buf);
+		if (q->kind == CONTENT_DATE && engine_answer(e, i)) {
+			struct kdate d;
+
+			if (kdate_parse(engine_answer(e, i), &d))
+				a = engine_date_words(e, d, buf, sizeof buf);
+		}
 		snprintf(line, sizeof line, "%s: %s", str(e, &q->title), a);
+		/* Back from editing an answer: the focus returns to its line. */
+		if (u->back_to >= 0 && i == u->back_to) {
+			u->focus = u->n_items;
+			u->back_to = -1;
+		}
 		if (u->n_items == u->focus)
 			u->focus_line = u->n_lines;
 		u->review[u->n_items] = i;
-		wrap(u, u->n_items == u->focus ? L"> " : L"  ", line, width,
-		     u->n_items == u->focus ? R_FOCUS : R_OPTION, T_REVIEW + i);
+		wrap(u, u->n_items == u->focus && !u->button ? L"> " : L"  ", line, width,
+		     u->n_items == u->focus && !u->button ? R_FOCUS : R_OPTION, T_REVIEW + i);
 		u->n_items++;
 	}
 	blank(u);
 	if (u->n_items == u->focus)
 		u->focus_line = u->n_lines;
 	u->review[u->n_items] = -1;
-	wrap(u, u->n_items == u->focus ? L"> " : L"  ", msg(e, "finish"), width,
-	     u->n_items == u->focus ? R_FOCUS : R_BUTTON, T_FINISH);
+	wrap(u, u->n_items == u->focus && !u->button ? L"> " : L"  ", msg(e, "finish"), width,
+	     u->n_items == u->focus && !u->button ? R_FOCUS : R_BUTTON, T_FINISH);
 	u->n_items++;
 }
 
@@ -780,13 +836,16 @@ static void layout_outcome(ui *u, const engine *e, const struct content_screen *
 	     T_NONE);
 	blank(u);
 	wrap(u, NULL, str(e, &s->outcome[sev]), width, R_TEXT, T_NONE);
-	/* Only the gentle patient messages; staff messages never show here. */
+	/* The lobby can read this screen: the outcome's own neutral text, plus
+	 * only the patient lines the content marks patient_visible (an
+	 * instruction, never a reason).  The reasons are for staff. */
 	f = engine_flags(e, &nf);
 	for (int i = 0; i < nf; i++) {
 		const char *p;
 		bool dup = false;
 
-		if (f[i].patient == NULL || *(p = str(e, f[i].patient)) == '\0')
+		if (f[i].rule == NULL || !f[i].rule->patient_visible || f[i].patient == NULL ||
+		    *(p = str(e, f[i].patient)) == '\0')
 			continue;
 		for (int j = 0; j < i && !dup; j++)
 			dup = f[j].patient && !strcmp(str(e, f[j].patient), p);
@@ -864,9 +923,31 @@ static const struct qr_lines *layout(ui *u, const engine *e)
 		u->n_items = 1;
 		u->field_line = u->focus_line = u->n_lines;
 		add_line(u, 0, R_FIELD, T_FIELD);
+		if (u->full) {
+			blank(u);
+			wrap(u, L"! ", fill(u, msg(e, "field_full"), engine_max_chars(s), 0, 0), width, R_ERROR,
+			     T_NONE);
+		}
 		if (s->kind == CONTENT_DATE) {
+			char words[128];
+			const char *w = engine_date_typed(e, field_value(u), words, sizeof words);
+
 			blank(u);
 			wrap(u, NULL, msg(e, "date_hint"), width, R_HELP, T_NONE);
+			/* The date read back in words before the patient moves on:
+			 * 03-04 is not the same day everywhere. */
+			if (w) {
+				char line[256];
+				const char *tpl = msg(e, "date_readback");
+				const char *at = strstr(tpl, "{date}");
+
+				if (at)
+					snprintf(line, sizeof line, "%.*s%s%s", (int)(at - tpl), tpl, w, at + 6);
+				else
+					snprintf(line, sizeof line, "%s %s", tpl, w);
+				blank(u);
+				wrap(u, NULL, line, width, R_TITLE, T_NONE);
+			}
 		}
 		break;
 	case CONTENT_REVIEW:
@@ -878,7 +959,8 @@ static const struct qr_lines *layout(ui *u, const engine *e)
 	case CONTENT_AFTERCARE:
 		/* The link first, so it is seen without scrolling, next to the code. */
 		if (s->link && *s->link) {
-			wrap(u, NULL, msg(e, "qr_caption"), width, R_TITLE, T_NONE);
+			/* "Scan" only when there is a code to scan. */
+			wrap(u, NULL, msg(e, q ? "qr_caption" : "link_caption"), width, R_TITLE, T_NONE);
 			wrap(u, NULL, s->link, width, R_TEXT, T_NONE);
 			blank(u);
 		}
@@ -970,9 +1052,15 @@ static void draw_field(ui *u, const struct content_screen *s, int y, int x, int 
 	{
 		int used = 0, k = start;
 
+		wchar_t shown[UI_FIELD_MAX + 1];
+
 		while (k < u->flen && used + wwidth(u, u->field[k]) <= fw)
 			used += wwidth(u, u->field[k++]);
-		mvaddnwstr(y, x + 1, u->field + start, k - start);
+		/* A terminal without UTF-8 sees the typed letters in ASCII. */
+		for (int i = start; i < k; i++)
+			shown[i - start] = !u->utf8 && u->field[i] >= 0x80 ? ascii_of((unsigned long)u->field[i])
+									      : u->field[i];
+		mvaddnwstr(y, x + 1, shown, k - start);
 	}
 	attrset(A_BOLD);
 	mvaddstr(y, x + 1 + fw, "]");
@@ -990,6 +1078,41 @@ static void draw_qr(ui *u, const struct qr_lines *q)
 	for (int i = 0; i < q->n; i++)
 		mvaddstr(y + i, x, q->line[i]);
 	attrset(A_NORMAL);
+}
+
+/* "Start over? Your answers will be erased." over the screen, with two
+ * buttons; the screen behind shows no answers meanwhile. */
+static void draw_restart(ui *u, const engine *e)
+{
+	const char *yes = msg(e, "start_over_yes"), *no = msg(e, "start_over_no");
+	int y = LINES / 2 - 3, yw = ktext_width(yes) + 4, nw = ktext_width(no) + 4;
+	int x = (COLS - yw - nw - 4) / 2;
+
+	for (int i = 2; i < LINES - 1; i++)
+		mvhline(i, 0, ' ', COLS);
+	u->n_hits = 0;
+	u->n_lines = 0;
+	centred(u, msg(e, "start_over"), y, A_BOLD);
+	y += u->n_lines + 2;
+	{
+		attr_t ya = attr_of(u, u->restart_focus == T_RESTART_YES ? R_FOCUS : R_BUTTON);
+		attr_t na = attr_of(u, u->restart_focus == T_RESTART_NO ? R_FOCUS : R_BUTTON);
+
+		put(u, y, x, "[ ", 2, ya);
+		put(u, y, x + 2, yes, yw, ya);
+		put(u, y, x + yw - 2, " ]", 2, ya);
+		add_hit(u, y, x, x + yw, T_RESTART_YES);
+		put(u, y, x + yw + 4, "[ ", 2, na);
+		put(u, y, x + yw + 6, no, nw, na);
+		put(u, y, x + yw + nw + 2, " ]", 2, na);
+		add_hit(u, y, x + yw + 4, x + yw + nw + 4, T_RESTART_NO);
+	}
+	u->cur_y = y;
+	u->cur_x = u->restart_focus == T_RESTART_YES ? x + 2 : x + yw + 6;
+	attrset(attr_of(u, R_KEYS));
+	mvhline(LINES - 1, 0, ' ', COLS);
+	attrset(A_NORMAL);
+	put(u, LINES - 1, 1, msg(e, "keys_start_over"), COLS - 3, attr_of(u, R_KEYS));
 }
 
 static void draw_screen(ui *u, const engine *e)
@@ -1079,58 +1202,69 @@ static void draw_screen(ui *u, const engine *e)
 					put(u, y, u->body_x + u->body_w - mw - 1, m, mw, attr_of(u, R_FOCUS));
 			}
 		}
-		add_hit(u, y, u->body_x, u->body_x + u->body_w, l->target);
+		add_hit(u, y, u->body_x, u->body_x + u->body_w, l->target == T_NONE ? T_BODY : l->target);
 	}
 	if (q)
 		draw_qr(u, q);
 
-	/* Buttons and the scroll hint; left of the QR code when there is one. */
+	/* Buttons and the scroll hint; left of the QR code when there is one.
+	 * A focused button is drawn like a focused option. */
 	right = q ? COLS - q->cols - 2 : COLS - 2;
 	bottom = LINES - 3;
-	if (engine_index(e) > 0 && !engine_completed(e)) {
-		x = put(u, bottom, 2, "[ ", 2, attr_of(u, R_BUTTON));
-		x += put(u, bottom, 4, msg(e, "back"), 30, attr_of(u, R_BUTTON));
-		put(u, bottom, 4 + x - 2, " ]", 2, attr_of(u, R_BUTTON));
+	if (back_shown(e)) {
+		attr_t ba = attr_of(u, u->button == T_BACK ? R_FOCUS : R_BUTTON);
+
+		x = put(u, bottom, 2, "[ ", 2, ba);
+		x += put(u, bottom, 4, msg(e, "back"), 30, ba);
+		put(u, bottom, 4 + x - 2, " ]", 2, ba);
 		add_hit(u, bottom, 2, 4 + x, T_BACK);
+		if (u->button == T_BACK)
+			u->cur_y = bottom, u->cur_x = 4;
 	}
 	{
 		const char *m = msg(e, s->kind == CONTENT_REVIEW ? "finish" : "next");
-		wchar_t w[128];
-		int mw = wswidth(u, w, decode(u, m, w, 127)) + 4;
+		attr_t ba = attr_of(u, u->button == T_NEXT ? R_FOCUS : R_BUTTON);
+		int mw = ktext_width(m) + 4;
 		int bx = q ? right - mw : COLS - mw - 2;
 
-		if (q && engine_index(e) > 0 && !engine_completed(e))
-			bx = right - mw;
-		put(u, bottom, bx, "[ ", 2, attr_of(u, R_BUTTON));
-		put(u, bottom, bx + 2, m, mw, attr_of(u, R_BUTTON));
-		put(u, bottom, bx + mw - 2, " ]", 2, attr_of(u, R_BUTTON));
+		put(u, bottom, bx, "[ ", 2, ba);
+		put(u, bottom, bx + 2, m, mw, ba);
+		put(u, bottom, bx + mw - 2, " ]", 2, ba);
 		add_hit(u, bottom, bx, bx + mw, T_NEXT);
+		if (u->button == T_NEXT)
+			u->cur_y = bottom, u->cur_x = bx + 2;
 	}
-	if (u->scroll + u->body_h < u->n_lines || u->scroll > 0) {
+	if (u->scroll + u->body_h < u->n_lines) {
 		const char *m = msg(e, "more");
-		wchar_t w[128];
-		int mw = wswidth(u, w, decode(u, m, w, 127));
+		int mw = ktext_width(m);
+		int mx = right - mw > 2 ? right - mw : 2;
 
-		put(u, LINES - 2, right - mw > 2 ? right - mw : 2, m, right - 2, A_BOLD);
+		put(u, LINES - 2, mx, m, right - 2, A_BOLD);
+		add_hit(u, LINES - 2, mx, mx + mw, T_MORE);
 	}
-	/* One line of key help. */
+	/* One line of key help, saying what Enter does on what has the focus. */
 	switch (s->kind) {
 	case CONTENT_YESNO:
-	case CONTENT_CHOICE: keys = "keys_choice"; break;
-	case CONTENT_MULTI: keys = "keys_multi"; break;
+	case CONTENT_CHOICE: keys = n_choices(s) >= 10 ? "keys_many_choice" : "keys_choice"; break;
+	case CONTENT_MULTI: keys = n_choices(s) >= 10 ? "keys_many" : "keys_multi"; break;
 	case CONTENT_TEXT:
 	case CONTENT_NUMBER:
 	case CONTENT_DATE:
 	case CONTENT_CONSENT: keys = "keys_text"; break;
-	case CONTENT_REVIEW: keys = "keys_review"; break;
+	case CONTENT_REVIEW: keys = u->focus >= u->n_items - 1 ? "keys_review_finish" : "keys_review"; break;
 	case CONTENT_OUTCOME:
 	case CONTENT_AFTERCARE: keys = "keys_done"; break;
-	default: keys = "keys_info"; break;
+	default: keys = back_shown(e) ? "keys_info" : "keys_done"; break; /* nothing to go back to */
 	}
+	if (u->button == T_BACK || (u->button == T_NEXT && s->kind != CONTENT_INFO &&
+				    s->kind != CONTENT_OUTCOME && s->kind != CONTENT_AFTERCARE))
+		keys = s->kind == CONTENT_REVIEW && u->button == T_NEXT ? "keys_review_finish" : "keys_button";
 	attrset(attr_of(u, R_KEYS));
 	mvhline(LINES - 1, 0, ' ', q ? COLS - q->cols - 1 : COLS);
 	attrset(A_NORMAL);
 	put(u, LINES - 1, 1, msg(e, keys), right - 1, attr_of(u, R_KEYS));
+	if (u->restart)
+		draw_restart(u, e);
 	/* The cursor rests on the focused answer (screen readers follow it). */
 	move(u->cur_y, u->cur_x);
 	refresh();
@@ -1224,6 +1358,7 @@ static const char *field_value(ui *u)
 	return u->evbuf;
 }
 
+/* Enter on the focused list item (not a button). */
 static enum ui_input confirm(ui *u, const engine *e, struct engine_event *ev)
 {
 	const struct content_screen *s = engine_screen(e);
@@ -1243,6 +1378,7 @@ static enum ui_input confirm(ui *u, const engine *e, struct engine_event *ev)
 		return answer(u, ev, field_value(u));
 	case CONTENT_REVIEW:
 		if (u->focus >= 0 && u->focus < u->n_items - 1) {
+			u->back_to = u->review[u->focus];
 			ev->kind = ENGINE_EV_JUMP;
 			ev->value = NULL;
 			ev->screen = u->review[u->focus];
@@ -1254,17 +1390,106 @@ static enum ui_input confirm(ui *u, const engine *e, struct engine_event *ev)
 	}
 }
 
+/* The Continue / Finish button: what its label says, whatever is focused.
+ * On a single choice it keeps the answer already given (the engine asks
+ * for one if there is none): only a choice the patient made picks one. */
+static enum ui_input next_button(ui *u, const engine *e, struct engine_event *ev)
+{
+	const struct content_screen *s = engine_screen(e);
+
+	switch (s->kind) {
+	case CONTENT_MULTI:
+	case CONTENT_TEXT:
+	case CONTENT_NUMBER:
+	case CONTENT_DATE:
+	case CONTENT_CONSENT:
+		return confirm(u, e, ev);
+	default:
+		return simple(ev, ENGINE_EV_NEXT);
+	}
+}
+
+/* Going back: to the welcome screen with answers given, ask first. */
+static enum ui_input go_back(ui *u, const engine *e, struct engine_event *ev)
+{
+	int j = engine_index(e) - 1;
+
+	if (engine_completed(e))
+		return UI_IN_KEY;
+	while (j > 0 && !engine_shown(e, j))
+		j--;
+	if (engine_started(e) && (engine_index(e) == 0 || j <= 0) &&
+	    engine_screen(e)->kind != CONTENT_REVIEW) {
+		u->restart = true;
+		u->restart_focus = T_RESTART_NO;
+		return UI_IN_KEY;
+	}
+	if (engine_index(e) == 0)
+		return UI_IN_KEY;
+	return simple(ev, ENGINE_EV_BACK);
+}
+
+static enum ui_input press(ui *u, const engine *e, int target, struct engine_event *ev)
+{
+	switch (target) {
+	case T_BACK: return go_back(u, e, ev);
+	case T_NEXT: return next_button(u, e, ev);
+	default: return UI_IN_KEY;
+	}
+}
+
 static void field_insert(ui *u, const struct content_screen *s, wchar_t c)
 {
-	int max = s->max_length > 0 && s->max_length < UI_FIELD_MAX ? s->max_length : UI_FIELD_MAX;
+	int max = engine_max_chars(s);
 
-	if (s->kind == CONTENT_DATE || s->kind == CONTENT_NUMBER)
-		max = 24;
-	if (u->flen >= max)
+	if (max <= 0 || max > UI_FIELD_MAX)
+		max = UI_FIELD_MAX;
+	if (u->flen >= max) {
+		u->full = true; /* say the limit (drawn under the field) */
 		return;
+	}
 	wmemmove(u->field + u->fcur + 1, u->field + u->fcur, (size_t)(u->flen - u->fcur));
 	u->field[u->fcur++] = c;
 	u->field[++u->flen] = 0;
+}
+
+/* Tab order is reading order: the list (options, answers, the field), then
+ * the buttons from left to right, then round again. */
+static void tab(ui *u, const engine *e, bool fwd)
+{
+	bool field = is_field(engine_screen(e)->kind), back = back_shown(e);
+	int last = field ? 0 : u->n_items - 1;
+
+	u->follow = true;
+	if (fwd) {
+		if (u->button == 0 && u->n_items > 0 && u->focus < last)
+			u->focus++;
+		else if (u->button == 0)
+			u->button = back ? T_BACK : T_NEXT;
+		else if (u->button == T_BACK)
+			u->button = T_NEXT;
+		else if (u->n_items > 0)
+			u->button = 0, u->focus = 0;
+		else
+			u->button = back ? T_BACK : T_NEXT;
+		return;
+	}
+	if (u->button == T_NEXT && back)
+		u->button = T_BACK;
+	else if (u->button != 0 && u->n_items > 0)
+		u->button = 0, u->focus = last;
+	else if (u->button != 0)
+		u->button = T_NEXT;
+	else if (u->focus > 0)
+		u->focus--;
+	else
+		u->button = T_NEXT;
+}
+
+static void scroll_by(ui *u, int lines)
+{
+	u->scroll += lines;
+	u->follow = false;
 }
 
 static enum ui_input act(ui *u, const engine *e, enum action a, struct engine_event *ev)
@@ -1272,60 +1497,88 @@ static enum ui_input act(ui *u, const engine *e, enum action a, struct engine_ev
 	const struct content_screen *s = engine_screen(e);
 	const struct content *c = engine_content(e);
 	bool field = is_field(s->kind);
+	int page = u->body_h > 2 ? u->body_h - 2 : 1;
 
+	if (a != ACT_NONE)
+		u->digit = 0;
 	switch (a) {
 	case ACT_UP:
 	case ACT_DOWN:
-		if (u->n_items > 0 && !field) {
+		if (u->button) {
+			if (a == ACT_UP && u->n_items > 0)
+				u->button = 0, u->focus = field ? 0 : u->n_items - 1;
+		} else if (u->n_items > 0 && !field) {
 			/* Round the ends: on the review screen Up from the first
-			 * answer reaches Finish, for terminals without F10. */
+			 * answer reaches Finish. */
 			u->focus = (u->focus + (a == ACT_UP ? u->n_items - 1 : 1)) % u->n_items;
-			u->follow = true;
+		} else if (u->n_items == 0) {
+			scroll_by(u, a == ACT_UP ? -1 : 1);
+			return UI_IN_KEY;
 		}
+		u->follow = true;
+		return UI_IN_KEY;
+	case ACT_TAB:
+	case ACT_BTAB:
+		tab(u, e, a == ACT_TAB);
 		return UI_IN_KEY;
 	case ACT_LEFT:
-		if (field && u->fcur > 0)
+		if (field && !u->button && u->fcur > 0)
 			u->fcur--;
+		else if (u->button == T_NEXT && back_shown(e))
+			u->button = T_BACK;
 		return UI_IN_KEY;
 	case ACT_RIGHT:
-		if (field && u->fcur < u->flen)
+		if (field && !u->button && u->fcur < u->flen)
 			u->fcur++;
+		else if (u->button == T_BACK)
+			u->button = T_NEXT;
 		return UI_IN_KEY;
 	case ACT_HOME:
-		u->fcur = 0;
-		return UI_IN_KEY;
 	case ACT_END:
-		u->fcur = u->flen;
+		if (field && !u->button)
+			u->fcur = a == ACT_HOME ? 0 : u->flen;
+		else if (u->n_items > 0 && !field)
+			u->button = 0, u->focus = a == ACT_HOME ? 0 : u->n_items - 1, u->follow = true;
+		else
+			scroll_by(u, a == ACT_HOME ? -UI_MAX_LINES : UI_MAX_LINES);
 		return UI_IN_KEY;
 	case ACT_CONFIRM:
+		if (u->button)
+			return press(u, e, u->button, ev);
 		return confirm(u, e, ev);
 	case ACT_BACK:
-		return simple(ev, ENGINE_EV_BACK);
+		return go_back(u, e, ev);
 	case ACT_ERASE:
-		if (!field || u->flen == 0)
-			return simple(ev, ENGINE_EV_BACK);
-		if (u->fcur > 0) {
+		/* Backspace edits the field and nothing else: held down in an
+		 * empty field it must not walk back through the screens. */
+		if (field && !u->button && u->fcur > 0) {
 			wmemmove(u->field + u->fcur - 1, u->field + u->fcur, (size_t)(u->flen - u->fcur));
 			u->fcur--;
 			u->field[--u->flen] = 0;
+			u->full = false;
 		}
 		return UI_IN_KEY;
 	case ACT_DELETE:
-		if (field && u->fcur < u->flen) {
+		if (field && !u->button && u->fcur < u->flen) {
 			wmemmove(u->field + u->fcur, u->field + u->fcur + 1, (size_t)(u->flen - u->fcur - 1));
 			u->field[--u->flen] = 0;
+			u->full = false;
 		}
 		return UI_IN_KEY;
 	case ACT_TOGGLE:
+		/* Space: what Enter does, except that it marks on a multiple choice. */
+		if (u->button)
+			return press(u, e, u->button, ev);
 		if (field)
 			field_insert(u, s, L' ');
 		else if (s->kind == CONTENT_MULTI)
 			toggle(u, s, u->focus);
+		else if (s->kind == CONTENT_YESNO || s->kind == CONTENT_CHOICE)
+			return confirm(u, e, ev);
 		return UI_IN_KEY;
 	case ACT_PGUP:
 	case ACT_PGDN:
-		u->scroll += (a == ACT_PGUP ? -1 : 1) * (u->body_h > 2 ? u->body_h - 2 : 1);
-		u->follow = false;
+		scroll_by(u, (a == ACT_PGUP ? -1 : 1) * page);
 		return UI_IN_KEY;
 	case ACT_LANG:
 		if (c->n_langs < 2)
@@ -1356,21 +1609,41 @@ static wchar_t initial(const ui *u, const char *m)
 	return decode(u, m, w, 1) == 1 ? (wchar_t)towlower((wint_t)w[0]) : 0;
 }
 
-/* A character on a screen without a text field: y/n and digits. */
+/* A character on a screen without a text field.  Up to nine options, a
+ * digit chooses (marks, on a multiple choice) at once.  With ten or more,
+ * digits only move the focus, two digits in a row making one number
+ * ("1" "0" is option 10): no digit ever picks an option by itself, since
+ * "1" may be the start of "10".  Space or Enter then chooses. */
 static enum ui_input letter(ui *u, const engine *e, wchar_t ch, struct engine_event *ev)
 {
 	const struct content_screen *s = engine_screen(e);
-	int k = -1;
+	int k = -1, n = n_choices(s);
 
+	if (ch >= L'0' && ch <= L'9' && n >= 10) {
+		int d = ch - L'0';
+
+		if (u->digit > 0 && u->digit * 10 + d <= n) {
+			k = u->digit * 10 + d - 1;
+			u->digit = 0;
+		} else if (d > 0) {
+			k = d - 1;
+			u->digit = d * 10 <= n ? d : 0;
+		}
+		if (k >= 0 && k < n)
+			u->focus = k, u->button = 0, u->follow = true;
+		return UI_IN_KEY;
+	}
+	u->digit = 0;
 	if (ch >= L'1' && ch <= L'9')
 		k = ch - L'1';
 	else if (s->kind == CONTENT_YESNO && (wchar_t)towlower((wint_t)ch) == initial(u, msg(e, "yes")))
 		k = 0;
 	else if (s->kind == CONTENT_YESNO && (wchar_t)towlower((wint_t)ch) == initial(u, msg(e, "no")))
 		k = 1;
-	if (k < 0 || k >= n_choices(s))
+	if (k < 0 || k >= n)
 		return UI_IN_KEY;
 	u->focus = k;
+	u->button = 0;
 	u->follow = true;
 	if (s->kind == CONTENT_MULTI) {
 		toggle(u, s, k);
@@ -1379,26 +1652,73 @@ static enum ui_input letter(ui *u, const engine *e, wchar_t ch, struct engine_ev
 	return answer(u, ev, choice_value(s, k));
 }
 
-static enum ui_input click(ui *u, const engine *e, struct engine_event *ev)
+/* "Start over?": yes wipes the session (the run loop's one reset), no or
+ * Esc goes on where the patient was. */
+static enum ui_input restart_key(ui *u, const engine *e, const struct keys_event *k,
+				 struct engine_event *ev)
+{
+	int target = 0;
+
+	if (k->kind == KEYS_MOUSE) {
+		if (k->release || k->button != KEYS_MOUSE_LEFT)
+			return UI_IN_KEY;
+		for (int i = 0; i < u->n_hits; i++)
+			if (k->y == u->hits[i].y && k->x >= u->hits[i].x0 && k->x <= u->hits[i].x1)
+				target = u->hits[i].target;
+	} else if (k->kind == KEYS_TEXT) {
+		wchar_t ch = (wchar_t)towlower((wint_t)k->cp);
+
+		if (ch == initial(u, msg(e, "yes")))
+			target = T_RESTART_YES;
+		else if (ch == initial(u, msg(e, "no")))
+			target = T_RESTART_NO;
+		else if (ch == L' ')
+			target = u->restart_focus;
+	} else if (k->key == KEYS_ENTER) {
+		target = u->restart_focus;
+	} else if (k->key == KEYS_ESC) {
+		target = T_RESTART_NO;
+	} else if (k->key == KEYS_TAB || k->key == KEYS_BTAB || k->key == KEYS_LEFT ||
+		   k->key == KEYS_RIGHT || k->key == KEYS_UP || k->key == KEYS_DOWN) {
+		u->restart_focus = u->restart_focus == T_RESTART_YES ? T_RESTART_NO : T_RESTART_YES;
+	}
+	if (target == T_RESTART_NO) {
+		u->restart = false;
+	} else if (target == T_RESTART_YES) {
+		u->restart = false;
+		return simple(ev, ENGINE_EV_RESET);
+	}
+	return UI_IN_KEY;
+}
+
+static enum ui_input click(ui *u, const engine *e, const struct keys_event *k, struct engine_event *ev)
 {
 	const struct content_screen *s = engine_screen(e);
-	MEVENT me;
 
-	if (getmouse(&me) != OK || !(me.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+	if (k->button == KEYS_WHEEL_UP || k->button == KEYS_WHEEL_DOWN) {
+		scroll_by(u, k->button == KEYS_WHEEL_UP ? -3 : 3);
+		return UI_IN_KEY;
+	}
+	/* A tap acts when the finger comes down; the release is ignored so
+	 * one tap is one action. */
+	if (k->release || k->button != KEYS_MOUSE_LEFT)
 		return UI_IN_KEY;
 	for (int i = 0; i < u->n_hits; i++) {
 		const struct hit *h = &u->hits[i];
 
-		if (me.y != h->y || me.x < h->x0 || me.x > h->x1)
+		if (k->y != h->y || k->x < h->x0 || k->x > h->x1)
 			continue;
+		u->digit = 0;
 		if (h->target >= T_REVIEW && s->kind == CONTENT_REVIEW) {
-			for (int k = 0; k < u->n_items - 1; k++)
-				if (u->review[k] == h->target - T_REVIEW)
-					u->focus = k;
+			for (int j = 0; j < u->n_items - 1; j++)
+				if (u->review[j] == h->target - T_REVIEW)
+					u->focus = j;
+			u->button = 0;
 			return confirm(u, e, ev);
 		}
 		if (h->target >= T_OPTION && h->target < T_OPTION + UI_MAX_OPTS) {
 			u->focus = h->target - T_OPTION;
+			u->button = 0;
 			if (s->kind == CONTENT_MULTI) {
 				toggle(u, s, u->focus);
 				return UI_IN_KEY;
@@ -1406,61 +1726,61 @@ static enum ui_input click(ui *u, const engine *e, struct engine_event *ev)
 			return confirm(u, e, ev);
 		}
 		switch (h->target) {
-		case T_FINISH:
-		case T_NEXT: return act(u, e, ACT_CONFIRM, ev);
-		case T_BACK: return act(u, e, ACT_BACK, ev);
+		case T_FINISH: return simple(ev, ENGINE_EV_NEXT);
+		case T_FIELD: u->button = 0; return UI_IN_KEY;
+		case T_NEXT:
+		case T_BACK: return press(u, e, h->target, ev);
 		case T_LANG: return act(u, e, ACT_LANG, ev);
 		case T_CONTRAST: return act(u, e, ACT_CONTRAST, ev);
+		case T_MORE: scroll_by(u, u->body_h > 2 ? u->body_h - 2 : 1); return UI_IN_KEY;
+		case T_BODY:
+			/* Touch has no PgDn: the lower half of the text pages
+			 * down, the upper half back up. */
+			if (k->y >= u->body_top + u->body_h / 2)
+				scroll_by(u, u->body_h > 2 ? u->body_h - 2 : 1);
+			else if (u->scroll > 0)
+				scroll_by(u, -(u->body_h > 2 ? u->body_h - 2 : 1));
+			return UI_IN_KEY;
 		default: return UI_IN_KEY;
 		}
 	}
 	return UI_IN_KEY;
 }
 
-static enum ui_input handle(ui *u, const struct ui_view *v, int r, wint_t wc,
+static enum ui_input handle(ui *u, const struct ui_view *v, const struct keys_event *k,
 			    struct engine_event *ev)
 {
 	const engine *e = v->e;
-	bool fn = r == KEY_CODE_YES;
 	enum action a = ACT_NONE;
+	bool field;
 
-	if (fn && wc == KEY_RESIZE) {
-		clearok(curscr, TRUE);
-		return UI_IN_RESIZE;
-	}
-	if (fn && u->o.staff_key > 0 && wc == (wint_t)KEY_F(u->o.staff_key))
+	if (k->kind == KEYS_KEY && u->o.staff_key > 0 && k->key == u->o.staff_key)
 		return UI_IN_STAFF;
-	if (!fn && wc == 27) {
-		/* A lone Esc is "back"; the rest of an escape sequence that is
-		 * not a known key (or Alt+key) arrives at once: drop it all. */
-		wint_t x;
-		bool rest = false;
-
-		while (get_wch(&x) != ERR)
-			rest = true;
-		if (rest)
-			return UI_IN_KEY;
-	}
 	/* Any key only wakes the idle warning; nothing is drawn to act on while
 	 * the screen is too small or unavailable. */
 	if (v->mode != UI_MODE_SCREEN || u->small || e == NULL)
 		return UI_IN_KEY;
-	if (fn && wc == KEY_MOUSE)
-		return click(u, e, ev);
-	if (!fn && is_field(engine_screen(e)->kind) && wc >= 0x20 && wc != 0x7f &&
-	    (u->utf8 ? iswprint(wc) : wc < 0x7f)) {
-		field_insert(u, engine_screen(e), (wchar_t)wc);
+	if (u->restart)
+		return restart_key(u, e, k, ev);
+	if (k->kind == KEYS_MOUSE)
+		return click(u, e, k, ev);
+	field = is_field(engine_screen(e)->kind) && !u->button;
+	if (k->kind == KEYS_TEXT) {
+		if (field && k->cp != ' ') {
+			field_insert(u, engine_screen(e), (wchar_t)k->cp);
+			return UI_IN_KEY;
+		}
+		if (k->cp == ' ')
+			return act(u, e, ACT_TOGGLE, ev);
+		if (!is_field(engine_screen(e)->kind))
+			return letter(u, e, (wchar_t)k->cp, ev);
 		return UI_IN_KEY;
 	}
 	for (size_t i = 0; i < sizeof keymap / sizeof keymap[0]; i++)
-		if (keymap[i].fn == fn && keymap[i].key == wc)
+		if (keymap[i].key == k->key)
 			a = keymap[i].act;
-	if (a != ACT_NONE)
-		return act(u, e, a, ev);
-	if (!fn && wc > 0x20 && wc != 0x7f && !is_field(engine_screen(e)->kind))
-		return letter(u, e, (wchar_t)wc, ev);
-	/* Control keys (Ctrl-C, Ctrl-Z, ...) and unknown keys do nothing. */
-	return UI_IN_KEY;
+	/* Control chords (Ctrl-C, Ctrl-Z, ...) and unknown keys do nothing. */
+	return act(u, e, a, ev);
 }
 
 bool ui_stop_requested(void)
@@ -1468,36 +1788,82 @@ bool ui_stop_requested(void)
 	return quit_flag == 1;
 }
 
-enum ui_input ui_read(ui *u, const struct ui_view *v, int wait_ms, struct engine_event *ev)
+static long long mono_ms(void)
 {
-	wint_t wc;
-	int r;
+	struct timespec ts;
 
-	if (quit_flag)
-		return UI_IN_QUIT;
-	/* ncurses may hold bytes it already read: ask it before waiting. */
-	timeout(0);
-	r = get_wch(&wc);
-	if (r == ERR) {
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum ui_key_result ui_key(int wait_ms, struct keys_event *k)
+{
+	long long end = mono_ms() + wait_ms;
+	static int eof_count;
+
+	for (;;) {
 		struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
-		int n = poll(&p, 1, wait_ms);
+		unsigned char buf[256];
+		long long left;
+		ssize_t r;
+		int n;
 
 		if (quit_flag)
-			return UI_IN_QUIT;
-		if (n < 0)
-			return errno == EINTR ? UI_IN_TICK : UI_IN_QUIT;
-		if (n == 0)
-			return UI_IN_TICK;
-		if (p.revents & (POLLERR | POLLNVAL))
-			return UI_IN_QUIT;
-		r = get_wch(&wc);
-		if (r == ERR) {
-			/* Readable but nothing to read: end of input (EOF/EIO). */
-			if ((p.revents & POLLHUP) || ++u->eof_count >= 3)
-				return UI_IN_QUIT;
-			return UI_IN_TICK;
+			return UI_KEY_QUIT;
+		if (winch_flag) {
+			struct winsize ws;
+
+			winch_flag = 0;
+			if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+				resizeterm(ws.ws_row, ws.ws_col);
+			clearok(curscr, TRUE);
+			return UI_KEY_RESIZE;
 		}
+		if (keys_next(&decoder, false, k))
+			return UI_KEY_EVENT;
+		left = end - mono_ms();
+		if (keys_pending(&decoder))
+			left = UI_ESC_MS; /* the rest of a sequence, or a lone Esc */
+		n = poll(&p, 1, left > 0 ? (int)left : 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return UI_KEY_QUIT;
+		}
+		if (n == 0) {
+			if (keys_pending(&decoder)) {
+				if (keys_next(&decoder, true, k))
+					return UI_KEY_EVENT;
+				continue;
+			}
+			return UI_KEY_NONE;
+		}
+		if (p.revents & (POLLERR | POLLNVAL))
+			return UI_KEY_QUIT;
+		r = read(STDIN_FILENO, buf, keys_room(&decoder) < sizeof buf ? keys_room(&decoder) : sizeof buf);
+		if (r > 0) {
+			eof_count = 0;
+			keys_feed(&decoder, buf, (size_t)r);
+			continue;
+		}
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		/* End of input (0) or an I/O error: the terminal is gone.
+		 * Bytes that do not decode never get here. */
+		if (r < 0 || (p.revents & POLLHUP) || ++eof_count >= 3)
+			return UI_KEY_QUIT;
 	}
-	u->eof_count = 0;
-	return handle(u, v, r, wc, ev);
+}
+
+enum ui_input ui_read(ui *u, const struct ui_view *v, int wait_ms, struct engine_event *ev)
+{
+	struct keys_event k;
+
+	switch (ui_key(wait_ms, &k)) {
+	case UI_KEY_QUIT: return UI_IN_QUIT;
+	case UI_KEY_RESIZE: return UI_IN_RESIZE;
+	case UI_KEY_NONE: return UI_IN_TICK;
+	case UI_KEY_EVENT: break;
+	}
+	return handle(u, v, &k, ev);
 }

@@ -17,12 +17,13 @@
 
 #include "engine.h"
 #include "kerr.h"
+#include "keys.h"
 
 typedef struct ui ui;
 
 struct ui_opts {
-	int staff_key;     /* function key number that opens staff mode (1..12), 0 for none */
-	bool contrast;     /* start in the high-contrast theme */
+	int staff_key;     /* keys_key that opens staff mode (keys_parse_name), 0 for none */
+	bool contrast;     /* the high-contrast theme is the default for every patient */
 };
 
 enum ui_mode {
@@ -70,13 +71,32 @@ enum ui_input ui_read(ui *u, const struct ui_view *v, int wait_ms, struct engine
  * exits non-zero then, so a service manager restarts it. */
 bool ui_stop_requested(void);
 
-/* A session ended (finished, wiped, reset): forget everything typed, clear
- * the screen and the terminal's scrollback. */
+/* A session ended (finished, wiped, timed out, reset, started over): forget
+ * everything typed and every per-patient display setting (contrast, scroll,
+ * focus, progress, pending input) so the next patient starts from the
+ * defaults; clear the screen and the terminal's scrollback.  The run loop
+ * calls it on every way a session ends. */
 void ui_forget(ui *u);
 
 /* Another module drew on the terminal (staff mode): repaint everything on
  * the next ui_draw. */
 void ui_touch(ui *u);
+
+/* True when the patient changed a display setting (contrast) that the
+ * next patient must not inherit. */
+bool ui_personalised(const ui *u);
+
+enum ui_key_result {
+	UI_KEY_NONE,   /* nothing within the wait */
+	UI_KEY_EVENT,  /* *k holds a key, text or mouse event */
+	UI_KEY_RESIZE, /* the terminal changed size (ncurses already knows) */
+	UI_KEY_QUIT,   /* SIGTERM/SIGHUP, or end of input */
+};
+
+/* The terminal's one input: wait up to wait_ms and decode it (keys.h).
+ * The patient screen and the staff screen both read through it.  Bytes that
+ * do not decode are skipped, never taken as end of input. */
+enum ui_key_result ui_key(int wait_ms, struct keys_event *k);
 
 /* Whether the terminal shows UTF-8 (else the ASCII fallback is used). */
 bool ui_utf8(const ui *u);

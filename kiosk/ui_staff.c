@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <wchar.h>
 
+#include "ktext.h"
 #include "publish.h"
 #include "staff.h"
 #include "sync_status.h"
@@ -40,15 +40,8 @@ struct ss {
 	char note[256];          /* one-line message under the menu */
 	bool idled;              /* left because nobody pressed a key */
 	int eof_count;           /* reads that failed at once: the terminal is gone */
+	bool reload;             /* reload asked for during a session: after it */
 };
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static time_t mono(void)
 {
@@ -59,61 +52,61 @@ static time_t mono(void)
 }
 
 /* One key, or ERR when staff mode has been idle too long.  KEY_RESIZE is
- * returned so the caller redraws. */
+ * returned so the caller redraws.  Keys come from the terminal's one
+ * decoder (ui_key), as on the patient screen; they are given back as the
+ * curses codes this file switches on. */
 static int get_key(struct ss *s)
 {
-	for (;;) {
-		long long before = mono_ms();
-		int ch = getch();
+	static const struct {
+		int key, code;
+	} map[] = {
+		{ KEYS_UP, KEY_UP },       { KEYS_DOWN, KEY_DOWN },   { KEYS_PGUP, KEY_PPAGE },
+		{ KEYS_PGDN, KEY_NPAGE },  { KEYS_HOME, KEY_HOME },   { KEYS_END, KEY_END },
+		{ KEYS_ESC, KEY_ESC },     { KEYS_ENTER, '\n' },      { KEYS_BACKSPACE, KEY_BACKSPACE },
+		{ KEYS_TAB, '\t' },        { KEYS_BTAB, KEY_UP },     { KEYS_LEFT, KEY_LEFT },
+		{ KEYS_RIGHT, KEY_RIGHT }, { KEYS_DELETE, KEY_DC },
+	};
 
-		if (ch != ERR) {
-			s->last_key = mono();
-			s->eof_count = 0;
-			return ch;
-		}
-		/* SIGTERM/SIGHUP, or the terminal went away (ERR at once instead
-		 * of after the 1 s timeout): leave staff mode, which wipes the
-		 * screen, rather than wait for the idle time. */
-		if (ui_stop_requested() || (mono_ms() - before < 100 && ++s->eof_count >= 3)) {
+	for (;;) {
+		struct keys_event k;
+
+		switch (ui_key(1000, &k)) {
+		case UI_KEY_QUIT:
+			/* SIGTERM/SIGHUP, or the terminal went away: leave staff
+			 * mode, which wipes the screen. */
 			s->idled = true;
 			return ERR;
+		case UI_KEY_RESIZE:
+			return KEY_RESIZE;
+		case UI_KEY_NONE:
+			if (mono() - s->last_key >= s->idle) {
+				s->idled = true;
+				return ERR;
+			}
+			continue;
+		case UI_KEY_EVENT:
+			break;
 		}
-		if (mono() - s->last_key >= s->idle) {
-			s->idled = true;
-			return ERR;
-		}
+		s->last_key = mono();
+		if (k.kind == KEYS_TEXT && k.cp < 0x7f)
+			return (int)k.cp; /* staff names and PINs are ASCII */
+		for (size_t i = 0; k.kind == KEYS_KEY && i < sizeof map / sizeof map[0]; i++)
+			if (map[i].key == k.key)
+				return map[i].code;
 	}
 }
 
-/* Draw str at (y, x) in at most cols screen columns; UTF-8 aware so a
- * patient name with accents is neither cut in half nor overflows. */
+/* Draw str at (y, x) in at most cols screen columns, cut at a character
+ * (never inside an accented letter) with a mark when it does not fit, so
+ * staff see that a line goes on.  One width function (ktext) for all. */
 static void put(int y, int x, int cols, const char *str)
 {
-	wchar_t w[512] = { 0 };
-	mbstate_t st;
-	const char *p = str;
-	size_t n;
-	int used = 0, k = 0;
+	char buf[2048];
 
 	if (cols <= 0 || y >= LINES)
 		return;
-	memset(&st, 0, sizeof st);
-	n = mbsrtowcs(w, &p, sizeof w / sizeof w[0] - 1, &st);
-	if (n == (size_t)-1) {
-		mvaddnstr(y, x, str, cols);
-		return;
-	}
-	w[n] = L'\0';
-	for (; w[k]; k++) {
-		int cw = wcwidth(w[k]);
-
-		if (cw < 0)
-			w[k] = L'?', cw = 1;
-		if (used + cw > cols)
-			break;
-		used += cw;
-	}
-	mvaddnwstr(y, x, w, k);
+	ktext_fit(buf, sizeof buf, str, cols, true, false, MB_CUR_MAX == 1);
+	mvaddstr(y, x, buf);
 }
 
 static void frame(const char *title, const char *keys)
@@ -316,23 +309,43 @@ static void add_line(struct lines *l, const char *fmt, ...)
 		l->n++;
 }
 
-/* Add text indented by ind, wrapped at width columns on spaces. */
+/* Add text indented by ind, wrapped at width display columns on spaces; a
+ * word longer than a line is cut with a mark by put(). */
 static void add_wrapped(struct lines *l, int ind, int width, const char *text)
 {
 	int w = width - ind > 20 ? width - ind : 20;
 
 	while (*text) {
-		int len = (int)strlen(text), cut = len;
+		size_t cut = 0, fit = 0;
+		int used = 0;
 
-		if (len > w) {
-			cut = w;
-			while (cut > 0 && text[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = w;
+		/* The longest prefix that ends before a space and fits w columns. */
+		while (text[cut]) {
+			size_t word = strcspn(text + cut, " ");
+			char piece[1024];
+			int pw;
+
+			if (word >= sizeof piece)
+				word = sizeof piece - 1;
+			memcpy(piece, text + cut, word);
+			piece[word] = '\0';
+			pw = ktext_width(piece);
+			if (pw < 0)
+				pw = (int)word;
+			if (used + (used ? 1 : 0) + pw > w && fit > 0)
+				break;
+			used += (used ? 1 : 0) + pw;
+			cut += word;
+			fit = cut;
+			if (used >= w)
+				break;
+			while (text[cut] == ' ')
+				cut++;
 		}
-		add_line(l, "%*s%.*s", ind, "", cut, text);
-		text += cut;
+		if (fit == 0)
+			fit = strlen(text);
+		add_line(l, "%*s%.*s", ind, "", (int)fit, text);
+		text += fit;
 		while (*text == ' ')
 			text++;
 	}
@@ -370,48 +383,50 @@ static void hhmm(int64_t t, char out[16])
 	strftime(out, 16, "%H:%M", &tm);
 }
 
+static const char *sev_label(int sev)
+{
+	return sev == CONTENT_SEV_DEFER ? "DEFER " : sev == CONTENT_SEV_REVIEW ? "REVIEW" : "?     ";
+}
+
+/* One intake: a row of columns padded and cut by display width (a name
+ * with accents keeps the columns straight), then its flags, defer first,
+ * each wrapped whole under the row. */
+static void intake_lines(struct lines *l, const struct staff_intake *v)
+{
+	char t[16], name[128], dob[32], lang[48], out[16];
+
+	hhmm(v->completed, t);
+	ktext_fit(name, sizeof name, v->name ? v->name : "(sent, removed)", 26, true, true, MB_CUR_MAX == 1);
+	ktext_fit(dob, sizeof dob, v->dob ? v->dob : "", 10, true, true, MB_CUR_MAX == 1);
+	ktext_fit(lang, sizeof lang, v->lang, 11, true, true, MB_CUR_MAX == 1);
+	ktext_fit(out, sizeof out, v->outcome, 6, true, true, MB_CUR_MAX == 1);
+	add_line(l, "%s  %s %s  %s %s  %s", t, name, dob, lang, out, v->delivery);
+	for (int k = 0; k < v->n_flags; k++) {
+		char buf[2048];
+
+		snprintf(buf, sizeof buf, "%s %s", sev_label(v->flags[k].severity), v->flags[k].text);
+		add_wrapped(l, 7, COLS - 3, buf);
+	}
+}
+
 static int show_intakes(struct ss *s)
 {
-	struct store_intake *v = NULL;
+	struct staff_intake *v = NULL;
 	struct lines l = { 0 };
 	struct kerr err = { "" };
 	int n = 0, r;
 
-	if (store_intakes(s->ctx->st, start_of_today(), &v, &n, &err) != K_OK) {
+	if (staff_intakes(s->ctx->st, s->ctx->content, start_of_today(), s->name, (int64_t)time(NULL), &v, &n,
+			  &err) != K_OK) {
 		snprintf(s->note, sizeof s->note, "cannot read today's intakes: %.200s", err.msg);
 		return FIELD_CANCEL;
 	}
-	/* Looking at patient data is itself audited (who, when, not what). */
-	store_audit(s->ctx->st, (int64_t)time(NULL), s->name, "staff viewed intakes", "today", NULL);
 	if (n == 0)
 		add_line(&l, "No intakes completed today.");
-	for (int i = 0; i < n; i++) {
-		char t[16];
-		const char *codes = v[i].flags ? v[i].flags : "";
-		const char *det = v[i].flag_details ? v[i].flag_details : "";
-
-		hhmm(v[i].completed, t);
-		add_line(&l, "%s  %-28.28s %-10s  %-6s  %s", t, v[i].name ? v[i].name : "(sent, removed)",
-			 v[i].dob ? v[i].dob : "", v[i].outcome ? v[i].outcome : "?",
-			 v[i].delivery ? v[i].delivery : "");
-		/* flags and flag_details are parallel: codes joined by ',',
-		 * staff messages one per line. */
-		while (*codes) {
-			size_t cl = strcspn(codes, ","), dl = strcspn(det, "\n");
-			char buf[600];
-
-			/* The detail may already name its code ("CODE: text"). */
-			if (dl > cl && strncmp(det, codes, cl) == 0 && det[cl] == ':')
-				snprintf(buf, sizeof buf, "%.*s", (int)dl, det);
-			else
-				snprintf(buf, sizeof buf, "%.*s: %.*s", (int)cl, codes, (int)dl, det);
-			add_wrapped(&l, 7, COLS - 3, buf);
-			codes += cl + (codes[cl] == ',');
-			det += dl + (det[dl] == '\n');
-		}
-	}
-	store_intakes_free(v, n);
-	r = viewer(s, "Today's intakes (time, name, date of birth, outcome, delivery)", l.v, l.n);
+	for (int i = 0; i < n; i++)
+		intake_lines(&l, &v[i]);
+	staff_intakes_free(v, n);
+	r = viewer(s, "Today's intakes (time, name, date of birth, language, outcome, delivery)", l.v, l.n);
 	free_lines(&l);
 	return r;
 }
@@ -510,9 +525,77 @@ static void audit(struct ss *s, const char *action, const char *detail)
 	store_audit(s->ctx->st, (int64_t)time(NULL), s->name, action, detail, NULL);
 }
 
+/* The interrupted sessions (start time, how far they got; no patient
+ * data), one to choose, then a confirmation; a patient's open session is
+ * set aside only after a second one.  FIELD_OK with ctx->resume_id set
+ * when staff chose. */
+static int resume_pick(struct ss *s)
+{
+	struct staff_resumable list[STAFF_RESUME_MAX];
+	struct kerr err = { "" };
+	int n = 0, sel = 0, r;
+	bool yes = false;
+	char q[256];
+
+	if (staff_resumable(s->ctx->st, list, STAFF_RESUME_MAX, &n, &err) != K_OK) {
+		snprintf(s->note, sizeof s->note, "cannot list the sessions: %.200s", err.msg);
+		return FIELD_CANCEL;
+	}
+	if (n == 0) {
+		snprintf(s->note, sizeof s->note, "There is no interrupted session to resume.");
+		return FIELD_CANCEL;
+	}
+	for (;;) {
+		char keys[96];
+		int ch;
+
+		snprintf(keys, sizeof keys, "Up/Down or 1-%d: choose   Enter: resume   Esc: back", n);
+		frame("Resume an interrupted session", keys);
+		for (int i = 0; i < n; i++) {
+			char line[160];
+
+			snprintf(line, sizeof line, "%d  %s", i + 1, list[i].line);
+			if (i == sel)
+				attron(A_REVERSE);
+			put(3 + i, 2, COLS - 4, line);
+			if (i == sel)
+				attroff(A_REVERSE);
+		}
+		refresh();
+		ch = get_key(s);
+		if (ch == ERR)
+			return FIELD_IDLE;
+		if (ch == KEY_ESC)
+			return FIELD_CANCEL;
+		if (ch == KEY_UP)
+			sel = (sel + n - 1) % n;
+		else if (ch == KEY_DOWN || ch == '\t')
+			sel = (sel + 1) % n;
+		else if (ch >= '1' && ch < '1' + n)
+			sel = ch - '1';
+		if (ch == '\n' || (ch >= '1' && ch < '1' + n))
+			break;
+	}
+	snprintf(q, sizeof q, "Resume the session %.90s?", list[sel].line);
+	r = confirm(s, "Resume an interrupted session", q, &yes);
+	if (r != FIELD_OK || !yes)
+		return r == FIELD_IDLE ? FIELD_IDLE : FIELD_CANCEL;
+	s->ctx->replace = false;
+	if (s->ctx->session_open) {
+		r = confirm(s, "A patient's session is open",
+			    "A patient's session is open on the screen. Set it aside (staff can resume it later) "
+			    "and resume the other one?", &yes);
+		if (r != FIELD_OK || !yes)
+			return r == FIELD_IDLE ? FIELD_IDLE : FIELD_CANCEL;
+		s->ctx->replace = true;
+	}
+	snprintf(s->ctx->resume_id, sizeof s->ctx->resume_id, "%s", list[sel].id);
+	return FIELD_OK;
+}
+
 static enum ui_staff_action menu(struct ss *s)
 {
-	enum item items[8];
+	enum item items[9];
 	int sel = 0;
 
 	for (;;) {
@@ -523,8 +606,7 @@ static enum ui_staff_action menu(struct ss *s)
 
 		if (s->ctx->session_open)
 			items[n++] = IT_RESET;
-		else
-			items[n++] = IT_RESUME;
+		items[n++] = IT_RESUME;
 		items[n++] = IT_INTAKES;
 		items[n++] = IT_STATUS;
 		items[n++] = IT_RETRY;
@@ -536,7 +618,8 @@ static enum ui_staff_action menu(struct ss *s)
 			sel = n - 1;
 
 		snprintf(line, sizeof line, "Staff menu - %s (%s)", s->name, s->admin ? "admin" : "staff");
-		snprintf(keys, sizeof keys, "Up/Down or 1-%d: choose   Enter: do it   Esc: sign out", n);
+		/* A digit acts at once; the arrows only move the highlight. */
+		snprintf(keys, sizeof keys, "1-%d: do it   Up/Down, then Enter: do it   Esc: sign out", n);
 		frame(line, keys);
 		for (int i = 0; i < n; i++) {
 			snprintf(line, sizeof line, "%d  %s", i + 1, item_label[items[i]]);
@@ -562,9 +645,9 @@ static enum ui_staff_action menu(struct ss *s)
 
 		ch = get_key(s);
 		if (ch == ERR)
-			return UI_STAFF_NONE;
+			return s->reload ? UI_STAFF_RELOAD : UI_STAFF_NONE;
 		if (ch == KEY_ESC)
-			return UI_STAFF_NONE;
+			return s->reload ? UI_STAFF_RELOAD : UI_STAFF_NONE;
 		if (ch == KEY_UP)
 			sel = (sel + n - 1) % n;
 		else if (ch == KEY_DOWN || ch == '\t')
@@ -584,16 +667,16 @@ static enum ui_staff_action menu(struct ss *s)
 				return UI_STAFF_RESET;
 			}
 			break;
-		case IT_RESUME: {
-			struct store_status q;
-
-			if (store_status_get(s->ctx->st, &q, &err) == K_OK && q.interrupted == 0) {
-				snprintf(s->note, sizeof s->note, "There is no interrupted session to resume.");
-				break;
+		case IT_RESUME:
+			r = resume_pick(s);
+			if (r == FIELD_OK) {
+				/* The audit names the session, never the patient. */
+				audit(s, s->ctx->replace ? "staff resume session replacing open session"
+							 : "staff resume session",
+				      s->ctx->resume_id);
+				return UI_STAFF_RESUME;
 			}
-			audit(s, "staff resume session", "most recent interrupted session");
-			return UI_STAFF_RESUME;
-		}
+			break;
 		case IT_INTAKES:
 			r = show_intakes(s);
 			break;
@@ -603,20 +686,24 @@ static enum ui_staff_action menu(struct ss *s)
 		case IT_RETRY: {
 			int k = 0;
 
-			/* Retrying also lifts a pause after refused credentials
-			 * (sync.h): the running sync resumes within a second. */
-			if (store_outbox_requeue(s->ctx->st, &k, &err) != K_OK ||
-			    store_meta_set(s->ctx->st, "sync.paused", NULL, &err) != K_OK) {
+			if (staff_retry_failed(s->ctx->st, s->name, (int64_t)time(NULL), &k, &err) != K_OK) {
 				snprintf(s->note, sizeof s->note, "retry failed: %.200s", err.msg);
 				break;
 			}
-			snprintf(line, sizeof line, "%d record%s", k, k == 1 ? "" : "s");
-			audit(s, "staff retry failed records", line);
 			snprintf(s->note, sizeof s->note, "%d failed record%s queued to be sent again.", k,
 				 k == 1 ? "" : "s");
 			break;
 		}
 		case IT_RELOAD:
+			if (s->ctx->session_open) {
+				/* Never under a patient's feet: the run loop loads
+				 * it when this session ends. */
+				audit(s, "staff reload content", "after this patient");
+				s->reload = true;
+				snprintf(s->note, sizeof s->note,
+					 "The content will load after this patient (a session is in progress).");
+				break;
+			}
 			audit(s, "staff reload content", pending);
 			return UI_STAFF_RELOAD;
 		case IT_QUIT:
@@ -629,10 +716,10 @@ static enum ui_staff_action menu(struct ss *s)
 			}
 			break;
 		case IT_SIGNOUT:
-			return UI_STAFF_NONE;
+			return s->reload ? UI_STAFF_RELOAD : UI_STAFF_NONE;
 		}
 		if (r == FIELD_IDLE)
-			return UI_STAFF_NONE;
+			return s->reload ? UI_STAFF_RELOAD : UI_STAFF_NONE;
 	}
 }
 
@@ -650,8 +737,6 @@ enum ui_staff_action ui_staff_run(struct ui_staff_ctx *ctx)
 		s.idle = 60;
 	s.last_key = mono();
 	cursor = curs_set(1);
-	keypad(stdscr, TRUE);
-	timeout(1000);
 	config_path(ctx->cfg, "kiosk.pepper_file", pepper, sizeof pepper);
 	if (staff_new(&s.sf, ctx->st, pepper, &err) != K_OK) {
 		/* Staff must see why they cannot sign in; the message names a

@@ -12,21 +12,25 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "content.h"
 #include "store.h"
 
 struct ui_staff_ctx {
 	store *st;                   /* the kiosk's open database (borrowed) */
 	const config *cfg;           /* the kiosk's configuration (borrowed) */
 	const char *content_version; /* content version in use, shown in the menu */
+	const struct content *content; /* the content in use: explains flags (borrowed) */
 	bool session_open;           /* a patient session is in progress */
 	int64_t now_fn_unused;       /* reserved; keep 0 */
+	char resume_id[STORE_ID_LEN];    /* UI_STAFF_RESUME: the session staff chose */
+	bool replace;                /* UI_STAFF_RESUME: staff confirmed twice to set the open session aside */
 };
 
 enum ui_staff_action {
 	UI_STAFF_NONE,   /* nothing to do: redraw the patient screen */
 	UI_STAFF_RESET,  /* wipe the current patient session (staff confirmed) */
-	UI_STAFF_RESUME, /* resume the most recent interrupted session */
-	UI_STAFF_RELOAD, /* reload content (between sessions only) */
+	UI_STAFF_RESUME, /* resume the interrupted session ctx->resume_id */
+	UI_STAFF_RELOAD, /* reload content now, or when the session in progress ends */
 	UI_STAFF_QUIT,   /* an administrator asked to quit for maintenance */
 };
 

@@ -66,6 +66,7 @@ static void test_values(void **state)
 	assert_string_equal(out, "");
 	assert_int_equal(config_int(cfg, "kiosk.idle_seconds"), 20);
 	assert_string_equal(config_str(cfg, "sync.server"), "https://fhir.test/r4");
+	assert_string_equal(config_str(cfg, "sync.patient"), "match");
 	config_path(cfg, "kiosk.database", buf, sizeof buf);
 	assert_string_equal(buf, "/tmp/db/k.db");
 	config_free(cfg);
@@ -94,6 +95,11 @@ static void test_errors(void **state)
 	out = load("[sync]\nserver = http://fhir.test\n", &rc, &cfg);
 	assert_int_equal(rc, K_ECONFIG);
 	assert_non_null(strstr(out, ":2: sync.server: the server must be an https:// URL"));
+	free(out);
+
+	out = load("[sync]\npatient = merge\n", &rc, &cfg);
+	assert_int_equal(rc, K_ECONFIG);
+	assert_non_null(strstr(out, ":2: sync.patient: 'merge' is not match, create or none"));
 	free(out);
 
 	out = load("idle_seconds = 5\n[kiosk\n[kiosk]\nnonsense\nlanguage = en\nlanguage = es\n", &rc, &cfg);
@@ -151,6 +157,136 @@ static void test_grid(void **state)
 	free(out);
 }
 
+/* Inline comments: the README's [sync] example, as written, gives the
+ * values without their comments; a quoted value keeps a " ;". */
+static void test_inline_comments(void **state)
+{
+	config *cfg = NULL;
+	krc rc;
+	char *out = load("[sync]\n"
+			 "server = https://fhir.clinic.example/r4\n"
+			 "ca_file = /etc/kiosk/clinic-ca.pem      ; the CA that signed the server's certificate\n"
+			 "token_file = /etc/kiosk/token           ; chmod 600, owned by the sync user\n"
+			 "; or, for mutual TLS:\n"
+			 "; client_cert = /etc/kiosk/kiosk.crt\n"
+			 "pinned_pubkey = sha256//a;sha256//b # two pins\n"
+			 "[kiosk]\n"
+			 "language = \"es ;x\" ; quoted\n",
+			 &rc, &cfg);
+
+	(void)state;
+	assert_int_equal(rc, K_OK);
+	assert_string_equal(out, "");
+	assert_string_equal(config_str(cfg, "sync.ca_file"), "/etc/kiosk/clinic-ca.pem");
+	assert_string_equal(config_str(cfg, "sync.token_file"), "/etc/kiosk/token");
+	assert_string_equal(config_str(cfg, "sync.client_cert"), "");
+	assert_string_equal(config_str(cfg, "sync.pinned_pubkey"), "sha256//a;sha256//b");
+	assert_string_equal(config_str(cfg, "kiosk.language"), "es ;x");
+	assert_int_equal(config_line(cfg, "sync.ca_file"), 3);
+	assert_int_equal(config_line(cfg, "sync.timeout"), 0);
+	config_free(cfg);
+	free(out);
+
+	out = load("[kiosk]\nlanguage = \"en\n", &rc, &cfg);
+	assert_int_equal(rc, K_ECONFIG);
+	assert_non_null(strstr(out, ":2: language: a quoted value needs its closing"));
+	free(out);
+}
+
+/* What each key is used for: the issue's four values that the syntax
+ * check approved, each now named with its line and the path it tried. */
+static void test_check_usage(void **state)
+{
+	config *cfg = NULL;
+	krc rc;
+	char *out, *diag = NULL;
+	size_t n = 0;
+	FILE *f;
+	int bad;
+
+	(void)state;
+	out = load("[kiosk]\ncontent = /nonexistent\n[sync]\nserver = https://\npinned_pubkey = abc\n"
+		   "ca_file = /nonexistent/ca.pem\nclient_cert = /etc/hostname\n",
+		   &rc, &cfg);
+	assert_int_equal(rc, K_OK);
+	free(out);
+	f = open_memstream(&diag, &n);
+	bad = config_check(cfg, f);
+	fclose(f);
+	assert_int_equal(bad, 6);
+	assert_non_null(strstr(diag, ":7: sync.client_cert: /etc/hostname holds no PEM CERTIFICATE"));
+	assert_non_null(strstr(diag, ":2: kiosk.content: /nonexistent: No such file or directory"));
+	assert_non_null(strstr(diag, ":4: sync.server: 'https://' has no host name"));
+	assert_non_null(strstr(diag, ":5: sync.pinned_pubkey: 'abc' is not sha256//BASE64"));
+	assert_non_null(strstr(diag, ":6: sync.ca_file: /nonexistent/ca.pem: No such file or directory"));
+	assert_non_null(strstr(diag, ":7: sync.client_cert: sync.client_cert and sync.client_key go together"));
+	free(diag);
+	config_free(cfg);
+
+	out = load("[kiosk]\ncontent = /\ndatabase = /nonexistent/x/kiosk.db\n[sync]\n"
+		   "server = https://fhir.test:99999/r4\n"
+		   "pinned_pubkey = sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n",
+		   &rc, &cfg);
+	assert_int_equal(rc, K_OK);
+	free(out);
+	diag = NULL;
+	f = open_memstream(&diag, &n);
+	bad = config_check(cfg, f);
+	fclose(f);
+	assert_int_equal(bad, 2);
+	assert_non_null(strstr(diag, ":3: kiosk.database: /nonexistent/x/kiosk.db does not exist, nor does the folder /nonexistent"));
+	assert_non_null(strstr(diag, ":5: sync.server: 'https://fhir.test:99999/r4' has a bad port"));
+	assert_null(strstr(diag, "pinned_pubkey"));
+	free(diag);
+	config_free(cfg);
+}
+
+/* A database that `kiosk init` has not created yet is a note, not a
+ * problem (expected before the first start), and names the command. */
+static void test_check_database_note(void **state)
+{
+	config *cfg = NULL;
+	krc rc;
+	char *out, *diag = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	(void)state;
+	out = load("[kiosk]\ncontent = /\ndatabase = /tmp/no-such-kiosk-db-here.db\n", &rc, &cfg);
+	assert_int_equal(rc, K_OK);
+	free(out);
+	f = open_memstream(&diag, &n);
+	assert_int_equal(config_check(cfg, f), 0);
+	fclose(f);
+	assert_non_null(strstr(diag, "note: kiosk.database: /tmp/no-such-kiosk-db-here.db does not exist yet; "
+				     "`kiosk init --config "));
+	free(diag);
+	config_free(cfg);
+}
+
+/* `kiosk config --list` output is itself a valid kiosk.conf that sets
+ * every key to its default. */
+static void test_list_loads(void **state)
+{
+	config *cfg = NULL;
+	krc rc;
+	char *text = NULL, *out;
+	size_t n = 0;
+	FILE *f = open_memstream(&text, &n);
+
+	(void)state;
+	config_list(NULL, f);
+	fclose(f);
+	assert_non_null(strstr(text, "# seconds to connect\n#   a whole number from 1 to 300\n#   default: 10\nconnect_timeout = 10\n"));
+	out = load(text, &rc, &cfg);
+	assert_int_equal(rc, K_OK);
+	assert_string_equal(out, "");
+	assert_int_equal(config_int(cfg, "kiosk.idle_seconds"), 90);
+	config_free(cfg);
+	free(out);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +294,10 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_grid),
+		cmocka_unit_test(test_inline_comments),
+		cmocka_unit_test(test_check_usage),
+		cmocka_unit_test(test_check_database_note),
+		cmocka_unit_test(test_list_loads),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -145,6 +145,82 @@ static void test_bad_answers(void **state)
 	content_free(c);
 }
 
+/* One validation for the screen and `simulate`: format and control
+ * characters refused, Unicode spaces made plain, a letter required in a
+ * name, the length limit the screen enforces, dates typed loosely. */
+static void test_validation(void **state)
+{
+	struct content *c = load();
+	engine *e = NULL;
+	struct kerr err = { "" };
+	static const struct step steps[] = {
+		NEXT("language", ""),
+		A("en", "name", "START SAVE"),
+		BAD("\xe2\x80\x8b", "name"),                 /* only a zero-width space */
+		BAD("Ana\xe2\x80\xae" "z", "name"),           /* text direction override */
+		BAD("An\x01" "a", "name"),                     /* control character */
+		BAD("Mu\xf1oz", "name"),                       /* invalid UTF-8 */
+		BAD("\xe2\x9c\x93\xe2\x9c\x93", "name"),       /* symbols, no letter */
+		BAD("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xc3\xb1", "name"), /* 41 characters */
+		A("Ana\xc2\xa0Mar\xc3\xad" "a\xe3\x80\x80Lopez", "dob", "SAVE"),
+		BAD("1800-01-01", "dob"),
+		BAD("1990-2-30", "dob"),
+		A("1990-5-23", "pregnant", "SAVE"),
+	};
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(engine_new(&e, c, "en", &err), K_OK);
+	run(e, c, steps, 10);
+	assert_non_null(strstr(engine_error(e), "too long ago"));
+	run(e, c, steps + 10, 2);
+	assert_string_equal(engine_answer(e, content_find(c, "name")), "Ana Mar\xc3\xad" "a Lopez");
+	assert_string_equal(engine_answer(e, content_find(c, "dob")), "1990-05-23");
+	assert_int_equal(engine_max_chars(&c->screens[content_find(c, "name")]), 40);
+	assert_string_equal(engine_date_typed(e, "1990-5-23", buf, sizeof buf), "23 May 1990");
+	assert_null(engine_date_typed(e, "1990-5-", buf, sizeof buf));
+	{
+		struct engine_event ev = { ENGINE_EV_LANG, "es", 0 };
+		struct engine_fxlist fx;
+
+		assert_int_equal(engine_step(e, &ev, today, &fx, &err), K_OK);
+		assert_string_equal(engine_date_typed(e, "1990-05-23", buf, sizeof buf), "23 de mayo de 1990");
+	}
+	engine_free(e);
+	content_free(c);
+}
+
+/* Progress only moves forward: the total counts the questions that may
+ * still be asked, so a follow-up question never makes it grow. */
+static void test_progress_forward(void **state)
+{
+	struct content *c = load();
+	engine *e = NULL;
+	struct kerr err = { "" };
+	const char *answers[] = { NULL, "en", "Ana", "1990-01-01", "no", "iso", "2026-01-01", "Ana" };
+	int last_n = 0, last_total = 1 << 30;
+
+	(void)state;
+	assert_int_equal(engine_new(&e, c, "en", &err), K_OK);
+	for (int i = 0; i < 8; i++) {
+		struct engine_event ev = { answers[i] ? ENGINE_EV_ANSWER : ENGINE_EV_NEXT, answers[i], 0 };
+		struct engine_fxlist fx;
+		int n, total;
+
+		assert_int_equal(engine_step(e, &ev, today, &fx, &err), K_OK);
+		assert_null(engine_error(e));
+		engine_progress(e, &n, &total);
+		if (total == 0)
+			break;
+		assert_true(n > last_n);
+		assert_true(total <= last_total);
+		last_n = n;
+		last_total = total;
+	}
+	engine_free(e);
+	content_free(c);
+}
+
 static void test_skip_and_back(void **state)
 {
 	struct content *c = load();
@@ -277,6 +353,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_clear),
 		cmocka_unit_test(test_bad_answers),
+		cmocka_unit_test(test_validation),
+		cmocka_unit_test(test_progress_forward),
 		cmocka_unit_test(test_skip_and_back),
 		cmocka_unit_test(test_review_jump),
 		cmocka_unit_test(test_wipe_and_defer),

@@ -354,6 +354,18 @@ static char *value_after(const char *doc, const char *after, const char *key)
 	return out;
 }
 
+/* The id in the Patient entry's fullUrl (the first entry). */
+static char *patient_id(const char *doc)
+{
+	char *full = value_after(doc, "{\"fullUrl\":\"urn:uuid:", "fullUrl"), *id;
+
+	assert_int_equal(strncmp(full, "urn:uuid:", 9), 0);
+	id = strdup(full + 9);
+	assert_non_null(id);
+	free(full);
+	return id;
+}
+
 static void test_bundle_shape(void **state)
 {
 	struct fixture *f = *state;
@@ -361,16 +373,21 @@ static void test_bundle_shape(void **state)
 
 	assert_non_null(strstr(b, "{\"resourceType\":\"Bundle\",\"type\":\"transaction\","
 				  "\"timestamp\":\"" AUTHORED "\""));
-	/* Patient, QuestionnaireResponse, two DetectedIssues: all PUT */
+	/* Patient (a conditional create), QuestionnaireResponse, two
+	 * DetectedIssues (PUT) */
 	assert_int_equal(count(b, "\"fullUrl\":\"urn:uuid:"), 4);
-	assert_int_equal(count(b, "\"method\":\"PUT\""), 4);
+	assert_int_equal(count(b, "\"method\":\"PUT\""), 3);
+	assert_non_null(strstr(b, "\"request\":{\"method\":\"POST\",\"url\":\"Patient\",\"ifNoneExist\":"
+				  "\"family:exact=%C3%91%C3%BA%C3%B1ez-%C3%98ster&given:exact=Zo%C3%AB&birthdate=1990-04-01"
+				  "&phone=%28561%29%20555-0100\"}"));
 	assert_non_null(strstr(b, "\"fullUrl\":\"urn:uuid:" SESSION "\""));
 	assert_non_null(strstr(b, "\"request\":{\"method\":\"PUT\",\"url\":\"QuestionnaireResponse/"
 				  SESSION "\"}"));
 	assert_int_equal(count(b, "\"url\":\"DetectedIssue/"), 2);
 
 	/* QuestionnaireResponse header */
-	assert_non_null(strstr(b, "\"identifier\":{\"system\":\"urn:ietf:rfc:3986\",\"value\":\"urn:uuid:"
+	/* the identifier is not the fullUrl, which servers rewrite */
+	assert_non_null(strstr(b, "\"identifier\":{\"system\":\"" URL "/intake\",\"value\":\""
 				  SESSION "\"}"));
 	assert_non_null(strstr(b, "\"questionnaire\":\"" URL "|sha256:0123456789abcdef"));
 	assert_non_null(strstr(b, "\"status\":\"completed\""));
@@ -407,12 +424,91 @@ static void test_bundle_shape(void **state)
 	assert_non_null(strstr(b, "\"evidence\":[{\"code\":[{\"coding\":[{\"system\":\"" URL
 				  "/questions\",\"code\":\"last_peel\"}],\"text\":\"Last peel?\"}]"));
 
-	/* every reference to the patient names the Patient entry */
-	char *pid = value_after(b, "\"resourceType\":\"Patient\"", "id");
+	/* every reference to the patient names the Patient entry's fullUrl */
+	char *pid = value_after(b, "{\"fullUrl\"", "fullUrl");
 	char ref[128];
-	snprintf(ref, sizeof ref, "{\"reference\":\"Patient/%s\"}", pid);
+	snprintf(ref, sizeof ref, "{\"reference\":\"%s\"}", pid);
+	assert_non_null(strstr(b, "{\"fullUrl\":\"urn:uuid:"));
+	assert_non_null(strstr(b, "\"resource\":{\"resourceType\":\"Patient\",\"name\""));
 	assert_int_equal(count(b, ref), 4); /* subject, source, 2 x patient */
-	assert_int_equal(count(b, "\"reference\":\"Patient/"), 4);
+	assert_int_equal(count(b, "\"reference\":\"Patient/"), 0);
+	free(pid);
+	free(b);
+}
+
+/* The forms a stored record takes on the wire (sync.patient). */
+static void test_bundle_forms(void **state)
+{
+	struct fixture *f = *state;
+	char *b = bundle(f, answers_full, SESSION), *pid = patient_id(b), *out = NULL, *again = NULL;
+	char urn[64], ref[96];
+	struct kerr err = { { 0 } };
+	enum fhir_patient_entry pe;
+
+	snprintf(urn, sizeof urn, "\"urn:uuid:%s\"", pid);
+	assert_int_equal(fhir_bundle_patient(b, &pe, &err), K_OK);
+	assert_int_equal(pe, FHIR_PE_MATCHABLE);
+
+	/* MATCH: the Patient alone */
+	assert_int_equal(fhir_bundle_form(b, FHIR_FORM_MATCH, NULL, &out, &err), K_OK);
+	assert_int_equal(count(out, "\"fullUrl\""), 1);
+	assert_non_null(strstr(out, "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{"));
+	assert_non_null(strstr(out, "\"ifNoneExist\":\"family:exact="));
+	assert_null(strstr(out, "QuestionnaireResponse"));
+	free(out);
+
+	/* LINKED: no Patient entry; the references name the server's Patient */
+	assert_int_equal(fhir_bundle_form(b, FHIR_FORM_LINKED, "Patient/srv-1", &out, &err), K_OK);
+	assert_int_equal(count(out, "\"fullUrl\""), 3);
+	assert_null(strstr(out, "\"resourceType\":\"Patient\""));
+	assert_null(strstr(out, urn));
+	assert_int_equal(count(out, "{\"reference\":\"Patient/srv-1\"}"), 4);
+	assert_non_null(strstr(out, "\"entry\":[{\"fullUrl\":\"urn:uuid:" SESSION "\""));
+	assert_non_null(strstr(out, "}]}"));
+	free(out);
+	assert_int_equal(fhir_bundle_form(b, FHIR_FORM_LINKED, "Patient/\"x", &out, &err), K_EINVAL);
+	assert_null(out);
+
+	/* CREATE: PUT Patient/<the kiosk's id>, references by fullUrl */
+	assert_int_equal(fhir_bundle_form(b, FHIR_FORM_CREATE, NULL, &out, &err), K_OK);
+	snprintf(ref, sizeof ref, "\"resource\":{\"id\":\"%s\",\"resourceType\":\"Patient\",", pid);
+	assert_non_null(strstr(out, ref));
+	snprintf(ref, sizeof ref, "\"request\":{\"method\":\"PUT\",\"url\":\"Patient/%s\"}}", pid);
+	assert_non_null(strstr(out, ref));
+	assert_null(strstr(out, "ifNoneExist"));
+	assert_int_equal(count(out, "\"method\":\"PUT\""), 4);
+	free(out);
+
+	/* NONE: no Patient and no reference to one */
+	assert_int_equal(fhir_bundle_form(b, FHIR_FORM_NONE, NULL, &out, &err), K_OK);
+	assert_null(strstr(out, "\"resourceType\":\"Patient\""));
+	assert_null(strstr(out, urn));
+	assert_null(strstr(out, "\"subject\""));
+	assert_null(strstr(out, "\"patient\""));
+	assert_non_null(strstr(out, "\"status\":\"completed\",\"authored\""));
+	assert_non_null(strstr(out, "\"severity\":\"high\",\"identifiedDateTime\""));
+	free(out);
+
+	/* UNMATCHED: NONE plus a flag for staff, the same on every resend */
+	assert_int_equal(fhir_bundle_form(b, FHIR_FORM_UNMATCHED, NULL, &out, &err), K_OK);
+	assert_int_equal(fhir_bundle_form(b, FHIR_FORM_UNMATCHED, NULL, &again, &err), K_OK);
+	assert_string_equal(out, again);
+	assert_null(strstr(out, urn));
+	assert_int_equal(count(out, "\"resourceType\":\"DetectedIssue\""), 3);
+	assert_non_null(strstr(out, "{\"system\":\"" URL "/flags\",\"code\":\"" FHIR_UNMATCHED_CODE "\"}"));
+	assert_non_null(strstr(out, "\"detail\":[{\"reference\":\"QuestionnaireResponse/" SESSION "\"}]"));
+	assert_non_null(strstr(out, "}]}"));
+	free(out);
+	free(again);
+
+	/* a record without a Patient entry goes as it is; junk is refused */
+	assert_int_equal(fhir_bundle_patient("{\"resourceType\":\"Bundle\",\"entry\":[]}", &pe, &err),
+			 K_OK);
+	assert_int_equal(pe, FHIR_PE_NONE);
+	assert_int_equal(fhir_bundle_form("{\"resourceType\":\"Bundle\",\"entry\":[{\"a\":1}]}",
+					  FHIR_FORM_NONE, NULL, &out, &err), K_ENOTFOUND);
+	assert_int_equal(fhir_bundle_patient("{\"entry\":[{\"a\":", &pe, &err), K_EINVAL);
+	assert_int_equal(fhir_bundle_patient("[]", &pe, &err), K_EINVAL);
 	free(pid);
 	free(b);
 }
@@ -429,8 +525,8 @@ static void test_bundle_ids(void **state)
 	assert_string_equal(a, again);
 	assert_string_equal(a, upper);
 
-	char *pa = value_after(a, "\"resourceType\":\"Patient\"", "id");
-	char *po = value_after(other, "\"resourceType\":\"Patient\"", "id");
+	char *pa = patient_id(a);
+	char *po = patient_id(other);
 	char *ia = value_after(a, "\"resourceType\":\"DetectedIssue\"", "id");
 	char *io = value_after(other, "\"resourceType\":\"DetectedIssue\"", "id");
 	assert_string_not_equal(pa, po);
@@ -712,6 +808,7 @@ int main(void)
 		cmocka_unit_test(test_get_string),
 		cmocka_unit_test_setup_teardown(test_bundle_shape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundle_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bundle_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundle_sparse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundle_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_content_url, setup, teardown),

@@ -72,6 +72,21 @@ static void test_escape_clean(void **state)
 	assert_true(ktext_is_space(0x3000));
 }
 
+static void test_letter(void **state)
+{
+	(void)state;
+	assert_true(ktext_is_letter('a'));
+	assert_true(ktext_is_letter(0xf1));     /* ñ */
+	assert_true(ktext_is_letter(0x4e2d));   /* 中 */
+	assert_true(ktext_is_letter(0x0436));   /* ж */
+	assert_false(ktext_is_letter('7'));
+	assert_false(ktext_is_letter(0x200b));  /* zero-width space */
+	assert_false(ktext_is_letter(0x202e));
+	assert_false(ktext_is_letter(0x2713));  /* check mark */
+	assert_false(ktext_is_letter(0x1f600)); /* emoji */
+	assert_false(ktext_is_letter(0x301));   /* a mark alone */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -79,6 +94,7 @@ int main(void)
 		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_fit),
 		cmocka_unit_test(test_escape_clean),
+		cmocka_unit_test(test_letter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "content.h"
 #include "staff.h"
 #include "store.h"
 
@@ -357,6 +358,81 @@ static void test_add_pin_remove(void **state)
 	assert_int_equal(audit_count(f, "test", "staff account removed", "%kim%"), 1);
 }
 
+/* Today's intakes as staff see them: language, defer first, the date a
+ * rule looked at, what a "not sure" was about; without the content the
+ * stored messages stay and the severity is unknown. */
+static void test_intakes(void **state)
+{
+	struct fx *f = *state;
+	struct kerr err = { "" };
+	struct content *c = NULL;
+	struct staff_intake *v = NULL;
+	char id[STORE_ID_LEN];
+	int n = 0;
+	struct store_completion sc = {
+		.outcome = "defer",
+		.flags = "SKIN-TYPE-DARKER,ISOTRETINOIN-RECENT,OLD-CODE,UNSURE-allergies",
+		.flag_details = "SKIN-TYPE-DARKER: darker skin\nISOTRETINOIN-RECENT: stopped recently\n"
+				"OLD-CODE: from an older version\nUNSURE-allergies: not sure to: Allergies",
+		.bundle = "{}",
+		.patient_name = "José Núñez",
+		.patient_dob = "1979-02-11",
+		.now = T0 + 60,
+	};
+
+	assert_int_equal(content_load(&c, "screens", NULL, &err), K_OK);
+	assert_int_equal(store_session_start(f->st, c->version, "es", T0, id, &err), K_OK);
+	assert_int_equal(store_answer_save(f->st, id, "isotretinoin_stop", "2025-10-01", T0, &err), K_OK);
+	assert_int_equal(store_answer_save(f->st, id, "allergies", "metal,unsure", T0, &err), K_OK);
+	sc.session = id;
+	assert_int_equal(store_session_complete(f->st, &sc, &err), K_OK);
+
+	assert_int_equal(staff_intakes(f->st, c, 0, "maria", T0 + 120, &v, &n, &err), K_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].name, "José Núñez");
+	assert_string_equal(v[0].lang, "es Español");
+	assert_int_equal(v[0].n_flags, 4);
+	assert_string_equal(v[0].flags[0].code, "ISOTRETINOIN-RECENT");
+	assert_int_equal(v[0].flags[0].severity, CONTENT_SEV_DEFER);
+	assert_non_null(strstr(v[0].flags[0].text, "ISOTRETINOIN-RECENT: stopped recently - patient gave: "));
+	assert_non_null(strstr(v[0].flags[0].text, ": 2025-10-01"));
+	assert_string_equal(v[0].flags[1].code, "SKIN-TYPE-DARKER");
+	assert_int_equal(v[0].flags[1].severity, CONTENT_SEV_REVIEW);
+	assert_string_equal(v[0].flags[2].code, "UNSURE-allergies");
+	assert_non_null(strstr(v[0].flags[2].text, "- items: Numbing cream"));
+	assert_non_null(strstr(v[0].flags[2].text, "- also chose: Metals like nickel"));
+	assert_string_equal(v[0].flags[3].code, "OLD-CODE");
+	assert_int_equal(v[0].flags[3].severity, -1);
+	assert_string_equal(v[0].flags[3].text, "OLD-CODE: from an older version");
+	staff_intakes_free(v, n);
+
+	assert_int_equal(staff_intakes(f->st, NULL, 0, "maria", T0 + 130, &v, &n, &err), K_OK);
+	assert_int_equal(v[0].flags[0].severity, -1);
+	assert_string_equal(v[0].flags[0].text, "SKIN-TYPE-DARKER: darker skin");
+	assert_string_equal(v[0].lang, "es");
+	staff_intakes_free(v, n);
+	content_free(c);
+	/* Each look is audited: who and when, never the patient. */
+	assert_int_equal(audit_count(f, "maria", "staff viewed intakes", "today"), 2);
+	assert_int_equal(audit_count(f, "%", "%", "%Núñez%"), 0);
+}
+
+/* Retry puts failed records back and lifts a pause, audited. */
+static void test_retry_failed(void **state)
+{
+	struct fx *f = *state;
+	struct kerr err = { "" };
+	char *paused = NULL;
+	int n = -1;
+
+	assert_int_equal(store_meta_set(f->st, "sync.paused", "HTTP 401", &err), K_OK);
+	assert_int_equal(staff_retry_failed(f->st, "maria", T0, &n, &err), K_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_meta_get(f->st, "sync.paused", &paused, &err), K_OK);
+	assert_null(paused);
+	assert_int_equal(audit_count(f, "maria", "staff retry failed records", "0 records"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +445,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rehash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_pin_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_intakes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_failed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("staff", tests, NULL, NULL);

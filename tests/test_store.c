@@ -183,7 +183,7 @@ static void test_open_private_files(void **state)
 	assert_int_equal(stat(wal, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	/* The settings that make a commit durable and shared. */
-	assert_int_equal(q_int(f->path, "PRAGMA user_version"), 4);
+	assert_int_equal(q_int(f->path, "PRAGMA user_version"), 5);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"),
 			 1);
 	/* UUID v4 text. */
@@ -711,12 +711,12 @@ static void test_migrate_v1(void **state)
 	/* Reading (kiosk status) never upgrades the database under a kiosk. */
 	assert_int_equal(store_open_readonly(&s, path, &err), K_ESTORE);
 	assert_null(s);
-	assert_non_null(strstr(err.msg, "database schema 1 differs from this kiosk's (4)"));
+	assert_non_null(strstr(err.msg, "database schema 1 differs from this kiosk's (5)"));
 	assert_int_equal(q_int(path, "PRAGMA user_version"), 1);
 	kerr_clear(&err);
 
 	assert_int_equal(store_create(&s, path, &err), K_OK);
-	assert_int_equal(q_int(path, "PRAGMA user_version"), 4);
+	assert_int_equal(q_int(path, "PRAGMA user_version"), 5);
 	{
 		store *ro = NULL;
 		struct store_status rst;
@@ -779,7 +779,7 @@ static void test_newer_schema_refused(void **state)
 	q_exec(path, "CREATE TABLE future (x); INSERT INTO future VALUES (42); PRAGMA user_version = 7;");
 	assert_int_equal(store_create(&s, path, &err), K_ESTORE);
 	assert_null(s);
-	assert_non_null(strstr(err.msg, "database schema 7 is newer than this kiosk (4)"));
+	assert_non_null(strstr(err.msg, "database schema 7 is newer than this kiosk (5)"));
 	/* Left as it was. */
 	assert_int_equal(q_int(path, "SELECT x FROM future"), 42);
 	assert_int_equal(q_int(path, "PRAGMA user_version"), 7);

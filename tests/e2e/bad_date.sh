@@ -10,7 +10,7 @@ step k Enter "Which language"
 step k 1 "Your name"
 typ k "Sam Lee"; step k Enter "Date of birth"
 shows k "Year-Month-Day, for example 1985-07-24"
-typ k "24/07/1985"; step k Enter "Please type the date like the example below."
+typ k "24/07/1985"; step k Enter "Please type the date like the example above"
 shows k "[24/07/1985"
 shows k "Date of birth"
 # Backspace by character, then a day that does not exist.
@@ -18,6 +18,15 @@ key k BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace
 typ k "1985-02-30"; step k Enter "Date of birth: that date does not exist."
 key k BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace
 typ k "2999-01-01"; step k Enter "Date of birth: that date is in the future."
+# Before 1900 is too long ago (not "does not exist"), said in words.
+key k BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace
+typ k "1800-01-01"; step k Enter "Date of birth: that date is too long ago."
+# A month and day of one digit are fine; the date is read back in words
+# before the patient moves on.
+key k BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace
+typ k "1990-5-23"; wait_for k "You typed: 23 May 1990"
+key k BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace
+typ k "2999-01-01"
 # Edit in the middle: Home, Delete the year, type another.
 key k Home Delete Delete Delete Delete
 typ k "1986"

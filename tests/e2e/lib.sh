@@ -149,7 +149,7 @@ walk() {
 	typ "$n" "${PHONE:-(561) 555-0123}"; step "$n" Enter "Treatment area"
 	step "$n" Space Enter "Pregnancy and nursing"
 	step "$n" "${PREG:-4}" Enter "Your skin today"
-	step "$n" "${SKIN:-9}" Enter "Your skin in the past"
+	step "$n" ${SKIN:-9} Space Enter "Your skin in the past"
 	step "$n" "${PAST:-7}" Enter "Your skin and the sun"
 	step "$n" "${TYPE:-2}" "Your health"
 	step "$n" "${HEALTH:-7}" Enter "Medicines"

@@ -1,5 +1,5 @@
 # A pregnant patient: the kiosk kindly sends her to the front desk with the
-# clinic's phone, shows only the gentle patient message (never the staff
+# clinic's phone and the outcome's neutral text only (no reason, never the staff
 # wording), no aftercare, and the record says defer / PREGNANT.
 . tests/e2e/lib.sh
 
@@ -9,7 +9,7 @@ PREG=1 WHO="Maria Test" walk k
 shows k "Pregnancy and nursing: I am pregnant"
 step k F10 "Please speak with the front desk"
 shows k "(561) 272-6000"
-shows k "This treatment needs to wait for now."
+lacks k "This treatment needs to wait for now."   # patient lines show only where patient_visible
 lacks k "pregnan"                 # the lobby is public: no condition named
 lacks k "contraindications"      # from the staff message
 lacks k "Defer until"

@@ -24,6 +24,8 @@ TYPE=4 WHO="Ana Lopez" walk small
 step small Up Enter "A clinician will look at your answers"
 step small Enter "Caring for your skin"
 shows small "$LINK"
+lacks small "Scan"                    # no code on the screen: nothing to scan
+shows small "type this address on your phone"
 ! screen small | grep -q '##' || fail "an ASCII code that cannot fit was drawn at 80x24"
 [ "$(sql "select group_concat(outcome || ':' || flags) from sessions")" = "review:SKIN-TYPE-DARKER,review:SKIN-TYPE-DARKER" ] ||
 	fail "stored: $(sql 'select outcome, flags from sessions')"

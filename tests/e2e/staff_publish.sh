@@ -7,7 +7,6 @@
 
 e2e_conf
 cp -R "$ROOT/screens" "$E2E_TMP/v1"
-cp -R "$ROOT/assets" "$E2E_TMP/assets"
 cp -R "$E2E_TMP/v1" "$E2E_TMP/v2"
 sed -i 's/"Date of birth"/"Your birthday (v2)"/' "$E2E_TMP/v2/040-dob.yaml"
 cp -R "$E2E_TMP/v2" "$E2E_TMP/bad"
@@ -36,7 +35,7 @@ step k Enter "Phone number"
 typ k "(561) 555-0123"; step k Enter "Treatment area"
 step k Space Enter "Pregnancy and nursing"
 step k 4 Enter "Your skin today"
-step k 9 Enter "Your skin in the past"
+step k 9 Space Enter "Your skin in the past"
 step k 7 Enter "Your skin and the sun"
 step k 2 "Your health"
 step k 7 Enter "Medicines"

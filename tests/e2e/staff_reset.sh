@@ -23,7 +23,7 @@ lacks k "$WHO"
 typ k maria; key k Enter; typ k 482913
 step k Enter "Staff menu - maria (staff)"
 shows k "1  Reset the current session"
-lacks k "Resume an interrupted session"
+shows k "2  Resume an interrupted session"   # offered, with a second confirmation
 step k Enter "Wipe the current patient's answers?"
 # Any key other than y keeps the session.
 step k n "Staff menu - maria (staff)"

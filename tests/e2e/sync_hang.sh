@@ -45,7 +45,7 @@ for n in p1 p2; do
 	step "$n" F10 "You are all set"
 	step "$n" Enter "Caring for your skin"
 	step "$n" Enter "Welcome to"
-	t kill-session -t "$n"
+	e2e_stop "$n"
 done
 
 [ "$(sql "select count(*) from outbox")" = 2 ] || sync_fail "expected 2 queued records"

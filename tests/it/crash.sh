@@ -8,7 +8,8 @@
 #   - no half-written record: every completed session has exactly one outbox
 #     entry with a whole bundle of its own, every outbox entry belongs to a
 #     completed session, and each holds all the answers a clean run stores.
-# The whole run stays under a minute (it stops early rather than run long).
+# Then the same with the real patient screen in tmux (see below).
+# Each half stays under a minute (it stops early rather than run long).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$root/build}
@@ -37,7 +38,7 @@ for i in 1 2 3; do
 	t0=$(ms)
 	"$kiosk" simulate --config "$conf" "$answers" >/dev/null || fail "dry run failed"
 	t1=$(ms)
-	id=$("$kiosk" simulate --record --config "$conf" "$answers") || fail "clean run failed"
+	id=$("$kiosk" simulate --record --test-into-live-db --config "$conf" "$answers") || fail "clean run failed"
 	t2=$(ms)
 	[ $((t1 - t0)) -lt "$base" ] && base=$((t1 - t0))
 	[ $((t2 - t1)) -lt "$dur" ] && dur=$((t2 - t1))
@@ -56,7 +57,7 @@ for ((r = 0; r < rounds; r++)); do
 	[ $(( $(date +%s) - start )) -ge 40 ] && break
 	pids=()
 	for p in 1 2 3; do
-		"$kiosk" simulate --record --config "$conf" "$answers" >"$work/out.$r.$p" 2>"$work/err.$r.$p" &
+		"$kiosk" simulate --record --test-into-live-db --config "$conf" "$answers" >"$work/out.$r.$p" 2>"$work/err.$r.$p" &
 		pids+=($!)
 	done
 	# A random moment within a run, or just after it.  The window follows
@@ -121,8 +122,80 @@ echo "reported complete: $n_rep, in the outbox: $n_out, left unfinished by a kil
 [ "$n_rep" -ge 10 ] || fail "too few intakes completed to judge ($n_rep)"
 [ "$n_open" -ge 10 ] || fail "too few kills landed mid-intake to judge ($n_open)"
 
+# ---- the real patient screen, killed mid-intake ----
+# The kiosk itself in tmux (the e2e helpers, in a subshell with their own
+# database): a patient walks through the intake at full speed and the
+# kiosk gets SIGKILL at a random moment, then starts again.  An intake
+# whose "You are all set" was on the screen before the kill must be in the
+# outbox; a new start leaves no session "in progress"; every record is
+# whole.
+ui_crash() (
+	. "$root/tests/e2e/lib.sh"
+	ms() { echo $(( $(date +%s%N) / 1000000 )); }
+	kiosk_of() { pgrep -P "$(t list-panes -t "$1" -F '#{pane_pid}')" -x kiosk; }
+	patient() { WHO="Ingrid Solveig Haraldsen" walk "$1"; step "$1" F10 "You are all set"
+		step "$1" Enter "Caring for your skin"; }
+	e2e_conf
+	# How long a whole intake takes on this machine now.
+	e2e_start c0 xterm-256color C.UTF-8
+	wait_for c0 "Welcome to"
+	t0=$(ms); patient c0; dur=$(( $(ms) - t0 ))
+	e2e_stop c0
+	rounds=0; done_n=0; mid=0
+	: >"$E2E_TMP/reported"
+	start=$(date +%s)
+	while [ $rounds -lt 30 ] && [ $(( $(date +%s) - start )) -lt 45 ]; do
+		n=u$rounds
+		last=$(sql "SELECT coalesce(max(rowid), 0) FROM sessions")
+		e2e_start "$n" xterm-256color C.UTF-8
+		wait_for "$n" "Welcome to"
+		patient "$n" >/dev/null 2>&1 &
+		walker=$!
+		d=$((RANDOM % (dur * 6 / 5 + 1)))
+		sleep "$((d / 1000)).$(printf '%03d' $((d % 1000)))"
+		shown=$(screen "$n")
+		pid=$(kiosk_of "$n") || fail "the kiosk is not running"
+		kill -KILL "$pid"
+		kill "$walker" 2>/dev/null; wait "$walker" 2>/dev/null
+		wait_for "$n" "kiosk-exit=137"
+		sid=$(sql "SELECT id FROM sessions WHERE rowid > $last ORDER BY rowid DESC LIMIT 1")
+		if echo "$shown" | grep -qF -e "You are all set" -e "Caring for your skin"; then
+			[ -n "$sid" ] || fail "an intake the patient saw finished has no session"
+			echo "$sid" >>"$E2E_TMP/reported"
+			done_n=$((done_n + 1))
+		elif [ -n "$sid" ]; then
+			mid=$((mid + 1))
+		fi
+		t kill-session -t "$n"
+		rounds=$((rounds + 1))
+	done
+	echo "patient screen: $rounds kills, $done_n after \"You are all set\", $mid mid-intake"
+	[ "$done_n" -ge 1 ] && [ "$mid" -ge 3 ] || fail "too few kills landed to judge the patient screen"
+	while read -r sid; do
+		[ "$(sql "SELECT count(*) FROM outbox o JOIN sessions s ON s.id = o.id
+			WHERE o.id = '$sid' AND s.state = 'completed'")" = 1 ] ||
+			fail "an intake the patient saw finished was lost ($sid)"
+	done <"$E2E_TMP/reported"
+	# A new start marks whatever a kill left in progress interrupted.
+	e2e_start final xterm-256color C.UTF-8
+	wait_for final "Welcome to"
+	[ "$(sql "SELECT count(*) FROM sessions WHERE state = 'in_progress'")" = 0 ] ||
+		fail "sessions left in progress after a restart"
+	e2e_stop final
+	[ "$(sql 'PRAGMA integrity_check')" = ok ] || fail "integrity_check after the screen kills"
+	[ "$(sql "SELECT count(*) FROM sessions s WHERE s.state = 'completed'
+		AND (SELECT count(*) FROM outbox o WHERE o.id = s.id) <> 1")" = 0 ] ||
+		fail "a completed session without exactly one outbox entry (screen kills)"
+	[ "$(sql "SELECT count(*) FROM outbox WHERE bundle IS NULL OR NOT json_valid(bundle)
+		OR instr(bundle, id) = 0")" = 0 ] || fail "a broken bundle after the screen kills"
+	"$KIOSK" status --verify-audit --config "$CONF" 2>/dev/null | grep -q '^audit log: intact$' ||
+		fail "audit log not intact after the screen kills"
+)
+export BUILD
+ui_crash || fail "the patient screen lost or broke an intake (above)"
+
 # The database still works, and the audit chain survived every kill.
-"$kiosk" simulate --record --config "$conf" "$answers" >/dev/null || fail "database unusable after the kills"
+"$kiosk" simulate --record --test-into-live-db --config "$conf" "$answers" >/dev/null || fail "database unusable after the kills"
 "$kiosk" status --verify-audit --config "$conf" >"$work/status" 2>&1 || { cat "$work/status"; fail "status / audit"; }
 grep -q '^audit log: intact$' "$work/status" || fail "audit log not intact"
 echo "ok"

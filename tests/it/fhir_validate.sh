@@ -64,7 +64,7 @@ cmp "$tmp/ids.again" "$tmp/ids.first"
 # Skip logic FHIR's enableWhen cannot say (date windows, ages, "not
 # chosen" on a multi, any-of) exports as SDC FHIRPath expressions that
 # validate too: the bundled content with two extra screens.
-cp -R screens assets "$tmp/"
+cp -R screens "$tmp/"
 cat >"$tmp/screens/545-fhir-extra.yaml" <<'YAML'
 id: fhir_extra_recent
 kind: text
@@ -173,8 +173,14 @@ cases = {
     "empty-array": (b, lambda d: entry(d, "Patient")["resource"].__setitem__("name", []), ".name"),
     # kiosk record rules
     "not-transaction": (b, lambda d: d.__setitem__("type", "batch"), "$.type"),
-    "post": (b, lambda d: d["entry"][0]["request"].__setitem__("method", "POST"), "request.method"),
-    "url-mismatch": (b, lambda d: d["entry"][0]["request"].__setitem__("url", "Patient/other"), "request.url"),
+    "post": (b, lambda d: d["entry"][1]["request"].__setitem__("method", "POST"), "request.method"),
+    "url-mismatch": (b, lambda d: d["entry"][1]["request"].__setitem__("url", "QuestionnaireResponse/other"),
+                     "request.url"),
+    "patient-id": (b, lambda d: entry(d, "Patient")["resource"].__setitem__("id", "p1"), ".resource.id"),
+    "match-query": (b, lambda d: d["entry"][0]["request"].__setitem__("ifNoneExist", "name=Test"),
+                    "ifNoneExist"),
+    "dangling-urn": (b, lambda d: entry(d, "DetectedIssue")["resource"]["patient"].__setitem__(
+        "reference", "urn:uuid:00000000-0000-4000-8000-00000000000f"), "patient.reference"),
     "dangling-ref": (b, lambda d: entry(d, "QuestionnaireResponse")["resource"]["subject"].__setitem__(
         "reference", "Patient/missing"), "subject.reference"),
     # response against the questionnaire

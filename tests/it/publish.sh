@@ -21,7 +21,6 @@ published = var/content
 CONF
 "$K" init --config "$t/kiosk.conf" >/dev/null || { echo "FAIL: kiosk init"; exit 1; }
 cp -R screens "$t/v1"
-cp -R assets "$t/assets"
 # The content version `kiosk check` reports for a folder.
 version_of() { "$K" check "$1" 2>/dev/null | grep -o 'sha256:[0-9a-f]\{64\}' | head -1; }
 cur() { readlink "$t/var/content/current"; }
@@ -33,22 +32,22 @@ v1=$(version_of "$t/v1")
 if "$K" publish --config "$t/kiosk.conf" "$t/v1" >"$t/out" 2>&1; then ok "v1 published"; else bad "v1 refused: $(cat "$t/out")"; fi
 h1=${v1#sha256:}; h1=${h1:0:12}
 [ "$(cur)" = "versions/$h1" ] && ok "current -> versions/$h1" || bad "current is '$(cur)'"
-[ -d "$t/var/content/versions/$h1/assets" ] && ok "assets copied beside screens" || bad "no assets in the version"
+[ -f "$t/var/content/versions/$h1/screens/assets/aftercare.en.txt" ] && ok "assets copied with the screens" || bad "no assets in the version"
 [ "$(version_of "$t/var/content/current/screens")" = "$v1" ] && ok "published copy has the same version" ||
 	bad "published copy differs"
 
 # 2. A wording change (and an aftercare change in the assets) is a new version.
 cp -R "$t/v1" "$t/v2"
 sed -i 's/What is your full name?/What is your full legal name?/' "$t/v2/030-name.yaml"
-echo "Extra aftercare line for the test." >>"$t/assets/aftercare.en.txt"
+echo "Extra aftercare line for the test." >>"$t/v2/assets/aftercare.en.txt"
 v2=$(version_of "$t/v2")
 [ -n "$v2" ] && [ "$v2" != "$v1" ] || bad "v2 has no new version ($v2)"
 "$K" publish --config "$t/kiosk.conf" "$t/v2" >"$t/out" 2>&1 || bad "v2 refused: $(cat "$t/out")"
 h2=${v2#sha256:}; h2=${h2:0:12}
 [ "$(cur)" = "versions/$h2" ] && ok "v2 is current" || bad "current is '$(cur)' after v2"
 grep -q "full legal name" "$t/var/content/current/screens/030-name.yaml" && ok "v2 wording is live" || bad "v2 wording missing"
-grep -q "Extra aftercare line" "$t/var/content/current/assets/aftercare.en.txt" && ok "v2 assets are live" || bad "v2 assets missing"
-grep -q "Extra aftercare line" "$t/var/content/versions/$h1/assets/aftercare.en.txt" &&
+grep -q "Extra aftercare line" "$t/var/content/current/screens/assets/aftercare.en.txt" && ok "v2 assets are live" || bad "v2 assets missing"
+grep -q "Extra aftercare line" "$t/var/content/versions/$h1/screens/assets/aftercare.en.txt" &&
 	bad "v1's assets changed" || ok "v1 kept its own assets"
 # The published copy does not follow later edits of the source.
 echo "# edited after publishing" >>"$t/v2/030-name.yaml"
@@ -101,7 +100,7 @@ n=$(sqlite3 "$t/var/kiosk.db" "SELECT count(*) FROM audit WHERE action = 'conten
 # that is a link is refused.
 head -c 32 /dev/urandom >"$t/pepper" && chmod 600 "$t/pepper"
 echo "sync token" >"$t/token" && chmod 600 "$t/token"
-cp -R "$t/v1" "$t/v5" && cp -R "$t/assets" "$t/assets5"
+cp -R "$t/v1" "$t/v5" && mv "$t/v5/assets" "$t/assets5" # the older layout: assets beside
 sed -i 's/What is your full name?/What is your name, please?/' "$t/v5/030-name.yaml"
 sed -i 's#^assets: .*#assets: ../assets5#' "$t/v5/_content.yaml"
 grep -q '^assets: ../assets5' "$t/v5/_content.yaml" || echo 'assets: ../assets5' >>"$t/v5/_content.yaml"

@@ -52,7 +52,7 @@ run_case() { # retention_days
 	printf '[kiosk]\ndatabase = %s\ncontent = %s/screens\nretention_days = %s\n' \
 		"$db" "$root" "$1" >"$conf"
 	"$kiosk" init --config "$conf" >/dev/null || fail "kiosk init failed"
-	id=$("$kiosk" simulate --record --config "$conf" "$work/patient.yaml") || fail "simulate --record failed"
+	id=$("$kiosk" simulate --record --test-into-live-db --config "$conf" "$work/patient.yaml") || fail "simulate --record failed"
 	[ -n "$id" ] || fail "no session id printed"
 	# The search works: before delivery every needle is on disk.
 	out=$(found "$db" "$db-wal" "$db-journal")

@@ -50,7 +50,8 @@ on_disk "Person" && fail "the family name is still on disk after delivery"
 # record's reason: the upgrade cuts it to the status.
 fill 1 2
 sqlite3 "$db" "UPDATE outbox SET state = 'failed', reason = 'HTTP 422: Patient.name ''Person'' rejected'
-	WHERE state = 'waiting'; DROP TABLE sync_state; PRAGMA user_version = 3;" || fail "cannot age the database"
+	WHERE state = 'waiting'; DROP TABLE sync_state; ALTER TABLE sessions DROP COLUMN test;
+	PRAGMA user_version = 3;" || fail "cannot age the database"
 sync_once
 [ "$(sqlite3 "file:$db?mode=ro" "SELECT reason FROM outbox WHERE state = 'failed'")" = "HTTP 422" ] ||
 	fail "the upgrade kept the old server text"

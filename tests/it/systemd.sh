@@ -69,10 +69,28 @@ else
 	echo "ok: sysctl snippet well-formed"
 fi
 
-if "$BUILD/kiosk" check --config deploy/etc/kiosk/kiosk.conf >"$t/conf.out" 2>&1; then
-	echo "ok: deploy/etc/kiosk/kiosk.conf is a valid configuration"
+# The example /etc/kiosk/kiosk.conf, checked for what each key is used for
+# on a scratch root laid out as deploy/DEPLOY.md installs it (its absolute
+# paths moved under $t/root): folders, a 0600 token, a real PEM CA.
+r=$t/root
+mkdir -p "$r/usr/local/share/kiosk" "$r/etc/kiosk" "$r/var/lib/kiosk" "$r/var/lib/kiosk-content"
+cp -R screens "$r/usr/local/share/kiosk/"
+sh tests/tools/mkcerts.sh "$t/pki" >/dev/null 2>&1 && cp "$t/pki/ca.pem" "$r/etc/kiosk/clinic-ca.pem"
+(umask 077 && echo token >"$r/etc/kiosk/sync-token")
+sed "s|= /|= $r/|" deploy/etc/kiosk/kiosk.conf >"$t/kiosk.conf"
+if "$BUILD/kiosk" check --config "$t/kiosk.conf" >"$t/conf.out" 2>&1; then
+	echo "ok: deploy/etc/kiosk/kiosk.conf is a valid configuration once installed"
 else
 	echo "FAIL: deploy/etc/kiosk/kiosk.conf:"; cat "$t/conf.out"; fail=1
+fi
+# ... and each missing piece is named with the path tried.
+rm "$r/etc/kiosk/clinic-ca.pem"; chmod 644 "$r/etc/kiosk/sync-token"
+"$BUILD/kiosk" check --config "$t/kiosk.conf" >"$t/conf.out" 2>&1
+if grep -q "kiosk.conf:[0-9]*: sync.ca_file: $r/etc/kiosk/clinic-ca.pem: No such file" "$t/conf.out" &&
+   grep -q "kiosk.conf:[0-9]*: sync.token_file: $r/etc/kiosk/sync-token is accessible by group or others" "$t/conf.out"; then
+	echo "ok: a missing CA file and a readable token are named"
+else
+	echo "FAIL: missing CA / readable token not reported:"; cat "$t/conf.out"; fail=1
 fi
 
 exit $fail

@@ -1,13 +1,19 @@
 /* fill_outbox: queue N completed intakes in a kiosk database, as the kiosk
  * does when a patient finishes, so the sync tests need no terminal.
  *
- * Usage: fill_outbox DB N [FIRST]      queue N records, print their ids
+ * Usage: fill_outbox DB N [FIRST [match]]  queue N records, print their ids
  *        fill_outbox DB --meta KEY FILE   set a shared setting to FILE's text
  *        fill_outbox DB --get KEY        print a shared setting
  *        fill_outbox DB --status         print the store's delivery status
  * Prints each record id on its own line.  Each record is a FHIR R4
  * transaction Bundle that PUTs a Patient and a QuestionnaireResponse with
- * kiosk-assigned ids (synthetic test people "Test Person <n>"). */
+ * kiosk-assigned ids (synthetic test people "Test Person <n>").  With
+ * "match" the records are shaped as the kiosk queues them for sync.patient
+ * (fhir.h): the Patient a conditional create referenced by its urn:uuid,
+ * the response with its identifier; record n is person p = n % 10 ("Test
+ * Person<p>", born 1990-01-<p + 1>), so 1,000 records are 10 people (an
+ * in-memory server scans every Patient for each match).  It creates the
+ * database if there is none yet, as `kiosk init` would. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +34,22 @@ static const char *bundle_fmt =
 	"\"item\":[{\"linkId\":\"full_name\",\"answer\":[{\"valueString\":\"Test Person %d\"}]}]},"
 	"\"request\":{\"method\":\"PUT\",\"url\":\"QuestionnaireResponse/%s\"}}]}";
 
+static const char *match_fmt =
+	"{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
+	"{\"fullUrl\":\"urn:uuid:%s\",\"resource\":{\"resourceType\":\"Patient\","
+	"\"name\":[{\"text\":\"Test Person%d\",\"family\":\"Person%d\",\"given\":[\"Test\"]}],"
+	"\"birthDate\":\"1990-01-%02d\"},"
+	"\"request\":{\"method\":\"POST\",\"url\":\"Patient\","
+	"\"ifNoneExist\":\"family:exact=Person%d&given:exact=Test&birthdate=1990-01-%02d\"}},"
+	"{\"fullUrl\":\"urn:uuid:%s\",\"resource\":{\"resourceType\":\"QuestionnaireResponse\","
+	"\"id\":\"%s\",\"identifier\":{\"system\":"
+	"\"https://fhir.example.org/Questionnaire/microneedling-intake/intake\",\"value\":\"%s\"},"
+	"\"status\":\"completed\","
+	"\"questionnaire\":\"https://fhir.example.org/Questionnaire/microneedling-intake|test\","
+	"\"subject\":{\"reference\":\"urn:uuid:%s\"},\"authored\":\"2026-01-02T10:00:00Z\","
+	"\"item\":[{\"linkId\":\"full_name\",\"answer\":[{\"valueString\":\"Test Person%d\"}]}]},"
+	"\"request\":{\"method\":\"PUT\",\"url\":\"QuestionnaireResponse/%s\"}}]}";
+
 int main(int argc, char **argv)
 {
 	struct kerr err = { "" };
@@ -38,7 +60,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: fill_outbox DB N [FIRST]\n");
 		return 2;
 	}
-	if (store_open(&st, argv[1], &err) != K_OK)
+	if (store_create(&st, argv[1], &err) != K_OK)
 		goto out;
 	if (!strcmp(argv[2], "--meta") && argc == 5) {
 		char *buf = NULL;
@@ -97,8 +119,12 @@ int main(int argc, char **argv)
 		 * moved on by one (still a UUID, never the Patient's). */
 		memcpy(qr, id, sizeof qr);
 		qr[0] = "123456789abcdef0"[strchr("0123456789abcdef", id[0]) - "0123456789abcdef"];
-		snprintf(bundle, sizeof bundle, bundle_fmt, id, id, i, i % 28 + 1, id, qr, qr, id, i,
-			 qr);
+		if (argc > 4 && !strcmp(argv[4], "match"))
+			snprintf(bundle, sizeof bundle, match_fmt, id, i % 10, i % 10, i % 10 + 1,
+				 i % 10, i % 10 + 1, qr, qr, qr, id, i % 10, qr);
+		else
+			snprintf(bundle, sizeof bundle, bundle_fmt, id, id, i, i % 28 + 1, id, qr, qr, id,
+				 i, qr);
 		snprintf(name, sizeof name, "Test Person %d", i);
 		c.session = id;
 		c.outcome = "clear";

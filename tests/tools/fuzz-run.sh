@@ -9,8 +9,9 @@ shift 2
 pass=0 fail=0
 for bin in "$@"; do
 	t=$(basename "$bin")
-	seeds="tests/fuzz/corpus/${t#fuzz_}"
-	mkdir -p "$out/corpus/$t" "$seeds"
+	seeds="tests/fuzz/corpus/$t"
+	mkdir -p "$out/corpus/$t"
+	[ -d "$seeds" ] || { echo "FAILED: $t has no seed corpus $seeds"; fail=$((fail + 1)); continue; }
 	echo "fuzz: $t for ${secs}s"
 	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
 		-print_final_stats=1 -artifact_prefix="$out/$t-" "$out/corpus/$t" "$seeds" \

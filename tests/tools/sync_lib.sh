@@ -4,11 +4,13 @@
 #
 #   sync_setup                 temp dir $T, PKI in $PKI, fill_outbox built
 #   free_port                  print a free TCP port on 127.0.0.1
-#   server_start PORT [ARGS]   start tests/tools/fhir_server.py (cert: $SERVER_CERT)
+#   server_start PORT [ARGS]   start tests/tools/fhir_server.js (cert: $SERVER_CERT)
 #   server_stop                stop it (writes $T/dump.json)
 #   write_conf [KEY=VAL...]    $T/kiosk.conf pointing at $PORT, token auth
 #   fill N [FIRST]             queue N intakes; their ids go to $T/ids
 #   dump                       what the server holds (JSON on stdout)
+#   fhir_get PATH              GET [base]/PATH from the server (a read or search)
+#   fhir_total PATH            the "total" of the search PATH
 #   sync_once                  kiosk-sync --once; exit status in $RC, log in $T/sync.log
 #   daemon_start / daemon_stop the kiosk-sync daemon (log $T/daemon.log)
 #   wait_for CMD...            retry CMD every 0.2 s for up to $WAIT s (default 30)
@@ -45,7 +47,7 @@ sync_setup() {
 	trap sync_cleanup EXIT
 	PKI=$T/pki
 	sh "$ROOT/tests/tools/mkcerts.sh" "$PKI"
-	# The server validates every document with tests/tools/fhir-validate.
+	# The server is Medplum's FHIR engine (tests/tools/fhir_server.js).
 	sh "$ROOT/tests/tools/fhir-deps.sh" >/dev/null || fail "cannot install the FHIR definitions"
 	# A sanitized build's library needs the sanitizer runtime too.
 	local san=""
@@ -67,7 +69,7 @@ server_start() {
 	local port=$1
 	shift
 	rm -f "$T/ready"
-	$PY "$ROOT/tests/tools/fhir_server.py" --port "$port" --cert "$PKI/$SERVER_CERT.pem" \
+	node "$ROOT/tests/tools/fhir_server.js" --port "$port" --cert "$PKI/$SERVER_CERT.pem" \
 		--key "$PKI/$SERVER_CERT.key" --token "$TOKEN" --dump "$T/dump.json" \
 		--ready "$T/ready" "$@" >>"$T/server.log" 2>&1 &
 	SERVER_PID=$!
@@ -114,6 +116,15 @@ dump() { # from the running server, else what the stopped one wrote
 	else
 		cat "$T/dump.json"
 	fi
+}
+
+fhir_get() {
+	curl -sf --cacert "$PKI/ca.pem" --cert "$PKI/client.pem" --key "$PKI/client.key" \
+		-H "Authorization: Bearer $TOKEN" "https://127.0.0.1:$PORT/fhir/$1"
+}
+
+fhir_total() {
+	fhir_get "$1" | $PY -c 'import json,sys; print(json.load(sys.stdin)["total"])'
 }
 
 sync_once() {
