@@ -278,14 +278,16 @@ static void say_outcome(struct sb *b, const engine *e, const struct content_scre
 		sev = CONTENT_SEV_REVIEW;
 	sb_say(b, msg(e, keys[sev]));
 	sb_say(b, str(e, &s->outcome[sev]));
-	/* The gentle patient messages only, once each, as the screen shows
-	 * them; staff messages are never spoken. */
+	/* What the screen shows, no more: the patient lines the content marks
+	 * patient_visible (an instruction, never a reason), once each.  Staff
+	 * messages are never spoken. */
 	f = engine_flags(e, &nf);
 	for (int i = 0; i < nf; i++) {
 		const char *p;
 		bool dup = false;
 
-		if (f[i].patient == NULL || *(p = str(e, f[i].patient)) == '\0')
+		if (f[i].rule == NULL || !f[i].rule->patient_visible || f[i].patient == NULL ||
+		    *(p = str(e, f[i].patient)) == '\0')
 			continue;
 		for (int j = 0; j < i && !dup; j++)
 			dup = f[j].patient && !strcmp(str(e, f[j].patient), p);
