@@ -156,7 +156,7 @@ void a11y_key(a11y *a)
 
 int a11y_idle(const a11y *a, int seconds)
 {
-	return a->speech_on ? seconds * a->idle_factor : seconds;
+	return a && a->speech_on ? seconds * a->idle_factor : seconds;
 }
 
 void a11y_reset(a11y *a)

@@ -53,7 +53,8 @@ krc a11y_say(a11y *a, const char *lang, const char *text, struct kerr *err);
 void a11y_key(a11y *a);
 
 /* The idle time to use instead of `seconds`: longer while read aloud is
- * on (speech.idle_factor), since listening takes longer than reading. */
+ * on (speech.idle_factor), since listening takes longer than reading.
+ * a may be NULL (no settings: seconds). */
 int a11y_idle(const a11y *a, int seconds);
 
 /* The per-patient reset: larger text off (normal font back), read aloud
