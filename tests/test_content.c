@@ -177,6 +177,81 @@ static void test_deep_chain(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static bool has_diag(const struct content_diags *d, const char *file, const char *text)
+{
+	for (int i = 0; i < d->n; i++)
+		if (!strcmp(d->d[i].file, file) && strstr(d->d[i].msg, text))
+			return true;
+	return false;
+}
+
+/* An alias used as a key (the same list given twice through an anchor)
+ * overflowed the heap in the loader; anchors and aliases are refused, and
+ * the kiosk's own start (content_load) fails cleanly. */
+static void test_alias_keys(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "060-meds.yaml",
+		  "id: meds\nkind: multi\ntitle: {en: M, es: M}\ntext: {en: M, es: M}\n"
+		  "&o options:\n  - {id: a, label: {en: A, es: A}}\n  - {id: b, label: {en: B, es: B}}\n"
+		  "  - {id: c, label: {en: C, es: C}}\n  - {id: d, label: {en: D, es: D}}\n"
+		  "*o :\n  - {id: e, label: {en: E, es: E}}\n" },
+		{ "050-pregnant.yaml",
+		  "id: pregnant\nkind: yesno\ntitle: {en: P, es: P}\ntext: {en: P, es: P}\n"
+		  "&f flags:\n  - {code: A, severity: review, when: {equals: \"yes\"}, staff: S, patient: {en: P, es: P}}\n"
+		  "  - {code: B, severity: review, when: {equals: \"no\"}, staff: S, patient: {en: P, es: P}}\n"
+		  "*f :\n  - {code: C, severity: review, when: {equals: \"yes\"}, staff: S, patient: {en: P, es: P}}\n" },
+		{ "070-iso-stop.yaml",
+		  "id: iso_stop\nkind: date\ntitle: {en: L, es: L}\ntext: {en: L, es: L}\n"
+		  "&w when: [{question: meds, equals: iso}, {question: meds, answered: true}]\n"
+		  "*w : [{question: meds, equals: iso}]\n" },
+	};
+	char dir[64], cmd[256], path[160];
+
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/kiosk-alias-%d", (int)getpid());
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct content *c = NULL;
+		struct content_diags d = { 0 };
+		struct kerr err = { "" };
+		FILE *f;
+
+		snprintf(cmd, sizeof cmd, "rm -rf %s && cp -R tests/fixtures/mini %s", dir, dir);
+		assert_int_equal(system(cmd), 0);
+		snprintf(path, sizeof path, "%s/screens/%s", dir, cases[i][0]);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(cases[i][1], f);
+		fclose(f);
+		snprintf(path, sizeof path, "%s/screens", dir);
+		assert_int_equal(content_load(&c, path, &d, &err), K_ECONTENT);
+		assert_null(c);
+		assert_true(has_diag(&d, cases[i][0], "YAML aliases"));
+		assert_true(has_diag(&d, cases[i][0], "YAML anchors"));
+		content_diags_free(&d);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* content.files: exactly the files read, in hash order (publish copies
+ * these and nothing else). */
+static void test_files_read(void **state)
+{
+	struct content *c = NULL;
+	struct kerr err = { "" };
+
+	(void)state;
+	assert_int_equal(content_load(&c, "tests/fixtures/mini/screens", NULL, &err), K_OK);
+	assert_int_equal(c->n_files, 14); /* 12 YAML files, 2 aftercare texts */
+	assert_string_equal(c->files[0], "tests/fixtures/mini/screens/_content.yaml");
+	assert_string_equal(c->files[1], "tests/fixtures/mini/screens/010-welcome.yaml");
+	for (int i = 0; i < c->n_files; i++)
+		assert_int_equal(access(c->files[i], R_OK), 0);
+	assert_non_null(strstr(c->files[c->n_files - 1], "/assets/care.es.txt"));
+	content_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +260,8 @@ int main(void)
 		cmocka_unit_test(test_missing_folder),
 		cmocka_unit_test(test_read_kv),
 		cmocka_unit_test(test_deep_chain),
+		cmocka_unit_test(test_alias_keys),
+		cmocka_unit_test(test_files_read),
 	};
 
 	return cmocka_run_group_tests_name("content", tests, NULL, NULL);

@@ -301,6 +301,50 @@ static void test_judge_update(void **state)
 	}
 }
 
+/* The Patient as a conditional create (sync.patient = match): the server
+ * chooses the id, so any valid id of the type sent is the answer, and the
+ * audit names the id the server gave, checked. */
+static void test_judge_conditional_create(void **state)
+{
+	const char *tx =
+		"{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
+		"{\"fullUrl\":\"urn:uuid:5d5c1dd2-6e54-4ef0-9b10-e803f56c8af0\","
+		"\"resource\":{\"resourceType\":\"Patient\"},"
+		"\"request\":{\"method\":\"POST\",\"url\":\"Patient\","
+		"\"ifNoneExist\":\"family:exact=Doe&birthdate=1990-01-01\"}}]}";
+	struct sync_ref *refs = NULL;
+	struct sync_verdict v;
+	struct kerr err = { "" };
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(sync_bundle_refs(tx, strlen(tx), &refs, &n, &err), K_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(refs[0].type, "Patient");
+	assert_string_equal(refs[0].id, "");
+
+	sync_answer_judge(200, TR(ENT("201 Created", "Patient/srv-9/_history/3")),
+			  strlen(TR(ENT("201 Created", "Patient/srv-9/_history/3"))), false, refs, n, true, &v);
+	assert_int_equal(v.cls, SYNC_DELIVERED);
+	assert_string_equal(v.locations, "Patient/srv-9/_history/3");
+	/* Found, not created: the same. */
+	sync_answer_judge(200, TR(ENT("200 OK", "Patient/srv-9")), strlen(TR(ENT("200 OK", "Patient/srv-9"))),
+			  false, refs, n, true, &v);
+	assert_int_equal(v.cls, SYNC_DELIVERED);
+	assert_string_equal(v.locations, "Patient/srv-9");
+	/* Another type, a query, no id: not proof of anything. */
+	sync_answer_judge(200, TR(ENT("201 Created", "Observation/srv-9")),
+			  strlen(TR(ENT("201 Created", "Observation/srv-9"))), false, refs, n, true, &v);
+	assert_int_equal(v.cls, SYNC_RETRY);
+	sync_answer_judge(200, TR(ENT("201 Created", "Patient/srv-9?name=Doe")),
+			  strlen(TR(ENT("201 Created", "Patient/srv-9?name=Doe"))), false, refs, n, true, &v);
+	assert_int_equal(v.cls, SYNC_RETRY);
+	sync_answer_judge(200, TR(ENT("201 Created", "Patient")), strlen(TR(ENT("201 Created", "Patient"))),
+			  false, refs, n, true, &v);
+	assert_int_equal(v.cls, SYNC_RETRY);
+	free(refs);
+}
+
 static void test_bundle_refs(void **state)
 {
 	static const char *const bad[] = {
@@ -477,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_judge_transaction),
 		cmocka_unit_test(test_judge_update),
 		cmocka_unit_test(test_bundle_refs),
+		cmocka_unit_test(test_judge_conditional_create),
 		cmocka_unit_test(test_sync_status_format),
 		cmocka_unit_test(test_store_sync_state),
 		cmocka_unit_test(test_json_string),

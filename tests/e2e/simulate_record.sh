@@ -14,7 +14,7 @@ if "$KIOSK" simulate --record --config "$CONF" "$ANS" >"$E2E_TMP/out" 2>"$E2E_TM
 fi
 grep -q -- "--test-into-live-db" "$E2E_TMP/err" || fail "the refusal does not say how: $(cat "$E2E_TMP/err")"
 [ "$(sql "select count(*) from sessions")" = 0 ] || fail "the refused run stored something"
-"$KIOSK" simulate --help 2>&1 | grep -q -- "--record --test-into-live-db" || fail "usage does not document it"
+"$KIOSK" simulate --help 2>&1 | grep -q -- "--test-into-live-db" || fail "usage does not document it"
 
 id=$("$KIOSK" simulate --record --test-into-live-db --config "$CONF" "$ANS") || fail "simulate --record failed"
 sql "select bundle from outbox where id = '$id'" >"$E2E_TMP/bundle.json"

@@ -34,9 +34,9 @@ YAML
 sed -e 's/^language: es/language: en/' -e 's/José Ñúñez-Øster Castañeda Villalobos/Ana Lopez/' \
 	-e 's/skin_type: type4/skin_type: type2/' -e 's/medicines: \[isotretinoin\]/medicines: [none]/' \
 	-e '/^isotretinoin_/d' -e 's/allergies: \[unsure\]/allergies: [none]/' "$E2E_TMP/jose.yaml" >"$E2E_TMP/ana.yaml"
-"$KIOSK" simulate --record --lang es --config "$CONF" "$ROOT/screens" "$E2E_TMP/jose.yaml" >/dev/null ||
+"$KIOSK" simulate --record --test-into-live-db --lang es --config "$CONF" "$ROOT/screens" "$E2E_TMP/jose.yaml" >/dev/null ||
 	fail "recording José's intake"
-"$KIOSK" simulate --record --config "$CONF" "$ROOT/screens" "$E2E_TMP/ana.yaml" >/dev/null || fail "recording Ana's intake"
+"$KIOSK" simulate --record --test-into-live-db --config "$CONF" "$ROOT/screens" "$E2E_TMP/ana.yaml" >/dev/null || fail "recording Ana's intake"
 
 e2e_start k xterm-256color C.UTF-8 100 40
 wait_for k "Welcome to"
@@ -79,7 +79,7 @@ step k 1 "Your name"
 step k F12 "Staff sign-in"
 typ k maria; key k Enter; typ k 482913
 step k Enter "Staff menu - maria (staff)"
-step k 5 "The content will load after this patient"
+step k 6 "The content will load after this patient"
 shows k "Staff menu - maria (staff)"
 step k Escape "Your name"
 echo "ok: widths, language, defer first, dates given, not-sure items, footer, reload note"

@@ -46,7 +46,7 @@ database = var/kiosk.db
 published = var/content
 CONF
 cp tests/content/all-clear.yaml "$t/run/answers.yaml"
-declare -A pos=([init]="" [check]="screens" [simulate]="screens answers.yaml" [export-fhir]="screens"
+declare -A pos=([init]="" [backup]="backup.db" [check]="screens" [simulate]="screens answers.yaml" [export-fhir]="screens"
 	[status]="" [staff]="pin nobody" [publish]="screens" [config]="")
 declare -A val=([--today]=2026-11-26 [--lang]=es [--config]=kiosk.conf [--role]=staff)
 for c in $cmds; do
