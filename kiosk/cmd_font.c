@@ -49,10 +49,8 @@ int cmd_font_check(int argc, char **argv)
 	char font[4096];
 	int fd = -1, seconds = 5, c0, l0, c1, l1, c2, l2, want_c = 0, want_l = 0, status = 2;
 
-	if (argc > 2 || (argc == 2 && (seconds = atoi(argv[1])) <= 0)) {
-		fprintf(stderr, "usage: kiosk font-check [--config FILE] [SECONDS]\n");
-		return 2;
-	}
+	if (argc > 2 || (argc == 2 && (seconds = atoi(argv[1])) <= 0))
+		return cmd_usage("font-check");
 	if (config_load(&cfg, cfgpath, stderr, &err) != K_OK)
 		return 2;
 	config_path(cfg, "display.large_font", font, sizeof font);
