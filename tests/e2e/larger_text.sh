@@ -2,8 +2,9 @@
 # a pty, where the font cannot change, and the test resizes the pane to the
 # larger-text grid (display.large_grid, 120x33) as the kernel does when the
 # font changes on the console.  The whole bundled intake is completed at
-# that size in English and in Spanish, QR code included; the switch shows
-# it is on, and the next patient starts with it off.
+# that size in English and in Spanish, QR code included, and the staff menu
+# opens there; the switch shows it is on, and the next patient starts with
+# it off.
 . tests/e2e/lib.sh
 
 e2e_conf "[display]" "large_text_pty = true"
@@ -22,9 +23,16 @@ large() {
 	[ "$(t display -p -t k '#{window_width}x#{window_height}')" = 120x33 ] || fail "pane not resized"
 }
 
-# English, at the large grid.
+# English, at the large grid; the staff menu works there too.
+echo 482913 | "$KIOSK" staff add maria --role staff --config "$CONF" >/dev/null 2>&1 || fail "staff add"
 wait_for k "Welcome to"
 large "Larger text"
+step k F12 "Staff sign-in"
+typ k maria; key k Enter
+typ k 482913
+step k Enter "Staff menu - maria (staff)"
+shows k "Today's intakes"
+step k Escape "Welcome to"
 walk k
 lacks k "Please make this window larger"
 step k F10 "You are all set"
