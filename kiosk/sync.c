@@ -616,18 +616,6 @@ static int64_t note_transient(sync_ctx *sy, int attempts, const struct attempt *
 	return own;
 }
 
-static int valid_fhir_id(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n < 1 || n > 64)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.", id[i]))
-			return 0;
-	return 1;
-}
-
 /* Clear "questionnaire.pending" unless the kiosk replaced it meanwhile. */
 static krc clear_pending(sync_ctx *sy, const char *sent, struct kerr *err)
 {
@@ -642,19 +630,20 @@ static krc clear_pending(sync_ctx *sy, const char *sent, struct kerr *err)
 
 /* The Questionnaire's id: its "id", else the last segment of its canonical
  * "url" (kiosk export-fhir writes no id).  Returns -1 when neither gives a
- * valid FHIR id. */
+ * valid FHIR id with a letter or digit: "." or ".." would let libcurl
+ * normalise the PUT onto the server's base URL. */
 static int questionnaire_id(const char *q, size_t len, char *id, size_t n)
 {
 	char canon[512];
 	const char *slash;
 
 	if (sync_json_string(q, len, "id", id, n) == 0)
-		return valid_fhir_id(id) ? 0 : -1;
+		return fhir_id_ok(id) ? 0 : -1;
 	if (sync_json_string(q, len, "url", canon, sizeof canon) ||
 	    (slash = strrchr(canon, '/')) == NULL || strlen(slash + 1) >= n)
 		return -1;
 	strcpy(id, slash + 1);
-	return valid_fhir_id(id) ? 0 : -1;
+	return fhir_id_ok(id) ? 0 : -1;
 }
 
 /* q with "id" added as its first member when it has none: a FHIR update
