@@ -17,12 +17,17 @@ CFLAGS  += $(WARN) $(OPT) $(SANFLAGS) $(filter-out -D_XOPEN_SOURCE=% -D_DEFAULT_
 LDFLAGS += $(SANFLAGS) -Wl,--as-needed
 
 LIBS_KIOSK = $(shell pkg-config --libs ncursesw libqrencode sqlite3 libfyaml libsodium 2>/dev/null)
+LIBS_KIOSK += $(shell pkg-config --libs espeak-ng zlib 2>/dev/null) -lpcaudio
 LIBS_SYNC  = $(shell pkg-config --libs libcurl sqlite3 libfyaml libsodium 2>/dev/null)
 LIBS_TEST  = $(shell pkg-config --libs ncursesw libqrencode sqlite3 libfyaml libsodium libcurl cmocka 2>/dev/null)
+LIBS_TEST  += $(shell pkg-config --libs espeak-ng zlib 2>/dev/null) -lpcaudio
 
 # Debian packages: what the kiosk needs to build and run, and what the tests add.
 DEPS_BUILD = gcc make pkg-config libncurses-dev libqrencode-dev libsqlite3-dev \
              libcurl4-openssl-dev libfyaml-dev libsodium-dev
+# Read-aloud (espeak-ng, played through pcaudio) and the large console font
+# (Terminus, read with zlib).
+DEPS_BUILD += libespeak-ng-dev libpcaudio-dev zlib1g-dev console-setup-linux
 DEPS_CHECK = $(DEPS_BUILD) libcmocka-dev tmux zbar-tools imagemagick openssl sqlite3 \
              python3 python3-jsonschema nodejs npm valgrind cppcheck dialog systemd kbd procps
 # The fuzz targets: clang and its libFuzzer runtime (libclang_rt.fuzzer).

@@ -111,8 +111,8 @@ def build_helpers(build, work):
     os.makedirs(bindir, exist_ok=True)
     run(["cc", "-O2", "-o", os.path.join(bindir, "ptyrun"), os.path.join(ROOT, "bench/ptyrun.c"),
          "-lutil"])
-    libs = run(["pkg-config", "--libs", "sqlite3", "libsodium", "libfyaml"], capture_output=True,
-               text=True).stdout.split()
+    libs = run(["pkg-config", "--libs", "sqlite3", "libsodium", "libfyaml", "espeak-ng"], capture_output=True,
+               text=True).stdout.split() + ["-lpcaudio"]
     run(["cc", "-std=c11", "-O2", "-D_DEFAULT_SOURCE", "-I" + os.path.join(ROOT, "kiosk"), "-o",
          os.path.join(bindir, "kbench"), os.path.join(ROOT, "bench/kbench.c"),
          os.path.join(build, "libkiosk.a")] + libs)
@@ -476,6 +476,13 @@ def bench_store(bindir, work, quick):
     res = {k: mm(got.get(k, [])) for k in ("fsync", "fsync_append", "answer", "complete")}
     res["intake"] = mm([r[1] / 1000 for r in it])
     return res
+
+
+def bench_speech(bindir, quick):
+    """Read-aloud start: a screen's text built and handed to espeak-ng until
+    its first audio sample is ready (ms)."""
+    rows = kbench(bindir, "speech", os.path.join(ROOT, "screens"), 20 if quick else 100)
+    return {"first": mm([r[0] / 1000 for r in rows]), "text": mm([r[1] / 1000 for r in rows])}
 
 
 def cpu_of(cmd, timeout=None):
@@ -936,6 +943,10 @@ def report(info, R, quick):
                  "", ""))
     rows.append(("", "durable commits per second (median)", "%.0f/s" % (1000 / st["answer"][1]),
                  "fsync floor", "%.0f/s" % (1000 / st["fsync"][1]), "", ""))
+    sp = R["speech"]
+    rows.append(("Read-aloud", "key to first speech sample (text built, espeak-ng)", pair(sp["first"], f_ms),
+                 "", "", "", "< 100 ms"))
+    rows.append(("", "of which: building the screen's text", pair(sp["text"], f_ms), "", "", "", ""))
     c = R["content"]
     for name, label in (("bundled", "bundled"), ("big", "generated")):
         x = c[name]
@@ -1077,6 +1088,12 @@ METHOD = """\
   folder (same disk): store_answer_save with a new value each time,
   store_session_complete with a 4 KB FHIR bundle; the floor is a 512-byte
   pwrite + fdatasync on a file in the same folder.
+- Read-aloud: kbench against libkiosk.a walks the bundled screens; per
+  screen, the time from the key's work starting (readaloud_screen builds
+  the text) to speech's callback holding the first audio sample from
+  espeak-ng, with output to a sink paced like a sound card (the bench
+  machine has none; a real card adds its own output latency).  Each
+  utterance is then cut, as the next key would.
 - Content: content_load + check_content in process (kbench), and the
   `kiosk check` command; the generated folder is the bundled content plus
   1,000 yesno/choice screens (bench/gen_content.py) with flags and `when`
@@ -1182,6 +1199,8 @@ def main():
 
         log("store")
         R["store"] = bench_store(bindir, work, a.quick)
+        log("read-aloud")
+        R["speech"] = bench_speech(bindir, a.quick)
         log("content")
         R["content"] = bench_content(build, bindir, work, os.path.join(big, "screens"),
                                      os.path.join(chain, "screens"), a.quick)

@@ -31,6 +31,10 @@
  *   kbench purge DB N           N x store_purge with retention 0: the first
  *                               purges what `today` delivered, the others
  *                               find nothing (the hourly purge)
+ *   kbench speech DIR N         read-aloud start: N x (the text of a screen
+ *                               of content DIR built, handed to espeak-ng)
+ *                               until its first audio sample is ready;
+ *                               prints "first_sample_us text_us"
  *
  * Timed modes print one line per operation: microseconds (wall clock).
  * intakes prints "complete_us intake_us".  Patient data is synthetic. */
@@ -42,8 +46,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <stdatomic.h>
+
 #include "check.h"
 #include "content.h"
+#include "engine.h"
+#include "readaloud.h"
+#include "speech.h"
 #include "store.h"
 
 static double now_us(void)
@@ -389,12 +398,94 @@ static int do_content(const char *dir, int n)
 	return 0;
 }
 
+static atomic_int speech_starts;
+
+static void on_speech_start(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&speech_starts, 1);
+}
+
+/* Some answer the engine accepts on screen s, to move on through the
+ * content (NULL: just continue). */
+static const char *any_answer(const struct content_screen *s)
+{
+	switch (s->kind) {
+	case CONTENT_YESNO: return "no";
+	case CONTENT_CHOICE: return s->n_options ? s->options[0].id : NULL;
+	case CONTENT_MULTI:
+		for (int i = 0; i < s->n_options; i++)
+			if (s->options[i].exclusive)
+				return s->options[i].id;
+		return s->n_options ? s->options[0].id : NULL;
+	case CONTENT_TEXT: return s->pattern == CONTENT_PAT_PHONE ? "(561) 555-0100" : "Bench Person";
+	case CONTENT_DATE: return "1990-04-01";
+	case CONTENT_NUMBER: return "1";
+	case CONTENT_CONSENT: return "Bench Person";
+	default: return NULL;
+	}
+}
+
+/* The sink stands in for the sound card (the samples are produced and
+ * paced as it would play them); what is timed is the key's work: the text
+ * built and the synthesiser's first audio ready. */
+static int do_speech(const char *dir, int n)
+{
+	struct content *c = NULL;
+	struct kerr err = { "" };
+	struct speech_opts o = { 175, 100, "/dev/null", on_speech_start, NULL };
+	struct kdate today = { 2026, 11, 26 };
+	speech *sp = NULL;
+	engine *e = NULL;
+
+	if (content_load(&c, dir, NULL, &err) != K_OK)
+		return fail(dir, &err);
+	if (speech_new(&sp, &o, &err) != K_OK || engine_new(&e, c, NULL, &err) != K_OK)
+		return fail("speech", &err);
+	for (int i = 0; i < n; i++) {
+		struct readaloud_view v = { NULL, 0, "F6" };
+		struct engine_event ev = { ENGINE_EV_NEXT, NULL, 0 };
+		struct engine_fxlist fx;
+		int before = atomic_load(&speech_starts);
+		double t0 = now_us(), t1, t2;
+		char *text = NULL;
+
+		if (readaloud_screen(e, &v, &text, &err) != K_OK)
+			return fail("readaloud", &err);
+		t1 = now_us();
+		if (speech_say(sp, c->langs[engine_lang(e)], text, &err) != K_OK)
+			return fail("speech_say", &err);
+		while (atomic_load(&speech_starts) == before) {
+			struct timespec ts = { 0, 20000 };
+
+			nanosleep(&ts, NULL);
+		}
+		t2 = now_us();
+		printf("%.1f %.1f\n", t2 - t0, t1 - t0);
+		free(text);
+		speech_stop(sp);
+		/* On to the next screen, or back to the first at the end. */
+		ev.value = content_asks(engine_screen(e)->kind) ? any_answer(engine_screen(e)) : NULL;
+		ev.kind = ev.value ? ENGINE_EV_ANSWER : ENGINE_EV_NEXT;
+		if (engine_step(e, &ev, today, &fx, &err) != K_OK || engine_error(e)) {
+			engine_free(e);
+			e = NULL;
+			if (engine_new(&e, c, NULL, &err) != K_OK)
+				return fail("engine", &err);
+		}
+	}
+	engine_free(e);
+	speech_free(sp);
+	content_free(c);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int n;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: kbench fsync|fsync-append|answers|intakes|fill|content|paired|today|staff-list|status|quick-check|purge PATH N [OUTDIR|W]\n");
+		fprintf(stderr, "usage: kbench fsync|fsync-append|answers|intakes|fill|content|paired|speech|today|staff-list|status|quick-check|purge PATH N [OUTDIR|W]\n");
 		return 2;
 	}
 	n = atoi(argv[3]);
@@ -407,6 +498,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "today") || !strcmp(argv[1], "staff-list") || !strcmp(argv[1], "status") ||
 	    !strcmp(argv[1], "quick-check") || !strcmp(argv[1], "purge"))
 		return do_years(argv[1], argv[2], n, argc > 4 ? atoi(argv[4]) : 0);
+	if (!strcmp(argv[1], "speech"))
+		return do_speech(argv[2], n);
 	if (!strcmp(argv[1], "answers") || !strcmp(argv[1], "intakes") || !strcmp(argv[1], "fill"))
 		return do_store(argv[1], argv[2], n, argc > 4 ? argv[4] : NULL);
 	fprintf(stderr, "kbench: unknown mode %s\n", argv[1]);

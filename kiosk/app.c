@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "a11y.h"
 #include "config.h"
 #include "content.h"
 #include "engine.h"
@@ -58,6 +59,8 @@ struct app {
 	int64_t last;        /* monotonic second of the last input */
 	int64_t warn_start;  /* when the idle warning appeared */
 	long idle, warn, done;
+	a11y *ax;            /* larger text and read aloud */
+	long more;           /* "I need more time": idle time multiplier, per patient */
 	const char *lang;    /* kiosk.language */
 	bool quit;           /* an administrator asked to stop */
 	int64_t checked;     /* when the welcome screen last looked for new content */
@@ -186,6 +189,7 @@ static bool content_changed(const struct app *a)
  * patient reaches the next. */
 static void end_patient(struct app *a)
 {
+	a->more = 1;
 	ui_forget(a->u);
 	/* A reload staff asked for during the session happens now. */
 	between_sessions(a, a->reload_after);
@@ -306,10 +310,12 @@ static void timers(struct app *a)
 	switch (a->mode) {
 	case UI_MODE_SCREEN:
 		if (engine_completed(a->e)) {
-			if (now - a->last >= a->done)
+			if (now - a->last >= a11y_idle(a->ax, (int)a->done))
 				step(a, &ev);
 		} else if (engine_started(a->e) || engine_index(a->e) != 0) {
-			if (now - a->last >= a->idle) {
+			/* Longer while read aloud is on, and doubled each time
+			 * the patient asked for more time. */
+			if (now - a->last >= a11y_idle(a->ax, (int)(a->idle * a->more))) {
 				a->mode = UI_MODE_STILL_THERE;
 				a->warn_start = now;
 			}
@@ -455,6 +461,7 @@ static void app_free(struct app *a)
 			"database for staff to resume\n");
 	intake_clear(&a->in);
 	ui_free(a->u);
+	a11y_free(a->ax); /* after the screen: the normal font comes back last */
 	engine_free(a->e);
 	content_free(a->content);
 	store_close(a->st);
@@ -476,6 +483,7 @@ static krc app_init(struct app *a, int *argc, char **argv, struct kerr *err)
 		return rc;
 	a->lang = config_str(a->cfg, "kiosk.language");
 	a->idle = config_int(a->cfg, "kiosk.idle_seconds");
+	a->more = 1;
 	a->warn = config_int(a->cfg, "kiosk.idle_warning_seconds");
 	a->done = config_int(a->cfg, "kiosk.done_seconds");
 	return K_OK;
@@ -519,7 +527,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct app a;
 	struct kerr err = { { 0 } };
-	struct ui_opts uo = { 0, false };
+	struct ui_opts uo = { 0, false, NULL };
 	struct ui_view v;
 	int status = 0;
 
@@ -564,6 +572,12 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "kiosk: warning: kiosk.language '%s' is not a language of %s; showing '%s' "
 			"(kiosk check --config says so too)\n", a.lang, a.content_dir, a.content->langs[0]);
 	uo.staff_key = staff_key(a.cfg);
+	if (a11y_new(&a.ax, a.cfg, STDIN_FILENO, &err) != K_OK) {
+		fprintf(stderr, "kiosk: %s\n", err.msg);
+		app_free(&a);
+		return 2;
+	}
+	uo.ax = a.ax;
 	if (ui_new(&a.u, &uo, &err) != K_OK) {
 		fprintf(stderr, "kiosk: %s\n", err.msg);
 		app_free(&a);
@@ -609,7 +623,11 @@ int cmd_run(int argc, char **argv)
 		}
 		a.last = mono();
 		if (a.mode == UI_MODE_STILL_THERE) {
-			a.mode = UI_MODE_SCREEN; /* any key: the patient is back */
+			/* Any key: the patient is back and needs more time (WCAG
+			 * 2.2.1): the idle time doubles for the rest of the visit. */
+			a.mode = UI_MODE_SCREEN;
+			if (a.more < 8)
+				a.more *= 2;
 			continue;
 		}
 		if (in == UI_IN_EVENT && a.mode == UI_MODE_SCREEN)
@@ -686,7 +704,7 @@ int cmd_preview(int argc, char **argv)
 	engine *e = NULL;
 	ui *u = NULL;
 	struct kerr err = { { 0 } };
-	struct ui_opts uo = { 0, false };
+	struct ui_opts uo = { 0, false, NULL };
 	char path[PATH_MAX], buf[64];
 	int t, status = 2;
 

@@ -327,6 +327,9 @@ static void check_when(const struct content *c, int self, const struct content_w
 
 /* ---- fit on an 80x24 screen ---- */
 
+static void check_fit_grid(const struct content *c, const struct content_screen *s, struct content_diags *d,
+			   int cols, int lines, const char *what);
+
 /* Display lines s needs when wrapped at width columns, measured in display
  * columns by ktext (the screen wraps with the same widths). */
 static int wrapped_lines(const char *s, int width)
@@ -483,26 +486,34 @@ static void check_visible(const struct content *c, const struct content_screen *
 
 static void check_fit(const struct content *c, const struct content_screen *s, struct content_diags *d)
 {
+	check_fit_grid(c, s, d, 80, 24, "an 80x24 screen");
+}
+
+/* The fit on a cols x lines screen, named `what` in the message. */
+static void check_fit_grid(const struct content *c, const struct content_screen *s, struct content_diags *d,
+			   int cols, int lines, const char *what)
+{
 	/* Chrome: title, blank, progress and key help, validation message. */
-	const int room = 24 - 5;
+	const int room = lines - 5;
+	const int tw = cols - 4 < 76 ? cols - 4 : 76, ow = tw - 6;
 
 	if (!content_asks(s->kind) || s->kind == CONTENT_CONSENT)
 		return; /* info, consent and aftercare text scroll */
 	for (int l = 0; l < c->n_langs; l++) {
-		int need = wrapped_lines(s->text.s[l], 76) + wrapped_lines(s->help.s[l], 76);
+		int need = wrapped_lines(s->text.s[l], tw) + wrapped_lines(s->help.s[l], tw);
 
 		if (s->kind == CONTENT_YESNO)
 			need += 1 + 2 + s->not_sure;
 		for (int i = 0; i < s->n_options; i++)
-			need += wrapped_lines(s->options[i].label.s[l], 70);
+			need += wrapped_lines(s->options[i].label.s[l], ow);
 		if (s->n_options)
 			need += 1;
 		if (s->kind == CONTENT_TEXT || s->kind == CONTENT_NUMBER || s->kind == CONTENT_DATE)
 			need += 3;
 		if (need > room)
 			err_at(d, s, s->text.line, s->text.col, false,
-			       "screen '%s' (%s) needs %d lines but an 80x24 screen has room for %d: shorten the text or split the question",
-			       s->id, c->langs[l], need, room);
+			       "screen '%s' (%s) needs %d lines but %s has room for %d: shorten the text or split the question",
+			       s->id, c->langs[l], need, what, room);
 	}
 }
 
@@ -1516,4 +1527,17 @@ void check_print(const struct content_diags *d, const char *dir, FILE *f)
 				v[i].warning ? "warning" : "error", v[i].msg);
 	}
 	free(v);
+}
+
+void check_grid(const struct content *c, int cols, int lines, struct content_diags *d)
+{
+	char what[64];
+
+	/* A grid of at least 80x24 has room for whatever fits 80x24 (the text
+	 * column is 76 wide on both), which check_content() has judged. */
+	if (cols >= 80 && lines >= 24)
+		return;
+	snprintf(what, sizeof what, "the larger-text screen (%dx%d, display.large_grid)", cols, lines);
+	for (int i = 0; i < c->n_screens; i++)
+		check_fit_grid(c, &c->screens[i], d, cols, lines, what);
 }

@@ -25,6 +25,12 @@
  * not load cleanly) only the checks of references between screens run. */
 krc check_content(const struct content *c, struct kdate today, struct content_diags *d);
 
+/* Check that every question screen fits a cols x lines screen, as
+ * check_content() does for 80x24: the grid of larger text on the console
+ * (display.large_grid).  Adds an error to d for each that does not.  A grid
+ * of at least 80x24 adds nothing: what fits 80x24 fits it. */
+void check_grid(const struct content *c, int cols, int lines, struct content_diags *d);
+
 /* Print, for each flag and each outcome, a shortest set of answers that
  * reaches it (relative to a baseline patient with nothing to report).
  * Returns the number of flags and outcomes that no answers reach. */

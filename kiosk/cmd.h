@@ -16,6 +16,7 @@ int cmd_staff(int argc, char **argv);       /* cmd_staff.c: staff accounts */
 int cmd_publish(int argc, char **argv);     /* publish.c: install a content version */
 int cmd_preview(int argc, char **argv);     /* app.c: draw one screen */
 int cmd_init(int argc, char **argv);        /* cmd_db.c: create the database (first run) */
+int cmd_font_check(int argc, char **argv);  /* cmd_font.c: larger text on the Linux console */
 int cmd_backup(int argc, char **argv);      /* cmd_db.c: a consistent copy of the database */
 int cmd_config(int argc, char **argv);      /* cmd_content.c: list kiosk.conf keys */
 

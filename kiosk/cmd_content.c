@@ -187,8 +187,13 @@ int cmd_check(int argc, char **argv)
 	dir = content_dir(cfg, dir, buf, sizeof buf);
 	/* Every error of every file in one run, like a compiler. */
 	content_load_all(&c, dir, &d, &err);
-	if (c)
+	if (c) {
+		int gc, gl;
+
 		check_content(c, today, &d);
+		if (config_grid(cfg, "display.large_grid", &gc, &gl))
+			check_grid(c, gc, gl, &d);
+	}
 	check_print(&d, dir, stdout);
 	ktext_escape(edir, sizeof edir, dir, strlen(dir));
 	if (d.errors > 0 || c == NULL) {

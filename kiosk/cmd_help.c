@@ -81,6 +81,13 @@ static const struct cmd_def defs[] = {
 	  "terminal, reached with sample answers; any key ends it.",
 	  { { "--lang", "CODE", "the language to draw it in (default: kiosk.language)", false },
 	    CONFIG_OPT } },
+	{ "font-check", cmd_font_check, "[SECONDS]",
+	  "try larger text on this Linux console",
+	  "Run on the kiosk's own console (tty1): saves the console font, loads display.large_font\n"
+	  "as the kiosk does for larger text, shows the grid it gives for SECONDS (default 5), puts\n"
+	  "the saved font back.  Exit status: 0, 1 off a Linux VT or when the grid is too small,\n"
+	  "2 when the font cannot be read.",
+	  { CONFIG_OPT } },
 	{ "config", cmd_config, "",
 	  "list every kiosk.conf key with its default and meaning",
 	  "Prints every key kiosk.conf may set, in kiosk.conf form: its meaning, then the key with\n"

@@ -46,6 +46,13 @@ static const struct ckey keys[] = {
 	{ "kiosk.staff_idle_seconds", C_INT, "60", 10, 3600, "staff mode closes itself after this idle time" },
 	{ "kiosk.pepper_file", C_PATH, "var/pepper", 0, 0, "secret added to staff PIN hashes (0600)" },
 	{ "kiosk.published", C_PATH, "var/content", 0, 0, "folder of published content versions (kiosk publish)" },
+	{ "display.large_grid", C_STR, "120x33", 0, 0, "COLSxLINES of the screen with larger text (1920x1080 with a 32x16 font: 120x33); kiosk check fits the content to it" },
+	{ "display.large_font", C_PATH, "/usr/share/consolefonts/Vietnamese-TerminusBold32x16.psf.gz", 0, 0, "console font for larger text on the Linux console (PSF, may be gzipped; this Terminus set has every Spanish letter and the QR code's half blocks)" },
+	{ "display.large_text_pty", C_BOOL, "false", 0, 0, "tests only: offer larger text on a terminal that is not a Linux VT (the test resizes it to large_grid)" },
+	{ "speech.idle_factor", C_INT, "2", 1, 10, "idle times are this many times longer while read-aloud is on" },
+	{ "speech.rate", C_INT, "160", 80, 450, "read-aloud speed, words per minute" },
+	{ "speech.volume", C_INT, "100", 0, 200, "read-aloud volume (100: normal)" },
+	{ "speech.sink", C_PATH, "", 0, 0, "tests only: write what is spoken to this file instead of the sound card (empty: sound card)" },
 	{ "sync.server", C_STR, "", 0, 0, "FHIR base URL, https only (empty: sync disabled)" },
 	{ "sync.ca_file", C_PATH, "", 0, 0, "CA bundle that signs the server certificate (empty: system CAs)" },
 	{ "sync.pinned_pubkey", C_STR, "", 0, 0, "optional sha256//<base64> public key pin" },
@@ -154,8 +161,30 @@ static int parse_bool(const char *v)
 	return -1;
 }
 
+/* "COLSxLINES", e.g. "120x33", within what a screen can still show. */
+static bool parse_grid(const char *v, int *cols, int *lines)
+{
+	int c, l, used = 0;
+
+	if (sscanf(v, "%dx%d%n", &c, &l, &used) != 2 || v[used] != '\0' || c < 40 || c > 1000 ||
+	    l < 12 || l > 500)
+		return false;
+	*cols = c;
+	*lines = l;
+	return true;
+}
+
+bool config_grid(const config *cfg, const char *key, int *cols, int *lines)
+{
+	const char *v = config_str(cfg, key);
+
+	return v && parse_grid(v, cols, lines);
+}
+
 static bool valid(const struct ckey *k, const char *v, char *why, size_t n)
 {
+	int gc, gl;
+
 	char *end;
 	long x;
 
@@ -188,6 +217,10 @@ static bool valid(const struct ckey *k, const char *v, char *why, size_t n)
 	}
 	if (!strcmp(k->key, "sync.server") && *v && strncmp(v, "https://", 8) != 0) {
 		snprintf(why, n, "the server must be an https:// URL");
+		return false;
+	}
+	if (!strcmp(k->key, "display.large_grid") && !parse_grid(v, &gc, &gl)) {
+		snprintf(why, n, "'%s' is not COLSxLINES (40x12 to 1000x500), e.g. 120x33", v);
 		return false;
 	}
 	if (!strcmp(k->key, "sync.patient") && strcmp(v, "match") && strcmp(v, "create") &&

@@ -8,6 +8,7 @@
 #ifndef KIOSK_CONFIG_H
 #define KIOSK_CONFIG_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "kerr.h"
@@ -26,6 +27,10 @@ void config_free(config *cfg);
 const char *config_str(const config *cfg, const char *key);
 long config_int(const config *cfg, const char *key);
 int config_bool(const config *cfg, const char *key);
+
+/* The "COLSxLINES" value of a grid key (display.large_grid) into *cols and
+ * *lines; false when the key is not a grid (config_load refuses a bad one). */
+bool config_grid(const config *cfg, const char *key, int *cols, int *lines);
 
 /* Resolve a path value relative to the config file's folder ("" stays ""). 
  * Writes into buf (size n); returns buf. */

@@ -37,6 +37,7 @@ const char *const content_msg_required[] = {
 	"keys_many", "keys_many_choice", "keys_review_finish", "keys_button", "keys_start_over",
 	"start_over", "start_over_yes", "start_over_no", "err_characters", "field_full", "months",
 	"date_words", "date_readback", "link_caption",
+	"read_aloud", "larger_text", "more_time", "say_option", "say_option_on", "say_ticked", "say_unticked", "say_answer", "say_typed",
 	NULL,
 };
 

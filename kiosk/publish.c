@@ -243,10 +243,12 @@ static struct kdate local_today(void)
 	return (struct kdate){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
 }
 
-/* Load and check dir as `kiosk check` does.  On success *out is the
- * loaded content (caller frees). */
-static krc validate(const char *dir, FILE *diag, struct content **out, struct kerr *err)
+/* Load and check dir as `kiosk check` does (with cfg's larger-text grid
+ * when cfg is not NULL).  On success *out is the loaded content (caller
+ * frees). */
+static krc validate(const char *dir, const config *cfg, FILE *diag, struct content **out, struct kerr *err)
 {
+	int gc, gl;
 	struct content *c = NULL;
 	struct content_diags d = { 0 };
 	struct kerr lerr = { "" };
@@ -259,6 +261,8 @@ static krc validate(const char *dir, FILE *diag, struct content **out, struct ke
 
 		if (rc == K_OK)
 			rc = crc;
+		if (rc == K_OK && cfg && config_grid(cfg, "display.large_grid", &gc, &gl))
+			check_grid(c, gc, gl, &d);
 	}
 	if (diag)
 		check_print(&d, dir, diag);
@@ -282,7 +286,7 @@ static krc validate(const char *dir, FILE *diag, struct content **out, struct ke
 static krc verify_copy(const char *screens, const char *want, struct kerr *err)
 {
 	struct content *got = NULL;
-	krc rc = validate(screens, NULL, &got, err);
+	krc rc = validate(screens, NULL, NULL, &got, err);
 
 	if (rc == K_OK && strcmp(got->version, want) != 0)
 		rc = kerr_set(err, K_ECONTENT,
@@ -471,7 +475,7 @@ krc publish_content(const config *cfg, const char *src, const char *actor, int64
 	config_path(cfg, "kiosk.published", pub, sizeof pub);
 	if (strlen(pub) > PATH_MAX / 2 || strlen(src) > PATH_MAX / 2)
 		return kerr_set(err, K_EINVAL, "path too long");
-	if ((rc = validate(src, diag, &c, err)) != K_OK)
+	if ((rc = validate(src, cfg, diag, &c, err)) != K_OK)
 		return rc;
 	ver = c->version;
 	snprintf(version, PUBLISH_VERSION_LEN, "%s", ver);

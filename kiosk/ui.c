@@ -13,7 +13,13 @@
  * Input never goes through getch(): ui_key() reads the bytes itself and
  * hands them to the one decoder (keys.c), which the staff screen uses too,
  * so both screens understand the same keys on every terminal and no byte
- * can be taken for end of input.  Text size is the terminal's own.
+ * can be taken for end of input.
+ *
+ * Larger text and read aloud (F4, F5; a11y.h) are per-patient settings like
+ * contrast: the screen turns them on and off, and while read aloud is on it
+ * hands the words of what it shows (readaloud.h) to the synthesiser: the
+ * whole screen when it appears, the option focus moves to, what ticking
+ * did, a refused answer; any key first cuts off what is being said.
  *
  * File-scope state is limited to what a signal handler needs (the quit and
  * resize flags, the terminal settings to put back after a crash) and the
@@ -37,9 +43,11 @@
 #include <wchar.h>
 #include <wctype.h>
 
+#include "a11y.h"
 #include "keys.h"
 #include "ktext.h"
 #include "qr.h"
+#include "readaloud.h"
 
 #define UI_MIN_COLS 80
 #define UI_MIN_LINES 24
@@ -66,6 +74,8 @@ enum {
 	T_BODY = 9007,    /* text without a target: its lower half scrolls down */
 	T_RESTART_YES = 9008,
 	T_RESTART_NO = 9009,
+	T_LARGER = 9010,
+	T_SPEECH = 9011,
 };
 
 enum role {
@@ -76,7 +86,7 @@ enum role {
 enum action {
 	ACT_NONE, ACT_UP, ACT_DOWN, ACT_TAB, ACT_BTAB, ACT_LEFT, ACT_RIGHT, ACT_HOME, ACT_END,
 	ACT_CONFIRM, ACT_BACK, ACT_ERASE, ACT_DELETE, ACT_TOGGLE, ACT_PGUP, ACT_PGDN, ACT_LANG,
-	ACT_CONTRAST, ACT_FINISH,
+	ACT_CONTRAST, ACT_FINISH, ACT_LARGER, ACT_SPEECH, ACT_REPEAT,
 };
 
 /* The key map: decoded keys (keys.h) to actions.  Space is text; it is
@@ -94,6 +104,8 @@ static const struct {
 	{ KEYS_PGUP, ACT_PGUP },        { KEYS_PGDN, ACT_PGDN },
 	{ KEYS_F(2), ACT_LANG },        { KEYS_F(3), ACT_CONTRAST },
 	{ KEYS_F(10), ACT_FINISH },
+	{ KEYS_F(4), ACT_LARGER },      { KEYS_F(5), ACT_SPEECH },
+	{ KEYS_F(6), ACT_REPEAT },
 };
 
 /* How long the rest of an escape sequence may take to arrive (a slow
@@ -133,6 +145,11 @@ struct ui {
 	bool restart;             /* asking "Start over?" */
 	int restart_focus;        /* T_RESTART_YES or T_RESTART_NO */
 	bool full;                /* the field holds the most it may: say so */
+
+	/* read aloud: what was last spoken, so each screen and each refused
+	 * answer is said once */
+	int said_screen, said_lang;
+	char said_error[512];
 
 	/* the last layout */
 	struct uline *lines;
@@ -175,6 +192,9 @@ static void on_quit(int sig)
 
 static void on_crash(int sig)
 {
+	/* The normal console font first: the patient may have had larger
+	 * text on (async-signal-safe). */
+	a11y_crash_restore();
 	/* endwin() is not async-signal-safe: write the reset by hand.  Leave
 	 * the alternate screen, clear it and the scrollback, show the cursor,
 	 * stop mouse reporting.  Nothing of the screen is printed. */
@@ -399,6 +419,7 @@ krc ui_new(ui **out, const struct ui_opts *o, struct kerr *err)
 	u->o = *o;
 	u->contrast = o->contrast;
 	u->back_to = -1;
+	u->said_screen = -1;
 	setlocale(LC_ALL, "");
 	u->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	/* The Linux console font has the block elements but few symbols. */
@@ -476,7 +497,8 @@ void ui_free(ui *u)
 
 bool ui_personalised(const ui *u)
 {
-	return u->contrast != u->o.contrast;
+	return u->contrast != u->o.contrast ||
+	       (u->o.ax && (a11y_large(u->o.ax) || a11y_speech(u->o.ax)));
 }
 
 bool ui_utf8(const ui *u)
@@ -514,6 +536,11 @@ void ui_forget(ui *u)
 		u->contrast = u->o.contrast;
 		apply_theme(u);
 	}
+	/* Larger text and read aloud too: normal font, silence. */
+	if (u->o.ax)
+		a11y_reset(u->o.ax);
+	u->said_screen = -1;
+	u->said_error[0] = '\0';
 	keys_clear(&decoder);
 	for (int i = 0; i < u->n_lines; i++)
 		wmemset(u->lines[i].w, 0, UI_LINE_W);
@@ -1115,6 +1142,108 @@ static void draw_restart(ui *u, const engine *e)
 	put(u, LINES - 1, 1, msg(e, "keys_start_over"), COLS - 3, attr_of(u, R_KEYS));
 }
 
+/* One header switch at column x of line 1; returns where the next goes. */
+static int draw_switch(ui *u, int x, const char *key, const char *label, bool on, int target)
+{
+	int x0 = x;
+
+	x += put(u, 1, x, key, 2, A_BOLD) + 1;
+	x += put(u, 1, x, label, COLS / 3, attr_of(u, on ? R_FOCUS : R_TEXT));
+	add_hit(u, 1, x0, x, target);
+	return x + 3;
+}
+
+/* ---- read aloud ---- */
+
+static struct readaloud_view say_view(const ui *u, const engine *e)
+{
+	struct readaloud_view v = { u->marks, n_choices(engine_screen(e)), "F6" };
+
+	return v;
+}
+
+/* Speak text (taken over) in the session's language. */
+static void say(ui *u, const engine *e, krc rc, char *text)
+{
+	struct kerr err = { { 0 } };
+
+	if (rc == K_OK && a11y_say(u->o.ax, engine_content(e)->langs[engine_lang(e)], text, &err) != K_OK)
+		fprintf(stderr, "kiosk: read aloud: %s\n", err.msg);
+	free(text);
+}
+
+static bool speaking(const ui *u)
+{
+	return u->o.ax && a11y_speech(u->o.ax);
+}
+
+/* After a layout: a new screen (or language) is said whole, a newly
+ * refused answer alone. */
+static void say_changes(ui *u, const engine *e)
+{
+	struct readaloud_view v = say_view(u, e);
+	const char *er = engine_error(e);
+	char *t = NULL;
+	krc rc;
+
+	if (u->said_screen != engine_index(e) || u->said_lang != engine_lang(e)) {
+		u->said_screen = engine_index(e);
+		u->said_lang = engine_lang(e);
+		snprintf(u->said_error, sizeof u->said_error, "%s", er ? er : "");
+		rc = readaloud_screen(e, &v, &t, NULL);
+		say(u, e, rc, t);
+	} else if (er && strcmp(er, u->said_error) != 0) {
+		snprintf(u->said_error, sizeof u->said_error, "%s", er);
+		rc = readaloud_error(e, &t, NULL);
+		say(u, e, rc, t);
+	}
+}
+
+static void say_focus(ui *u, const engine *e)
+{
+	struct readaloud_view v = say_view(u, e);
+	char *t = NULL;
+	krc rc;
+
+	if (!speaking(u) || u->button)
+		return;
+	rc = readaloud_focus(e, &v, u->focus, &t, NULL);
+	say(u, e, rc, t);
+}
+
+static void say_toggle(ui *u, const engine *e, int i)
+{
+	char *t = NULL;
+	krc rc;
+
+	if (!speaking(u))
+		return;
+	rc = readaloud_toggle(e, i, u->marks[i], &t, NULL);
+	say(u, e, rc, t);
+}
+
+/* F6: spell the typed answer in focus (review) or being typed, else say
+ * the whole screen again. */
+static void say_again(ui *u, const engine *e)
+{
+	const struct content_screen *s = engine_screen(e);
+	char *t = NULL;
+	krc rc;
+
+	if (!speaking(u))
+		return;
+	if (s->kind == CONTENT_REVIEW && u->focus < u->n_items - 1 &&
+	    is_field(engine_content(e)->screens[u->review[u->focus]].kind)) {
+		rc = readaloud_spell(e, u->review[u->focus], NULL, &t, NULL);
+	} else if (is_field(s->kind) && u->flen > 0) {
+		rc = readaloud_spell(e, engine_index(e), field_value(u), &t, NULL);
+	} else {
+		u->said_screen = -1; /* the next draw says it all */
+		return;
+	}
+	say(u, e, rc, t);
+}
+
 static void draw_screen(ui *u, const engine *e)
 {
 	const struct content *c = engine_content(e);
@@ -1128,6 +1257,8 @@ static void draw_screen(ui *u, const engine *e)
 	q = layout(u, e);
 	if (u->focus >= u->n_items)
 		u->focus = u->n_items > 0 ? u->n_items - 1 : 0;
+	if (speaking(u))
+		say_changes(u, e);
 	/* Keep the focused item in view unless the patient scrolled away. */
 	if (u->follow && u->focus_line >= 0) {
 		if (u->focus_line < u->scroll)
@@ -1169,11 +1300,19 @@ static void draw_screen(ui *u, const engine *e)
 		put(u, 1, x + 3, m, mw, attr_of(u, R_TEXT));
 		add_hit(u, 1, x, COLS - 1, T_LANG);
 	}
+	x = 1;
 	if (engine_index(e) == 0 && !engine_started(e)) {
 		x = put(u, 1, 1, "F3", 2, A_BOLD) + 2;
 		x += put(u, 1, x, content_msg(c, "contrast", lang), COLS / 2, attr_of(u, R_TEXT));
 		add_hit(u, 1, 1, x, T_CONTRAST);
+		x += 3;
 	}
+	/* Larger text (where the font can change) and read aloud, on every
+	 * screen; shown highlighted while on. */
+	if (u->o.ax && a11y_can_enlarge(u->o.ax))
+		x = draw_switch(u, x, "F4", content_msg(c, "larger_text", lang), a11y_large(u->o.ax), T_LARGER);
+	if (u->o.ax)
+		draw_switch(u, x, "F5", content_msg(c, "read_aloud", lang), a11y_speech(u->o.ax), T_SPEECH);
 
 	/* Body. */
 	for (int i = 0; i < u->body_h && u->scroll + i < u->n_lines; i++) {
@@ -1286,6 +1425,15 @@ void ui_draw(ui *u, const struct ui_view *v)
 		draw_message(u, c, lang, "still_there",
 			     fill(u, content_msg(c, "still_there_countdown", lang), 0, 0, v->seconds),
 			     A_BOLD | A_REVERSE);
+		/* Any key or a tap anywhere is "I need more time". */
+		centred(u, content_msg(c, "more_time", lang), LINES / 2 + 1 + u->n_lines, attr_of(u, R_BUTTON));
+		move(LINES - 1, 0);
+		refresh();
+		if (speaking(u) && v->e && u->said_screen != -2) {
+			u->said_screen = -2; /* back on the screen, it is said again */
+			if (a11y_say(u->o.ax, c->langs[lang], content_msg(c, "still_there", lang), NULL) != K_OK)
+				fprintf(stderr, "kiosk: read aloud failed\n");
+		}
 		break;
 	case UI_MODE_UNAVAILABLE:
 		draw_message(u, c, lang, "unavailable", NULL, A_BOLD);
@@ -1304,6 +1452,7 @@ static enum ui_input answer(ui *u, struct engine_event *ev, const char *value)
 	ev->value = value;
 	ev->screen = 0;
 	u->follow = true;
+	u->said_error[0] = '\0'; /* the same mistake again is said again */
 	return UI_IN_EVENT;
 }
 
@@ -1516,6 +1665,7 @@ static enum ui_input act(ui *u, const engine *e, enum action a, struct engine_ev
 			return UI_IN_KEY;
 		}
 		u->follow = true;
+		say_focus(u, e);
 		return UI_IN_KEY;
 	case ACT_TAB:
 	case ACT_BTAB:
@@ -1569,10 +1719,12 @@ static enum ui_input act(ui *u, const engine *e, enum action a, struct engine_ev
 		/* Space: what Enter does, except that it marks on a multiple choice. */
 		if (u->button)
 			return press(u, e, u->button, ev);
-		if (field)
+		if (field) {
 			field_insert(u, s, L' ');
-		else if (s->kind == CONTENT_MULTI)
+		} else if (s->kind == CONTENT_MULTI) {
 			toggle(u, s, u->focus);
+			say_toggle(u, e, u->focus);
+		}
 		else if (s->kind == CONTENT_YESNO || s->kind == CONTENT_CHOICE)
 			return confirm(u, e, ev);
 		return UI_IN_KEY;
@@ -1590,6 +1742,29 @@ static enum ui_input act(ui *u, const engine *e, enum action a, struct engine_ev
 	case ACT_CONTRAST:
 		u->contrast = !u->contrast;
 		apply_theme(u);
+		return UI_IN_KEY;
+	case ACT_LARGER:
+		/* On the console the kernel then shrinks the grid and the
+		 * resize lays the screen out again. */
+		if (u->o.ax && a11y_can_enlarge(u->o.ax)) {
+			struct kerr err = { { 0 } };
+
+			if (a11y_set_large(u->o.ax, !a11y_large(u->o.ax), &err) != K_OK)
+				fprintf(stderr, "kiosk: larger text: %s\n", err.msg);
+			clearok(curscr, TRUE);
+		}
+		return UI_IN_KEY;
+	case ACT_SPEECH:
+		if (u->o.ax) {
+			struct kerr err = { { 0 } };
+
+			if (a11y_set_speech(u->o.ax, !a11y_speech(u->o.ax), &err) != K_OK)
+				fprintf(stderr, "kiosk: read aloud: %s\n", err.msg);
+			u->said_screen = -1; /* on: the screen is said from the top */
+		}
+		return UI_IN_KEY;
+	case ACT_REPEAT:
+		say_again(u, e);
 		return UI_IN_KEY;
 	case ACT_FINISH:
 		if (s->kind == CONTENT_REVIEW)
@@ -1721,6 +1896,7 @@ static enum ui_input click(ui *u, const engine *e, const struct keys_event *k, s
 			u->button = 0;
 			if (s->kind == CONTENT_MULTI) {
 				toggle(u, s, u->focus);
+				say_toggle(u, e, u->focus);
 				return UI_IN_KEY;
 			}
 			return confirm(u, e, ev);
@@ -1732,6 +1908,8 @@ static enum ui_input click(ui *u, const engine *e, const struct keys_event *k, s
 		case T_BACK: return press(u, e, h->target, ev);
 		case T_LANG: return act(u, e, ACT_LANG, ev);
 		case T_CONTRAST: return act(u, e, ACT_CONTRAST, ev);
+		case T_LARGER: return act(u, e, ACT_LARGER, ev);
+		case T_SPEECH: return act(u, e, ACT_SPEECH, ev);
 		case T_MORE: scroll_by(u, u->body_h > 2 ? u->body_h - 2 : 1); return UI_IN_KEY;
 		case T_BODY:
 			/* Touch has no PgDn: the lower half of the text pages
@@ -1760,6 +1938,9 @@ static enum ui_input handle(ui *u, const struct ui_view *v, const struct keys_ev
 	 * the screen is too small or unavailable. */
 	if (v->mode != UI_MODE_SCREEN || u->small || e == NULL)
 		return UI_IN_KEY;
+	/* Any key or tap cuts off what is being said first. */
+	if (u->o.ax)
+		a11y_key(u->o.ax);
 	if (u->restart)
 		return restart_key(u, e, k, ev);
 	if (k->kind == KEYS_MOUSE)

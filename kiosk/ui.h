@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 
+#include "a11y.h"
 #include "engine.h"
 #include "kerr.h"
 #include "keys.h"
@@ -24,6 +25,7 @@ typedef struct ui ui;
 struct ui_opts {
 	int staff_key;     /* keys_key that opens staff mode (keys_parse_name), 0 for none */
 	bool contrast;     /* the high-contrast theme is the default for every patient */
+	a11y *ax;          /* larger text and read aloud (borrowed); NULL: not offered */
 };
 
 enum ui_mode {

@@ -121,6 +121,42 @@ static void test_errors(void **state)
 	free(out);
 }
 
+static void test_grid(void **state)
+{
+	config *cfg = NULL;
+	krc rc;
+	int cols = 0, lines = 0;
+	char *out;
+
+	(void)state;
+	assert_int_equal(config_load(&cfg, NULL, NULL, NULL), K_OK);
+	assert_true(config_grid(cfg, "display.large_grid", &cols, &lines));
+	assert_int_equal(cols, 120); /* 1920x1080 with a 32x16 font */
+	assert_int_equal(lines, 33);
+	assert_int_equal(config_int(cfg, "speech.rate"), 160);
+	config_free(cfg);
+
+	out = load("[display]\nlarge_grid = 80x22\n", &rc, &cfg);
+	assert_int_equal(rc, K_OK);
+	assert_true(config_grid(cfg, "display.large_grid", &cols, &lines));
+	assert_int_equal(cols, 80);
+	assert_int_equal(lines, 22);
+	config_free(cfg);
+	free(out);
+
+	out = load("[display]\nlarge_grid = 120 by 33\n", &rc, &cfg);
+	assert_int_equal(rc, K_ECONFIG);
+	assert_non_null(strstr(out, ":2: display.large_grid: '120 by 33' is not COLSxLINES"));
+	free(out);
+	out = load("[display]\nlarge_grid = 20x5\n", &rc, &cfg);
+	assert_int_equal(rc, K_ECONFIG);
+	free(out);
+	out = load("[speech]\nrate = 1000\n", &rc, &cfg);
+	assert_int_equal(rc, K_ECONFIG);
+	assert_non_null(strstr(out, "speech.rate: 1000 is out of range (80..450)"));
+	free(out);
+}
+
 /* Inline comments: the README's [sync] example, as written, gives the
  * values without their comments; a quoted value keeps a " ;". */
 static void test_inline_comments(void **state)
@@ -257,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_grid),
 		cmocka_unit_test(test_inline_comments),
 		cmocka_unit_test(test_check_usage),
 		cmocka_unit_test(test_check_database_note),

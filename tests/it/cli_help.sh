@@ -47,7 +47,7 @@ published = var/content
 CONF
 cp tests/content/all-clear.yaml "$t/run/answers.yaml"
 declare -A pos=([init]="" [backup]="backup.db" [check]="screens" [simulate]="screens answers.yaml" [export-fhir]="screens"
-	[status]="" [staff]="pin nobody" [publish]="screens" [config]="")
+	[status]="" [staff]="pin nobody" [publish]="screens" [config]="" [font-check]="1")
 declare -A val=([--today]=2026-11-26 [--lang]=es [--config]=kiosk.conf [--role]=staff)
 for c in $cmds; do
 	[ "$c" = preview ] && continue # needs a terminal; its options are in app.c's parser
@@ -86,7 +86,7 @@ printf '[kiosk]\nidle_seconds = 45 ; shorter for the lobby\n' >"$t/set.conf"
 	ok "config --list --config shows the value a file sets" || bad "config --list --config"
 
 # README's table of keys is the same list, with the same defaults.
-sed -n '/^\[\(kiosk\|sync\)\]$/{s/\[\(.*\)\]/\1/;h;d};/^[a-z_]* = /{G;s/^\([a-z_]*\) = \(.*\)\n\(.*\)/\3 \1 \2/;p}' "$t/list.conf" |
+sed -n '/^\[\([a-z]*\)\]$/{s/\[\(.*\)\]/\1/;h;d};/^[a-z_]* = /{G;s/^\([a-z_]*\) = \(.*\)\n\(.*\)/\3 \1 \2/;p}' "$t/list.conf" |
 while read -r sec key def; do
 	[ -z "$def" ] && def="(empty)"
 	grep -qF "| \`[$sec] $key\` | \`$def\` |" README.md || grep -qF "| \`[$sec] $key\` | $def |" README.md ||
