@@ -584,8 +584,7 @@ int cmd_run(int argc, char **argv)
 		return 2;
 	}
 	a.last = mono();
-	open_store(&a);
-	for (;;) {
+	for (bool opened = false;;) {
 		struct engine_event ev;
 		enum ui_input in;
 
@@ -594,6 +593,15 @@ int cmd_run(int argc, char **argv)
 		v.e = a.e;
 		v.seconds = (int)(a.warn - (mono() - a.warn_start));
 		ui_draw(a.u, &v);
+		if (!opened) {
+			/* The welcome screen first, then the store: its integrity
+			 * check reads the whole file (about a second after five
+			 * years of receipts), and nothing on the welcome screen
+			 * needs it.  Keys typed meanwhile wait in the terminal. */
+			opened = true;
+			open_store(&a);
+			continue;
+		}
 		in = ui_read(a.u, &v, TICK_MS, &ev);
 		if (in == UI_IN_QUIT) {
 			/* Exit 0 means "stopped on purpose" to the service
