@@ -17,10 +17,10 @@ CFLAGS  += $(WARN) $(OPT) $(SANFLAGS) $(filter-out -D_XOPEN_SOURCE=% -D_DEFAULT_
 LDFLAGS += $(SANFLAGS) -Wl,--as-needed
 
 LIBS_KIOSK = $(shell pkg-config --libs ncursesw libqrencode sqlite3 libfyaml libsodium 2>/dev/null)
-LIBS_KIOSK += $(shell pkg-config --libs espeak-ng zlib 2>/dev/null) -lpcaudio
+LIBS_KIOSK += $(shell pkg-config --libs zlib 2>/dev/null) -ldl
 LIBS_SYNC  = $(shell pkg-config --libs libcurl sqlite3 libfyaml libsodium 2>/dev/null)
 LIBS_TEST  = $(shell pkg-config --libs ncursesw libqrencode sqlite3 libfyaml libsodium libcurl cmocka 2>/dev/null)
-LIBS_TEST  += $(shell pkg-config --libs espeak-ng zlib 2>/dev/null) -lpcaudio
+LIBS_TEST  += $(shell pkg-config --libs zlib 2>/dev/null) -ldl
 
 # Debian packages: what the kiosk needs to build and run, and what the tests add.
 DEPS_BUILD = gcc make pkg-config libncurses-dev libqrencode-dev libsqlite3-dev \

@@ -111,8 +111,9 @@ def build_helpers(build, work):
     os.makedirs(bindir, exist_ok=True)
     run(["cc", "-O2", "-o", os.path.join(bindir, "ptyrun"), os.path.join(ROOT, "bench/ptyrun.c"),
          "-lutil"])
-    libs = run(["pkg-config", "--libs", "sqlite3", "libsodium", "libfyaml", "espeak-ng"], capture_output=True,
-               text=True).stdout.split() + ["-lpcaudio"]
+    # libespeak-ng and libpcaudio are opened at run time (kiosk/speech.c).
+    libs = run(["pkg-config", "--libs", "sqlite3", "libsodium", "libfyaml", "zlib"], capture_output=True,
+               text=True).stdout.split() + ["-ldl"]
     run(["cc", "-std=c11", "-O2", "-D_DEFAULT_SOURCE", "-I" + os.path.join(ROOT, "kiosk"), "-o",
          os.path.join(bindir, "kbench"), os.path.join(ROOT, "bench/kbench.c"),
          os.path.join(build, "libkiosk.a")] + libs)

@@ -26,6 +26,7 @@
  * anywhere but the sink. */
 #include "speech.h"
 
+#include <dlfcn.h>
 #include <espeak-ng/speak_lib.h>
 #include <pcaudiolib/audio.h>
 #include <pthread.h>
@@ -87,6 +88,59 @@ static bool pace(speech *s, long ms)
 	return !atomic_load(&s->stop);
 }
 
+/* libespeak-ng and libpcaudio are opened the first time a patient turns
+ * read-aloud on, not linked: with their sound and codec stacks (PulseAudio,
+ * ALSA, X11, D-Bus, sndfile...) they are over thirty libraries, which every
+ * start of the kiosk would load and relocate for a feature most patients
+ * never use.  Opened once and kept, like the synthesiser itself. */
+static struct {
+	bool loaded;
+	int (*initialize)(espeak_AUDIO_OUTPUT, int, const char *, int);
+	void (*set_synth_callback)(t_espeak_callback *);
+	espeak_ERROR (*set_parameter)(espeak_PARAMETER, int, int);
+	espeak_ERROR (*set_voice)(espeak_VOICE *);
+	const espeak_VOICE **(*list_voices)(espeak_VOICE *);
+	espeak_ERROR (*synth)(const void *, size_t, unsigned int, espeak_POSITION_TYPE, unsigned int,
+			      unsigned int, unsigned int *, void *);
+	struct audio_object *(*audio_create)(const char *, const char *, const char *);
+	int (*audio_open)(struct audio_object *, enum audio_object_format, uint32_t, uint8_t);
+	int (*audio_write)(struct audio_object *, const void *, size_t);
+	int (*audio_flush)(struct audio_object *);
+	void (*audio_close)(struct audio_object *);
+	void (*audio_destroy)(struct audio_object *);
+} lib;
+
+/* dlsym() returns an object pointer; POSIX guarantees it converts to a
+ * function pointer, which ISO C spells through the pointer's bytes. */
+#define LIB_SYM(h, field, name) \
+	(*(void **)(&lib.field) = dlsym((h), (name))) != NULL
+
+static krc lib_load(struct kerr *err)
+{
+	void *es, *pa;
+
+	if (lib.loaded)
+		return K_OK;
+	es = dlopen("libespeak-ng.so.1", RTLD_NOW | RTLD_LOCAL);
+	pa = dlopen("libpcaudio.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (es == NULL || pa == NULL)
+		return kerr_set(err, K_EIO, "speech: cannot load %s (is the package installed?)",
+				es == NULL ? "libespeak-ng.so.1" : "libpcaudio.so.0");
+	if (!(LIB_SYM(es, initialize, "espeak_Initialize") &&
+	      LIB_SYM(es, set_synth_callback, "espeak_SetSynthCallback") &&
+	      LIB_SYM(es, set_parameter, "espeak_SetParameter") &&
+	      LIB_SYM(es, set_voice, "espeak_SetVoiceByProperties") &&
+	      LIB_SYM(es, list_voices, "espeak_ListVoices") && LIB_SYM(es, synth, "espeak_Synth") &&
+	      LIB_SYM(pa, audio_create, "create_audio_device_object") &&
+	      LIB_SYM(pa, audio_open, "audio_object_open") && LIB_SYM(pa, audio_write, "audio_object_write") &&
+	      LIB_SYM(pa, audio_flush, "audio_object_flush") && LIB_SYM(pa, audio_close, "audio_object_close") &&
+	      LIB_SYM(pa, audio_destroy, "audio_object_destroy")))
+		return kerr_set(err, K_EIO, "speech: the installed espeak-ng or pcaudio lacks a function the kiosk needs");
+	/* The handles stay open for the life of the process. */
+	lib.loaded = true;
+	return K_OK;
+}
+
 static int synth_cb(short *wav, int n, espeak_EVENT *ev)
 {
 	speech *s = live;
@@ -109,7 +163,7 @@ static int synth_cb(short *wav, int n, espeak_EVENT *ev)
 		}
 	} else if (s->audio_open) {
 		/* Blocks while the card's buffer is full: that is the pace. */
-		audio_object_write(s->audio, wav, (size_t)n * sizeof *wav);
+		lib.audio_write(s->audio, wav, (size_t)n * sizeof *wav);
 	}
 	return 0;
 }
@@ -132,13 +186,13 @@ static bool set_voice(speech *s, const char *lang)
 		return true;
 	memset(&v, 0, sizeof v);
 	v.languages = lang;
-	if (espeak_SetVoiceByProperties(&v) != EE_OK) {
+	if (lib.set_voice(&v) != EE_OK) {
 		s->voice[0] = '\0';
 		return false;
 	}
 	/* A voice brings its own rate and volume: set ours after it. */
-	espeak_SetParameter(espeakRATE, s->wpm, 0);
-	espeak_SetParameter(espeakVOLUME, s->volume, 0);
+	lib.set_parameter(espeakRATE, s->wpm, 0);
+	lib.set_parameter(espeakVOLUME, s->volume, 0);
 	snprintf(s->voice, sizeof s->voice, "%s", lang);
 	return true;
 }
@@ -149,7 +203,7 @@ static void say_now(speech *s, const char *lang, const char *text)
 	bool failed = false;
 
 	if (s->sink == NULL && !s->audio_open) {
-		if (audio_object_open(s->audio, AUDIO_OBJECT_FORMAT_S16LE, (uint32_t)s->rate_hz, 1) == 0)
+		if (lib.audio_open(s->audio, AUDIO_OBJECT_FORMAT_S16LE, (uint32_t)s->rate_hz, 1) == 0)
 			s->audio_open = true;
 		else
 			failed = true;
@@ -158,10 +212,10 @@ static void say_now(speech *s, const char *lang, const char *text)
 	if (!failed && set_voice(s, lang)) {
 		if (s->sink)
 			sink_say(s, lang, text);
-		espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, NULL);
+		lib.synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, NULL);
 		/* Drop what the card still holds of a cut utterance. */
 		if (s->aborted && s->audio_open)
-			audio_object_flush(s->audio);
+			lib.audio_flush(s->audio);
 		if (s->sink) {
 			fprintf(s->sink, "%s\t%ld\n", s->aborted ? "cut" : "end",
 				atomic_load(&s->samples) * 1000 / s->rate_hz);
@@ -211,7 +265,7 @@ static void *worker(void *arg)
 /* The language codes of the installed voices, e.g. "en", "en-gb", "es". */
 static bool list_langs(speech *s)
 {
-	const espeak_VOICE **v = espeak_ListVoices(NULL);
+	const espeak_VOICE **v = lib.list_voices(NULL);
 
 	s->langs = calloc(SPEECH_MAX_LANGS, sizeof *s->langs);
 	if (s->langs == NULL)
@@ -242,7 +296,7 @@ static bool have_voice(const speech *s, const char *lang)
 static void release(speech *s)
 {
 	if (s->audio)
-		audio_object_destroy(s->audio);
+		lib.audio_destroy(s->audio);
 	if (s->sink)
 		fclose(s->sink);
 	for (int i = 0; i < s->n_langs; i++)
@@ -262,6 +316,8 @@ krc speech_new(speech **out, const struct speech_opts *o, struct kerr *err)
 	*out = NULL;
 	if (live)
 		return kerr_set(err, K_EBUSY, "speech: the synthesiser is already in use");
+	if ((rc = lib_load(err)) != K_OK)
+		return rc;
 	s = calloc(1, sizeof *s);
 	if (s == NULL)
 		return kerr_set(err, K_ENOMEM, "out of memory");
@@ -277,21 +333,21 @@ krc speech_new(speech **out, const struct speech_opts *o, struct kerr *err)
 			release(s);
 			return kerr_set(err, K_EIO, "speech: cannot open the sink file");
 		}
-	} else if ((s->audio = create_audio_device_object(NULL, "kiosk", "Read aloud")) == NULL) {
+	} else if ((s->audio = lib.audio_create(NULL, "kiosk", "Read aloud")) == NULL) {
 		release(s);
 		return kerr_set(err, K_EIO, "speech: no sound output");
 	}
 	/* espeakINITIALIZE_DONT_EXIT: without voice data the library would
 	 * otherwise exit() the whole kiosk. */
 	if (started_hz <= 0)
-		started_hz = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, SPEECH_BUF_MS, NULL,
+		started_hz = lib.initialize(AUDIO_OUTPUT_SYNCHRONOUS, SPEECH_BUF_MS, NULL,
 					       espeakINITIALIZE_DONT_EXIT);
 	s->rate_hz = started_hz;
 	if (s->rate_hz <= 0) {
 		release(s);
 		return kerr_set(err, K_EIO, "speech: espeak-ng did not start (is espeak-ng-data installed?)");
 	}
-	espeak_SetSynthCallback(synth_cb);
+	lib.set_synth_callback(synth_cb);
 	if (!list_langs(s)) {
 		rc = kerr_set(err, K_ENOMEM, "out of memory");
 		goto fail;
@@ -321,7 +377,7 @@ void speech_free(speech *s)
 	pthread_join(s->thread, NULL);
 	live = NULL;
 	if (s->audio_open)
-		audio_object_close(s->audio);
+		lib.audio_close(s->audio);
 	release(s);
 }
 
