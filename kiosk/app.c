@@ -437,8 +437,11 @@ static void staff(struct app *a)
 		resume(a, ctx.resume_id, ctx.replace);
 		break;
 	case UI_STAFF_RELOAD:
-		if (engine_started(a->e) && !engine_completed(a->e))
-			a->reload_after = true; /* staff were told: after this patient */
+		/* Staff were told: after this patient.  A patient reading
+		 * her outcome is one too; replacing the engine under her
+		 * would also skip end_patient(). */
+		if (engine_started(a->e))
+			a->reload_after = true;
 		else
 			between_sessions(a, true);
 		break;
