@@ -422,6 +422,8 @@ static void staff(struct app *a)
 	/* A finished intake still on screen can be reset too (it ends it). */
 	ctx.session_open = engine_started(a->e);
 	act = ui_staff_run(&ctx);
+	if (ctx.reload_after)
+		a->reload_after = true; /* also when staff then reset the session */
 	ui_touch(a->u);
 	a->last = mono();
 	if (a->mode == UI_MODE_STILL_THERE)

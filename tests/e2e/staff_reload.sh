@@ -1,7 +1,8 @@
 # Staff reload content while a patient reads her outcome: the staff screen
 # says it loads after this patient, and it does: her outcome and aftercare
 # stay as they were, the next patient gets the new wording.  With nobody at
-# the kiosk the reload is at once.
+# the kiosk the reload is at once; a reset in the same visit is the end of
+# the session.
 . tests/e2e/lib.sh
 
 e2e_conf
@@ -33,4 +34,15 @@ step k Enter "Welcome (v2) to"
 sed -i 's/"Welcome (v2) to {clinic}"/"Welcome (v3) to {clinic}"/' "$E2E_TMP/c/010-welcome.yaml"
 reload 5
 wait_for k "Welcome (v3) to"
-echo "ok: reload waits for the patient on her outcome, at once with nobody there"
+
+# Reload asked for during a session, then the session reset in the same
+# visit: the reset ends the session, so the reload happens then.
+step k Enter "Which language"
+step k 1 "Your name"
+typ k "Patient Beta"; step k Enter "Date of birth"
+sed -i 's/"Welcome (v3) to {clinic}"/"Welcome (v4) to {clinic}"/' "$E2E_TMP/c/010-welcome.yaml"
+reload 6
+wait_for k "after this patient"
+step k 1 "Wipe the current patient's answers?"
+step k y "Welcome (v4) to"
+echo "ok: reload waits for the patient on her outcome, at once with nobody there, at a reset"
