@@ -813,9 +813,16 @@ static krc patient_body(sync_ctx *sy, const struct store_outbox_item *it, char *
 	else if (!strcmp(sy->patient, "none"))
 		form = FHIR_FORM_NONE;
 	else if (pe == FHIR_PE_MATCHABLE) {
-		rc = fhir_bundle_form(it->bundle, FHIR_FORM_MATCH, NULL, &match, err);
-		if (rc == K_OK)
-			rc = send_transaction(sy, match, a, err);
+		rc = fhir_bundle_form(it->bundle, FHIR_FORM_MATCH, NULL, &match, &e);
+		if (rc == K_EINVAL || rc == K_ENOTFOUND) {
+			/* As below: one record the kiosk did not write must not
+			 * stop the ones after it. */
+			sync_log("record %s: %s; sent as queued", it->id, e.msg);
+			return K_OK;
+		}
+		if (rc != K_OK)
+			return kerr_set(err, rc, "%s", e.msg);
+		rc = send_transaction(sy, match, a, err);
 		free(match);
 		if (rc)
 			return rc;
