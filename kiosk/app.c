@@ -376,7 +376,15 @@ static void resume(struct app *a, const char *id, bool replace)
 	if (engine_started(a->e) && !engine_completed(a->e) && a->in.session[0] &&
 	    store_session_interrupt(a->st, a->in.session, &err) != K_OK)
 		fprintf(stderr, "kiosk: the open session could not be set aside: %s\n", err.msg);
-	end_patient(a); /* the one reset: nothing of the screen's patient stays */
+	{
+		/* A reload staff asked for waits for the resumed patient: done
+		 * now, it would delete her session for a new wording. */
+		bool later = a->reload_after;
+
+		a->reload_after = false;
+		end_patient(a); /* the one reset: nothing of the screen's patient stays */
+		a->reload_after = later;
+	}
 	if (strcmp(ss->content_version, a->content->version) != 0) {
 		/* The record must carry the one wording it was taken with:
 		 * a session started on other content starts over instead. */

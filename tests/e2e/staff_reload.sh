@@ -45,4 +45,37 @@ reload 6
 wait_for k "after this patient"
 step k 1 "Wipe the current patient's answers?"
 step k y "Welcome (v4) to"
-echo "ok: reload waits for the patient on her outcome, at once with nobody there, at a reset"
+
+# Reload asked for during a session, then an interrupted session resumed
+# in its place: the resumed patient goes on with the wording she started
+# with (her session is not deleted for a new version), and the reload
+# waits for her.
+step k Enter "Which language"
+step k 1 "Your name"
+typ k "Patient Gamma"; step k Enter "Date of birth"
+typ k "1972-08-14"; step k Enter "Phone number"
+gamma=$(sql "select id from sessions where state = 'in_progress'")
+kill -9 "$(pgrep -P "$(t list-panes -t k -F '#{pane_pid}')" | head -1)"
+wait_for k "kiosk-exit=137"
+e2e_start k2 xterm-256color C.UTF-8
+wait_for k2 "Welcome (v4) to"
+step k2 Enter "Which language"
+step k2 1 "Your name"
+sed -i 's/"Welcome (v4) to {clinic}"/"Welcome (v5) to {clinic}"/' "$E2E_TMP/c/010-welcome.yaml"
+step k2 F12 "Staff sign-in"
+typ k2 maria; key k2 Enter; typ k2 482913
+step k2 Enter "Staff menu - maria (staff)"
+key k2 6
+wait_for k2 "after this patient"
+step k2 2 "1  started "
+step k2 Enter "Resume the session started"
+step k2 y "A patient's session is open on the screen"
+step k2 y "Phone number"
+[ "$(sql "select state from sessions where id = '$gamma'")" = in_progress ] ||
+	fail "the resumed session: $(sql 'select id, state from sessions')"
+step k2 F12 "Staff sign-in"
+typ k2 maria; key k2 Enter; typ k2 482913
+step k2 Enter "Staff menu - maria (staff)"
+step k2 1 "Wipe the current patient's answers?"
+step k2 y "Welcome (v5) to"
+echo "ok: reload waits for the patient on her outcome, at once with nobody there, at a reset, after a resumed patient"
