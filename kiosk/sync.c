@@ -738,6 +738,7 @@ static krc send_questionnaire(sync_ctx *sy, struct sync_report *rep, struct kerr
 		break;
 	case SYNC_RETRY:
 		rep->retry++;
+		now = (int64_t)time(NULL); /* the hold counts from the answer, as for records */
 		note_transient(sy, sy->failures + 1, &a, now);
 		sync_log("questionnaire %s: %s; next try in %llds", id, a.why,
 			 (long long)(sy->hold_until - now));
@@ -966,8 +967,15 @@ krc sync_drain(sync_ctx *sy, const volatile sig_atomic_t *stop, struct sync_repo
 	if ((int64_t)time(NULL) < sy->hold_until)
 		return K_OK;
 	rc = load_headers(sy, err);
-	if (rc == K_OK)
+	if (rc == K_OK) {
+		int retries = rep->retry;
+
 		rc = send_questionnaire(sy, rep, err);
+		/* Server trouble ends this drain here too, as for a record
+		 * below: the records wait for the next try. */
+		if (rep->retry > retries)
+			return rc;
+	}
 	while (rc == K_OK && !rep->auth && !(stop && *stop)) {
 		struct store_outbox_item *it = NULL;
 		struct kerr nf = { "" };
