@@ -382,7 +382,15 @@ static void resume(struct app *a, const char *id, bool replace)
 	if (engine_started(a->e) && !engine_completed(a->e) && a->in.session[0] &&
 	    store_session_interrupt(a->st, a->in.session, &err) != K_OK)
 		fprintf(stderr, "kiosk: the open session could not be set aside: %s\n", err.msg);
-	end_patient(a); /* the one reset: nothing of the screen's patient stays */
+	{
+		/* A reload staff asked for waits for the resumed patient: done
+		 * now, it would delete her session for a new wording. */
+		bool later = a->reload_after;
+
+		a->reload_after = false;
+		end_patient(a); /* the one reset: nothing of the screen's patient stays */
+		a->reload_after = later;
+	}
 	if (strcmp(ss->content_version, a->content->version) != 0) {
 		/* The record must carry the one wording it was taken with:
 		 * a session started on other content starts over instead. */
@@ -428,6 +436,8 @@ static void staff(struct app *a)
 	/* A finished intake still on screen can be reset too (it ends it). */
 	ctx.session_open = engine_started(a->e);
 	act = ui_staff_run(&ctx);
+	if (ctx.reload_after)
+		a->reload_after = true; /* also when staff then reset the session */
 	ui_touch(a->u);
 	a->last = mono();
 	if (a->mode == UI_MODE_STILL_THERE)
@@ -443,8 +453,11 @@ static void staff(struct app *a)
 		resume(a, ctx.resume_id, ctx.replace);
 		break;
 	case UI_STAFF_RELOAD:
-		if (engine_started(a->e) && !engine_completed(a->e))
-			a->reload_after = true; /* staff were told: after this patient */
+		/* Staff were told: after this patient.  A patient reading
+		 * her outcome is one too; replacing the engine under her
+		 * would also skip end_patient(). */
+		if (engine_started(a->e))
+			a->reload_after = true;
 		else
 			between_sessions(a, true);
 		break;

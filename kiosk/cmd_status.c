@@ -193,7 +193,7 @@ static void print_text(const char *dbpath, const struct store_status *st,
 	printf("database: %s\n", dbpath);
 	printf("sessions in progress: %d\n", st->in_progress);
 	printf("sessions interrupted: %d%s\n", st->interrupted,
-	       st->interrupted ? " (staff can resume the latest from the staff screen)" : "");
+	       st->interrupted ? " (staff choose one to resume on the staff screen)" : "");
 	if (st->waiting) {
 		age_text(now - st->oldest_waiting, a, sizeof a);
 		printf("records waiting: %d (oldest completed %s ago)\n", st->waiting, a);

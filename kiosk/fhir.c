@@ -1246,8 +1246,13 @@ krc fhir_bundle_form(const char *stored, enum fhir_form form, const char *patien
 				const char *r = strstr(ps->ent[i].b, "\"resource\":{");
 
 				if (r == NULL || r > ps->ent[i].e) {
-					b.oom = true;
-					break;
+					/* Not the writer's compact form: not a
+					 * record this kiosk wrote (K_EINVAL). */
+					free(h);
+					free(t);
+					rc = kerr_set(err, K_EINVAL, "fhir: the record's Patient is not in "
+						      "the form this kiosk writes");
+					goto out;
 				}
 				snprintf(head_, sizeof head_, "{\"fullUrl\":\"urn:uuid:%s\",\"resource\":{\"id\":\"%s\",",
 					 pat_id, pat_id);

@@ -103,6 +103,21 @@ static char *dup_opt(const char *s, bool *oom)
 	return r;
 }
 
+/* Append a staff message to dst as one line: flag_details holds one line
+ * per flag (store.h), and a message an administrator wrote over several
+ * lines (YAML `staff: |` or `>`) would otherwise put its second line under
+ * the next flag's code on the staff screen. */
+static void append_line(char *dst, const char *s)
+{
+	size_t o = strlen(dst), start = o;
+
+	for (; *s; s++)
+		dst[o++] = *s == '\n' || *s == '\r' ? ' ' : *s;
+	while (o > start && dst[o - 1] == ' ')
+		o--;
+	dst[o] = '\0';
+}
+
 /* Build the completion from the engine, keep it as pending, and write it. */
 static krc complete(struct intake *in, int64_t now, struct kerr *err)
 {
@@ -149,7 +164,7 @@ static krc complete(struct intake *in, int64_t now, struct kerr *err)
 		strcat(p->flags, flags[i].code);
 		strcat(p->details, flags[i].code);
 		strcat(p->details, ": ");
-		strcat(p->details, flags[i].staff);
+		append_line(p->details, flags[i].staff);
 	}
 	intake_datetime(now, authored, sizeof authored);
 	rc = (in->test ? fhir_bundle_test : fhir_bundle)(c, answers, flags, n_flags, engine_outcome(in->e),

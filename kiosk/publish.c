@@ -207,6 +207,10 @@ static krc copy_files(const struct content *c, const char *src, const char *tmp,
 		} else {
 			pathf(to, "%s/screens/%s", tmp, rel);
 		}
+		if (to[0] == '\0') {
+			rc = kerr_set(err, K_EINVAL, "path too long to publish (shorten the folder names): %s", f);
+			break;
+		}
 		snprintf(dir, sizeof dir, "%s", to);
 		slash = strrchr(dir, '/');
 		dir[slash - dir] = '\0';

@@ -2124,6 +2124,32 @@ static krc test_counts(store *s, struct store_status *stt, struct kerr *err)
 
 /* ---- backup ---- */
 
+/* Whether dest names the database or a file SQLite or the lock keeps
+ * beside it (-wal, -shm, -journal, .kiosk-lock, .sync-lock).  Renamed over
+ * it, a backup would take the live database's place under the running kiosk
+ * and kiosk-sync (their writes going to the unlinked file) next to a WAL
+ * that is not its own. */
+static bool names_database(const store *s, const char *dest)
+{
+	char dir[PATH_MAX], canon_dir[PATH_MAX + 1], canon_db[PATH_MAX + 1], full[2 * PATH_MAX + 2];
+	const char *slash = strrchr(dest, '/'), *base = slash ? slash + 1 : dest;
+	struct stat sb;
+	size_t n;
+
+	if (s->have_id && stat(dest, &sb) == 0 && sb.st_dev == s->dev && sb.st_ino == s->ino)
+		return true;
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - dest) + (slash == dest) : 1,
+		 slash ? dest : ".");
+	if (s->path == NULL || realpath(s->path, canon_db) == NULL || realpath(dir, canon_dir) == NULL)
+		return false;
+	snprintf(full, sizeof full, "%s/%s", strcmp(canon_dir, "/") ? canon_dir : "", base);
+	n = strlen(canon_db);
+	return strncmp(full, canon_db, n) == 0 &&
+	       (full[n] == '\0' || !strcmp(full + n, "-wal") || !strcmp(full + n, "-shm") ||
+		!strcmp(full + n, "-journal") || !strcmp(full + n, ".kiosk-lock") ||
+		!strcmp(full + n, ".sync-lock"));
+}
+
 krc store_backup(store *s, const char *dest, struct kerr *err)
 {
 	char tmp[PATH_MAX + 16];
@@ -2135,6 +2161,9 @@ krc store_backup(store *s, const char *dest, struct kerr *err)
 
 	if (dest == NULL || dest[0] == '\0' || strlen(dest) >= PATH_MAX)
 		return kerr_set(err, K_EINVAL, "no backup file named");
+	if (names_database(s, dest))
+		return kerr_set(err, K_EINVAL, "%s is the database itself (or a file beside it): "
+				"write the backup to another file, on another disk", dest);
 	/* Into a private temporary file beside the target, renamed over it
 	 * only when whole and checked: a failed backup never replaces the
 	 * last good one, and the copy (patient data) is 0600 from the start. */

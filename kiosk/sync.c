@@ -740,6 +740,7 @@ static krc send_questionnaire(sync_ctx *sy, struct sync_report *rep, struct kerr
 		break;
 	case SYNC_RETRY:
 		rep->retry++;
+		now = (int64_t)time(NULL); /* the hold counts from the answer, as for records */
 		note_transient(sy, sy->failures + 1, &a, now);
 		sync_log("questionnaire %s: %s; next try in %llds", id, a.why,
 			 (long long)(sy->hold_until - now));
@@ -815,9 +816,16 @@ static krc patient_body(sync_ctx *sy, const struct store_outbox_item *it, char *
 	else if (!strcmp(sy->patient, "none"))
 		form = FHIR_FORM_NONE;
 	else if (pe == FHIR_PE_MATCHABLE) {
-		rc = fhir_bundle_form(it->bundle, FHIR_FORM_MATCH, NULL, &match, err);
-		if (rc == K_OK)
-			rc = send_transaction(sy, match, a, err);
+		rc = fhir_bundle_form(it->bundle, FHIR_FORM_MATCH, NULL, &match, &e);
+		if (rc == K_EINVAL || rc == K_ENOTFOUND) {
+			/* As below: one record the kiosk did not write must not
+			 * stop the ones after it. */
+			sync_log("record %s: %s; sent as queued", it->id, e.msg);
+			return K_OK;
+		}
+		if (rc != K_OK)
+			return kerr_set(err, rc, "%s", e.msg);
+		rc = send_transaction(sy, match, a, err);
 		free(match);
 		if (rc)
 			return rc;
@@ -1005,8 +1013,15 @@ krc sync_drain(sync_ctx *sy, const volatile sig_atomic_t *stop, struct sync_repo
 	if ((int64_t)time(NULL) < sy->hold_until)
 		return K_OK;
 	rc = load_headers(sy, err);
-	if (rc == K_OK)
+	if (rc == K_OK) {
+		int retries = rep->retry;
+
 		rc = send_questionnaire(sy, rep, err);
+		/* Server trouble ends this drain here too, as for a record
+		 * below: the records wait for the next try. */
+		if (rep->retry > retries)
+			return rc;
+	}
 	acks = malloc(sizeof *acks);
 	if (rc == K_OK && acks == NULL)
 		rc = kerr_set(err, K_ENOMEM, "out of memory");

@@ -700,6 +700,7 @@ static enum ui_staff_action menu(struct ss *s)
 				 * it when this session ends. */
 				audit(s, "staff reload content", "after this patient");
 				s->reload = true;
+				s->ctx->reload_after = true;
 				snprintf(s->note, sizeof s->note,
 					 "The content will load after this patient (a session is in progress).");
 				break;

@@ -24,6 +24,8 @@ struct ui_staff_ctx {
 	int64_t now_fn_unused;       /* reserved; keep 0 */
 	char resume_id[STORE_ID_LEN];    /* UI_STAFF_RESUME: the session staff chose */
 	bool replace;                /* UI_STAFF_RESUME: staff confirmed twice to set the open session aside */
+	bool reload_after;           /* staff asked for a reload during the session: it happens
+				      * when the session ends, whatever they chose next */
 };
 
 enum ui_staff_action {

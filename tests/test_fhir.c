@@ -509,6 +509,31 @@ static void test_bundle_forms(void **state)
 					  FHIR_FORM_NONE, NULL, &out, &err), K_ENOTFOUND);
 	assert_int_equal(fhir_bundle_patient("{\"entry\":[{\"a\":", &pe, &err), K_EINVAL);
 	assert_int_equal(fhir_bundle_patient("[]", &pe, &err), K_EINVAL);
+
+	/* A record this kiosk did not write (its Patient's "resource" spaced
+	 * out) cannot take the create form: refused as such (the sync sends
+	 * it as queued), not reported as a failure that stops every delivery. */
+	{
+		char *spaced = malloc(2 * strlen(b) + 1), *o = spaced;
+
+		assert_non_null(spaced);
+		for (const char *p = b; *p; p++) {
+			if (!strncmp(p, "\"resource\":{", 12)) {
+				memcpy(o, "\"resource\": {", 13);
+				o += 13;
+				p += 11;
+				continue;
+			}
+			*o++ = *p;
+		}
+		*o = '\0';
+		assert_int_equal(fhir_bundle_patient(spaced, &pe, &err), K_OK);
+		assert_int_equal(pe, FHIR_PE_MATCHABLE);
+		kerr_clear(&err);
+		assert_int_equal(fhir_bundle_form(spaced, FHIR_FORM_CREATE, NULL, &out, &err), K_EINVAL);
+		assert_null(out);
+		free(spaced);
+	}
 	free(pid);
 	free(b);
 }

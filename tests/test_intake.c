@@ -15,6 +15,7 @@
 #include "content.h"
 #include "engine.h"
 #include "intake.h"
+#include "staff.h"
 #include "store.h"
 
 static const struct kdate today = { 2026, 11, 26 };
@@ -152,11 +153,82 @@ static void test_stranded_session(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A staff message written over several lines (YAML `staff: |` or `>`)
+ * is stored as one line: flag_details holds one line per flag, so a
+ * newline inside a message would put the next flag's words under this
+ * one's code on the staff screen. */
+static void test_multiline_staff(void **state)
+{
+	char dir[64], path[96], cmd[256];
+	struct content *c = NULL;
+	engine *e = NULL;
+	store *st = NULL;
+	struct intake in;
+	struct kerr err = { "" };
+	struct store_intake *v = NULL;
+	struct staff_intake *sv = NULL;
+	int n = 0;
+	FILE *f;
+	static const char *answers[] = { "en", "Ana", "2015-01-31", "yes", "none", "Ana" };
+
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/kiosk-intake-m%d", (int)getpid());
+	snprintf(path, sizeof path, "%s/k.db", dir);
+	snprintf(cmd, sizeof cmd, "mkdir -p %s && cp -r tests/fixtures/mini/. %s/", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "%s/screens/040-dob.yaml", dir);
+	f = fopen(cmd, "w");
+	assert_non_null(f);
+	fputs("id: dob\nkind: date\nmin: -120y\nmax: today\n"
+	      "title: {en: Date of birth, es: Fecha de nacimiento}\n"
+	      "text: {en: When were you born?, es: \"\\u00bfCu\\u00e1ndo naci\\u00f3?\"}\n"
+	      "flags:\n  - code: MINOR\n    severity: review\n    when: {age_under: 18}\n"
+	      "    staff: |\n      Under 18.\n      A guardian signs.\n"
+	      "    patient: {en: A guardian must sign., es: Un tutor debe firmar.}\n", f);
+	assert_int_equal(fclose(f), 0);
+	snprintf(cmd, sizeof cmd, "%s/screens", dir);
+	assert_int_equal(content_load(&c, cmd, NULL, &err), K_OK);
+	assert_int_equal(engine_new(&e, c, "en", &err), K_OK);
+	assert_int_equal(store_create(&st, path, &err), K_OK);
+	memset(&in, 0, sizeof in);
+	in.st = st;
+	in.e = e;
+
+	assert_int_equal(send(&in, e, ENGINE_EV_NEXT, NULL), K_OK);
+	for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++)
+		assert_int_equal(send(&in, e, ENGINE_EV_ANSWER, answers[i]), K_OK);
+	assert_int_equal(send(&in, e, ENGINE_EV_NEXT, NULL), K_OK);
+	assert_int_equal(count(path, "SELECT count(*) FROM sessions WHERE state = 'completed'"), 1);
+
+	assert_int_equal(store_intakes(st, 0, &v, &n, &err), K_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].flags, "MINOR,PREGNANT");
+	assert_string_equal(v[0].flag_details, "MINOR: Under 18. A guardian signs.\nPREGNANT: Pregnant.");
+	store_intakes_free(v, n);
+	/* What staff see: each flag under its own code. */
+	assert_int_equal(staff_intakes(st, c, 0, "maria", 2000, &sv, &n, &err), K_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(sv[0].n_flags, 2);
+	assert_string_equal(sv[0].flags[0].code, "PREGNANT");
+	assert_string_equal(sv[0].flags[0].text, "PREGNANT: Pregnant.");
+	assert_string_equal(sv[0].flags[1].code, "MINOR");
+	assert_string_equal(sv[0].flags[1].text, "MINOR: Under 18. A guardian signs. - patient gave: Date of birth: 2015-01-31");
+	staff_intakes_free(sv, n);
+
+	intake_clear(&in);
+	store_close(st);
+	engine_free(e);
+	content_free(c);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_complete_later),
 		cmocka_unit_test(test_stranded_session),
+		cmocka_unit_test(test_multiline_staff),
 	};
 
 	return cmocka_run_group_tests_name("intake", tests, NULL, NULL);

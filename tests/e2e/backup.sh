@@ -42,4 +42,20 @@ lacks k "Sorry"
 before=$(sha256sum <"$B")
 "$KIOSK" backup --config "$CONF" "$E2E_TMP/nowhere/kiosk.db" >/dev/null 2>&1 && fail "backup into a missing folder succeeded"
 [ "$(sha256sum <"$B")" = "$before" ] || fail "the earlier backup changed"
-echo "ok: backup while the kiosk runs: 0600, consistent, audit intact, audited"
+
+# Backing up onto the database itself (or a file SQLite keeps beside it)
+# is refused: the copy would replace the live file under the kiosk.
+ino=$(stat -c %i "$DB")
+for dest in "$DB" "$(dirname "$DB")/../$(basename "$(dirname "$DB")")/$(basename "$DB")" "$DB-wal"; do
+	rc=0
+	"$KIOSK" backup --config "$CONF" "$dest" >"$E2E_TMP/self.out" 2>&1 || rc=$?
+	[ $rc -eq 2 ] || fail "backup onto $dest: exit $rc"
+	grep -q "is the database itself" "$E2E_TMP/self.out" || fail "backup onto $dest: $(cat "$E2E_TMP/self.out")"
+done
+[ "$(stat -c %i "$DB")" = "$ino" ] || fail "the database file was replaced"
+# The patient's next answer lands in the database at its path.
+typ k "1990-02-03"; step k Enter "Phone number"
+[ "$(sql "select count(*) from answers a join sessions s on s.id = a.session
+	   where s.state = 'in_progress' and a.qid = 'dob'")" = 1 ] ||
+	fail "the answer did not reach the database: $(sql "select state from sessions")"
+echo "ok: backup while the kiosk runs: 0600, consistent, audit intact, audited; never onto the database"

@@ -26,6 +26,9 @@ wait_for k2 "Welcome to"
 lacks k2 "Rosalind"
 [ "$(sql "select state from sessions where id = '$id'")" = interrupted ] ||
 	fail "after the restart: $(sql 'select id, state from sessions')"
+# kiosk status sends staff to the list they choose from.
+"$KIOSK" status --config "$CONF" 2>/dev/null | grep -qF "sessions interrupted: 1 (staff choose one to resume on the staff screen)" ||
+	fail "kiosk status: $("$KIOSK" status --config "$CONF" 2>&1)"
 step k2 F12 "Staff sign-in"
 typ k2 maria; key k2 Enter; typ k2 482913
 step k2 Enter "Staff menu - maria (staff)"
