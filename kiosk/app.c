@@ -613,6 +613,9 @@ int cmd_run(int argc, char **argv)
 			 * needs it.  Keys typed meanwhile wait in the terminal. */
 			opened = true;
 			open_store(&a);
+			/* Its messages went to stderr, which may be this
+			 * terminal: repaint it all. */
+			ui_touch(a.u);
 			continue;
 		}
 		in = ui_read(a.u, &v, TICK_MS, &ev);
