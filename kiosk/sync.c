@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,12 +369,14 @@ static krc load_headers(sync_ctx *sy, struct kerr *err)
 	sy->hdrs = h;
 	h = NULL;
 out:
+	/* The bearer token: sodium_memzero, which the compiler may not drop
+	 * as it may a memset before free. */
 	if (tok) {
-		memset(tok, 0, cap);
+		sodium_memzero(tok, cap);
 		free(tok);
 	}
 	if (auth) {
-		memset(auth, 0, strlen(auth));
+		sodium_memzero(auth, strlen(auth));
 		free(auth);
 	}
 	curl_slist_free_all(h);
@@ -917,7 +920,7 @@ static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct acks
 		rc = send_transaction(sy, body ? body : it->bundle, &a, err);
 	free(body);
 	if (rc) {
-		sync_log("record %s: not sent: %s", it->id, a.why);
+		sync_log("record %s: not sent: %s", it->id, a.why[0] ? a.why : err->msg);
 		return rc;
 	}
 	now = (int64_t)time(NULL);
