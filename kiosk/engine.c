@@ -859,6 +859,27 @@ const struct rules_flag *engine_flags(const engine *e, int *n)
 	return e->flags;
 }
 
+const char *engine_patient_line(const engine *e, int *pos)
+{
+	for (; *pos < e->n_flags; (*pos)++) {
+		const struct rules_flag *f = &e->flags[*pos];
+		const char *p;
+		bool dup = false;
+
+		if (f->rule == NULL || !f->rule->patient_visible || f->patient == NULL ||
+		    *(p = content_str(e->c, f->patient, e->lang)) == '\0')
+			continue;
+		for (int j = 0; j < *pos && !dup; j++)
+			dup = e->flags[j].patient &&
+			      !strcmp(content_str(e->c, e->flags[j].patient, e->lang), p);
+		if (!dup) {
+			(*pos)++;
+			return p;
+		}
+	}
+	return NULL;
+}
+
 const struct content *engine_content(const engine *e)
 {
 	return e->c;

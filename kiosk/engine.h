@@ -124,6 +124,13 @@ bool engine_completed(const engine *e);
 enum content_severity engine_outcome(const engine *e);
 const struct rules_flag *engine_flags(const engine *e, int *n);
 
+/* The flag lines the patient may see (and hear), in the session's
+ * language: only those of rules the content marks patient_visible (an
+ * instruction, never a reason), each text once since flags of one meaning
+ * share a line.  Start with *pos = 0; each call returns the next line
+ * (borrowed from the content) and advances *pos; NULL after the last. */
+const char *engine_patient_line(const engine *e, int *pos);
+
 /* The content the engine runs. */
 const struct content *engine_content(const engine *e);
 

@@ -271,8 +271,7 @@ static void say_outcome(struct sb *b, const engine *e, const struct content_scre
 {
 	static const char *const keys[] = { "outcome_clear", "outcome_review", "outcome_defer" };
 	enum content_severity sev = engine_outcome(e);
-	const struct rules_flag *f;
-	int nf;
+	const char *p;
 
 	if ((int)sev < 0 || (int)sev > 2)
 		sev = CONTENT_SEV_REVIEW;
@@ -281,19 +280,8 @@ static void say_outcome(struct sb *b, const engine *e, const struct content_scre
 	/* What the screen shows, no more: the patient lines the content marks
 	 * patient_visible (an instruction, never a reason), once each.  Staff
 	 * messages are never spoken. */
-	f = engine_flags(e, &nf);
-	for (int i = 0; i < nf; i++) {
-		const char *p;
-		bool dup = false;
-
-		if (f[i].rule == NULL || !f[i].rule->patient_visible || f[i].patient == NULL ||
-		    *(p = str(e, f[i].patient)) == '\0')
-			continue;
-		for (int j = 0; j < i && !dup; j++)
-			dup = f[j].patient && !strcmp(str(e, f[j].patient), p);
-		if (!dup)
-			sb_say(b, p);
-	}
+	for (int pos = 0; (p = engine_patient_line(e, &pos)) != NULL;)
+		sb_say(b, p);
 }
 
 krc readaloud_screen(const engine *e, const struct readaloud_view *v, char **out, struct kerr *err)

@@ -854,8 +854,7 @@ static void layout_outcome(ui *u, const engine *e, const struct content_screen *
 	static const wchar_t *const fancy[] = { L" \x2713 ", L" ! ", L" \x25cf " };
 	static const wchar_t *const plain[] = { L" + ", L" ! ", L" * " };
 	enum content_severity sev = engine_outcome(e);
-	const struct rules_flag *f;
-	int nf;
+	const char *p;
 
 	if ((int)sev < 0 || (int)sev > 2)
 		sev = CONTENT_SEV_REVIEW;
@@ -866,18 +865,7 @@ static void layout_outcome(ui *u, const engine *e, const struct content_screen *
 	/* The lobby can read this screen: the outcome's own neutral text, plus
 	 * only the patient lines the content marks patient_visible (an
 	 * instruction, never a reason).  The reasons are for staff. */
-	f = engine_flags(e, &nf);
-	for (int i = 0; i < nf; i++) {
-		const char *p;
-		bool dup = false;
-
-		if (f[i].rule == NULL || !f[i].rule->patient_visible || f[i].patient == NULL ||
-		    *(p = str(e, f[i].patient)) == '\0')
-			continue;
-		for (int j = 0; j < i && !dup; j++)
-			dup = f[j].patient && !strcmp(str(e, f[j].patient), p);
-		if (dup)
-			continue;
+	for (int pos = 0; (p = engine_patient_line(e, &pos)) != NULL;) {
 		blank(u);
 		wrap(u, L"- ", p, width, R_TEXT, T_NONE);
 	}
