@@ -729,15 +729,19 @@ static void entry_end(struct fx *x, const char *type, const char *id)
 
 bool fhir_id_ok(const char *id)
 {
-	size_t n = id ? strlen(id) : 0;
+	return id != NULL && fhir_id_okn(id, strlen(id));
+}
+
+bool fhir_id_okn(const char *s, size_t n)
+{
 	bool alnum = false;
 
 	if (n < 1 || n > 64)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)id[i];
+		unsigned char ch = (unsigned char)s[i];
 
-		if (ch < 0x80 && isalnum(ch))
+		if ((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z'))
 			alnum = true;
 		else if (ch != '-' && ch != '.')
 			return false;

@@ -63,6 +63,8 @@
  * least one letter or digit: "." or ".." would be normalised away in a
  * request path, and a PUT Questionnaire/.. would reach the base URL. */
 bool fhir_id_ok(const char *id);
+/* The same rule for the n bytes at s (a segment inside a longer string). */
+bool fhir_id_okn(const char *s, size_t n);
 
 /* Why the content url cannot be the canonical url of the record and the
  * Questionnaire, or NULL when it can: it must be printable ASCII with no

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fhir.h"
 #include "json.h"
 #include "ktext.h"
 
@@ -50,22 +51,6 @@ static bool valid_type(const char *s, size_t n)
 		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z')))
 			return false;
 	return true;
-}
-
-/* FHIR's id rule [A-Za-z0-9-.]{1,64}, and at least one letter or digit
- * ("." and ".." are path segments, not ids). */
-static bool valid_id(const char *s, size_t n)
-{
-	bool alnum = false;
-
-	if (n < 1 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!in_set(s[i], ALNUM "-."))
-			return false;
-		alnum |= in_set(s[i], ALNUM);
-	}
-	return alnum;
 }
 
 static bool eq(const char *s, size_t n, const char *want)
@@ -121,7 +106,7 @@ krc sync_bundle_refs(const char *bundle, size_t len, struct sync_ref **out, size
 			continue;
 		}
 		if (method == NULL || strcmp(method, "PUT") != 0 || slash == NULL || type == NULL ||
-		    id == NULL || !valid_type(type, strlen(type)) || !valid_id(id, strlen(id)) ||
+		    id == NULL || !valid_type(type, strlen(type)) || !fhir_id_okn(id, strlen(id)) ||
 		    !eq(url, (size_t)(slash - url), type) || strcmp(slash + 1, id) != 0) {
 			rc = kerr_set(err, K_EINVAL,
 				      "entry %zu of the record is not a PUT Type/id of its resource, "
@@ -191,7 +176,7 @@ static bool location_names(const char *loc, const struct sync_ref *r, char vid[V
 			return false;
 	}
 	if (ns >= 4 && eq(seg[ns - 2], segl[ns - 2], "_history")) {
-		if (!valid_id(seg[ns - 1], segl[ns - 1]))
+		if (!fhir_id_okn(seg[ns - 1], segl[ns - 1]))
 			return false;
 		memcpy(vid, seg[ns - 1], segl[ns - 1]);
 		vid[segl[ns - 1]] = '\0';
@@ -207,7 +192,7 @@ static bool location_names(const char *loc, const struct sync_ref *r, char vid[V
 		return false;
 	if (r->id[0] == '\0') {
 		/* Conditional create: the server chose the id. */
-		if (segl[first + 1] > 64 || !valid_id(seg[first + 1], segl[first + 1]))
+		if (segl[first + 1] > 64 || !fhir_id_okn(seg[first + 1], segl[first + 1]))
 			return false;
 		memcpy(idout, seg[first + 1], segl[first + 1]);
 		idout[segl[first + 1]] = '\0';
