@@ -5,18 +5,7 @@
 
 e2e_conf
 e2e_start k xterm-256color C.UTF-8
-wait_for k "Welcome to"
-step k Enter "Which language"
-step k 1 "Your name"
-typ k "Kim Park"; step k Enter "Date of birth"
-typ k "1990-04-01"; step k Enter "Phone number"
-typ k "(561) 555-0100"; step k Enter "Treatment area"
-step k Space Enter "Pregnancy and nursing"
-step k 4 Enter "Your skin today"
-step k 9 Space Enter "Your skin in the past"
-step k 7 Enter "Your skin and the sun"
-step k 2 "Your health"
-step k 7 Enter "Medicines"
+WHO="Kim Park" DOB=1990-04-01 PHONE="(561) 555-0100" walk_start k
 step k 1 Enter "Acne pills"            # isotretinoin: the follow-up appears
 step k 2 "Do you remember the day"     # "I have stopped": the day known?
 step k 1 "When did you take your last"  # "Yes": when?

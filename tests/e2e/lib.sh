@@ -139,7 +139,9 @@ qr_link() {
 #   WHO DOB PHONE   typed answers
 #   PREG (4: none)  SKIN (9: none)  PAST (7: none)  TYPE (2)  HEALTH (7: none)
 #   MEDS (6: none)  PROC (7: none)  CARE (3: none)  ALLERGY (4: none)
-walk() {
+# walk_start NAME: the same, up to the medicines screen (a test goes on
+# from there with answers of its own).
+walk_start() {
 	local n=$1
 	wait_for "$n" "Welcome to"
 	step "$n" Enter "Which language"
@@ -153,6 +155,11 @@ walk() {
 	step "$n" "${PAST:-7}" Enter "Your skin and the sun"
 	step "$n" "${TYPE:-2}" "Your health"
 	step "$n" "${HEALTH:-7}" Enter "Medicines"
+}
+
+walk() {
+	local n=$1
+	walk_start "$n"
 	step "$n" "${MEDS:-6}" Enter "Past treatments"
 	step "$n" "${PROC:-7}" Enter "Skin care products"
 	step "$n" "${CARE:-3}" Enter "Allergies"

@@ -7,18 +7,7 @@
 
 e2e_conf
 e2e_start k xterm-256color C.UTF-8 110 44
-wait_for k "Welcome to"
-step k Enter "Which language"
-step k 1 "Your name"
-typ k "Dana Date"; step k Enter "Date of birth"
-typ k "1990-04-01"; step k Enter "Phone number"
-typ k "(561) 555-0100"; step k Enter "Treatment area"
-step k Space Enter "Pregnancy and nursing"
-step k 4 Enter "Your skin today"
-step k 9 Space Enter "Your skin in the past"
-step k 7 Enter "Your skin and the sun"
-step k 2 "Your health"
-step k 7 Enter "Medicines"
+WHO="Dana Date" DOB=1990-04-01 PHONE="(561) 555-0100" walk_start k
 step k 1 Enter "Acne pills (isotretinoin)"
 step k 2 "Do you remember the day you took your last isotretinoin pill?"
 step k 1 "When did you take your last isotretinoin pill?"
