@@ -31,7 +31,15 @@ key k F5
 said "say	en	Welcome to Balshi Dermatology. Before your micro-needling visit"
 # A key cuts the welcome text off (it takes many seconds to say).
 step k Enter "Which language"
-grep -q '^cut	' "$SINK" || { cat "$SINK"; fail "the key did not cut speech off"; }
+# The speech thread writes how the utterance ended just after the stop:
+# wait for that line, then it must say "cut", not "end".
+i=0
+until grep -q '^\(cut\|end\)	' "$SINK"; do
+	i=$((i + 1))
+	[ $i -gt $((E2E_TIMEOUT * 20)) ] && { cat "$SINK"; fail "the welcome text never ended"; }
+	sleep 0.05
+done
+[ "$(grep -m1 '^\(cut\|end\)	' "$SINK" | cut -f1)" = cut ] || { cat "$SINK"; fail "the key did not cut speech off"; }
 said "Language. Which language would you like to use?"
 said "1, English. 2, Español (Spanish)."
 key k Down
