@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /* fhir_server: a FHIR R4 server for the sync tests: Medplum's FHIR engine
  * (@medplum/fhir-router's FhirRouter over its in-memory MemoryRepository)
- * behind real TLS with HTTP/1.1 keep-alive, and injected faults.
+ * behind real TLS, HTTP/2 (h2 by ALPN) and HTTP/1.1 keep-alive on the same
+ * port, and injected faults.
  *
  * Usage:
  *   fhir_server.js --port N --cert C --key K [--token T] [--client-ca CA]
  *                  [--faults SPEC] [--control FILE] [--dump FILE] [--ready FILE]
- *                  [--no-validate] [--check-answers] [--verbose]
+ *                  [--no-validate] [--check-answers] [--http1] [--verbose]
  *
  * The FHIR base is https://127.0.0.1:N/fhir.  Requests under it go to the
  * engine as they are: POST [base] takes a transaction (all or nothing: a
@@ -16,6 +17,11 @@
  * resources match) and urn:uuid rewriting.  Only PUT and POST count as the
  * client's requests: they take a fault each, and a connection is counted
  * once it carried one.  Reads (GET) are for the tests and take no fault.
+ * A client may send several requests at once (HTTP/2 streams on one
+ * connection, or several HTTP/1.1 connections); the engine takes them one
+ * at a time, in the order they arrived, as a single database would commit
+ * them.  --http1 offers HTTP/1.1 only (ALPN), for clients that must fall
+ * back to it.
  *
  * Faults: SPEC is a comma-separated list applied to successive PUT/POST
  * requests (one item per request; then normal service).  "x*3" repeats.
@@ -25,7 +31,9 @@
  *   503date     HTTP 503 with Retry-After as an HTTP date 4 s ahead
  *   429         HTTP 429 with "Retry-After: 3", nothing stored
  *   slow        store, answer normally after 1.5 s
- *   reset       store, then reset the connection without an answer
+ *   reset       store, then reset the connection without an answer (under
+ *               HTTP/2 the whole connection: other requests on it are
+ *               lost too)
  *   hang        read the request, store nothing, never answer
  *   badjson     store, then answer 200 with a body that is not JSON
  *   400         HTTP 400 with an OperationOutcome, nothing stored
@@ -48,7 +56,9 @@
  * engine's history, "resource": the current version}, read from the
  * engine's repository), transactions (committed), connections that carried
  * FHIR requests, tls_failures, faults_applied, rejected requests
- * ({status, text}) and auth_failures.
+ * ({status, text}), auth_failures, and max_in_flight: the most PUT/POST
+ * requests received and not yet answered at one time (h2_connections of
+ * the connections spoke HTTP/2).
  *
  * Every resource PUT or in a transaction is checked with @medplum/core's
  * validateResource against the R4 definitions (422 with the problems);
@@ -60,7 +70,7 @@
  * $FHIR_TOOLS. */
 'use strict';
 const fs = require('fs');
-const https = require('https');
+const http2 = require('http2');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..', '..');
@@ -104,6 +114,7 @@ function parseArgs(argv) {
 			a = a.slice(0, eq);
 		}
 		if (a === '--no-validate') o.noValidate = true;
+		else if (a === '--http1') o.http1 = true;
 		else if (a === '--check-answers') o.checkAnswers = true;
 		else if (a === '--verbose') o.verbose = true;
 		else if (valued[a]) {
@@ -141,7 +152,22 @@ const OPTS = parseArgs(process.argv.slice(2));
 let FAULTS = parseFaults(OPTS.faults);
 const CONTROL = { path: OPTS.control, mtime: null };
 const STATE = { transactions: 0, connections: 0, tls_failures: 0, faults_applied: [],
-	rejected: [], auth_failures: 0, huge_sent: 0, huge_cut: 0 };
+	rejected: [], auth_failures: 0, huge_sent: 0, huge_cut: 0, in_flight: 0, max_in_flight: 0,
+	h2_connections: 0 };
+/* The TLS sockets by remote port: an HTTP/2 request shows its connection
+ * only through a proxy that may not be torn down (the reset fault). */
+const SOCKETS = new Map();
+const COUNTED = new WeakSet();
+
+/* The connection a request came on: the HTTP/2 session, else the socket. */
+function connOf(rq) {
+	return rq.stream ? rq.stream.session : rq.socket;
+}
+
+/* The answer can no longer be sent (the client gave up on it). */
+function gone(rs) {
+	return rs.stream ? rs.stream.destroyed || rs.stream.closed : rs.destroyed;
+}
 
 function nextFault() {
 	if (CONTROL.path) {
@@ -332,38 +358,63 @@ async function checkResource(res) {
 /* ------------------------------------------------------------------ HTTP */
 
 function send(rq, rs, status, body, extra) {
+	if (gone(rs)) return;
 	const data = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-	rs.writeHead(status, { 'Content-Type': 'application/fhir+json',
-		'Content-Length': data.length, ...(extra || {}) });
+	const head = { 'Content-Type': 'application/fhir+json', 'Content-Length': data.length,
+		...(extra || {}) };
+	if (rq.stream) {
+		/* The stream itself, not the compatibility response: that one
+		 * ends the stream in a frame of its own after the body (it
+		 * waits for trailers), so a client that has the whole body
+		 * resets the stream, and after 1,000 resets Node's flood guard
+		 * ends the connection.  Servers end the stream with the body. */
+		rq.stream.respond({ ':status': status, ...head });
+		rq.stream.end(data);
+		return;
+	}
+	rs.writeHead(status, head);
 	rs.end(data);
 }
 
 /* body padded with spaces to 64 MiB: the first such answer chunked (no
  * length: only the client's write callback can stop it), the next with a
  * Content-Length (which the client can refuse up front), and so on.
- * huge_cut counts the answers the client did not read to the end. */
-function sendHuge(rs, status, body) {
+ * huge_cut counts the answers the client did not read to the end (under
+ * HTTP/2: streams the client reset). */
+function sendHuge(rq, rs, status, body) {
 	const HUGE = 64 * 1024 * 1024;
 	let data = Buffer.from(JSON.stringify(body));
 	data = Buffer.concat([data, Buffer.alloc(HUGE - data.length, ' ')]);
 	const chunked = ++STATE.huge_sent % 2 === 1;
-	let done = false;
-	rs.on('finish', () => { done = true; });
-	rs.on('close', () => { if (!done) STATE.huge_cut++; });
-	rs.writeHead(status, chunked ? { 'Content-Type': 'application/fhir+json' } :
-		{ 'Content-Type': 'application/fhir+json', 'Content-Length': data.length });
+	const head = chunked ? { 'Content-Type': 'application/fhir+json' } :
+		{ 'Content-Type': 'application/fhir+json', 'Content-Length': data.length };
+	let out = rs;
+	if (rq.stream) {
+		/* HTTP/2: the stream ends with the last data (see send()); a
+		 * client that stops reading resets it. */
+		out = rq.stream;
+		out.on('error', () => { /* reset by the client */ });
+		out.on('close', () => { if (out.rstCode !== http2.constants.NGHTTP2_NO_ERROR) STATE.huge_cut++; });
+		out.respond({ ':status': status, ...head });
+	} else {
+		let done = false;
+		rs.on('finish', () => { done = true; });
+		rs.on('close', () => { if (!done) STATE.huge_cut++; });
+		rs.writeHead(status, head);
+	}
 	let off = 0;
 	const step = 1 << 16;
 	const pump = () => {
 		while (off < data.length) {
+			if (out.destroyed) return;
 			const part = data.subarray(off, off + step);
 			off += step;
-			if (!rs.write(part)) {
-				rs.once('drain', pump);
+			if (!out.write(part)) {
+				out.once('drain', pump);
 				return;
 			}
 		}
-		rs.end();
+		out.end();
 	};
 	pump();
 }
@@ -416,6 +467,12 @@ function faultAnswer(fault, rq, rs, doc) {
 			{ 'WWW-Authenticate': 'Bearer' });
 		break;
 	case 'hang': {
+		if (rq.stream) {
+			const st = rq.stream;
+			const t = setTimeout(() => st.close(http2.constants.NGHTTP2_CANCEL), 60000);
+			st.on('close', () => clearTimeout(t));
+			break;
+		}
 		const sock = rq.socket;
 		const t = setTimeout(() => sock.destroy(), 60000);
 		sock.on('close', () => clearTimeout(t));
@@ -456,7 +513,11 @@ function finishFault(fault, rq, rs, status, body, doc) {
 	if (fault === 'reset') {
 		/* A TCP RST under the TLS layer: the client sees the connection
 		 * torn down with no answer ("connection reset by peer"). */
-		const s = rq.socket;
+		const s = rq.stream ? SOCKETS.get(rq.socket.remotePort) : rq.socket;
+		if (!s) {
+			rq.stream.session.destroy();
+			return;
+		}
 		try { (s._parent || s).resetAndDestroy(); } catch (e) { /* no TCP handle */ }
 		s.destroy();
 		return;
@@ -481,7 +542,7 @@ function finishFault(fault, rq, rs, status, body, doc) {
 		}
 	}
 	if (fault === 'huge') {
-		sendHuge(rs, status, body);
+		sendHuge(rq, rs, status, body);
 		return;
 	}
 	if (fault === 'slow') {
@@ -491,13 +552,20 @@ function finishFault(fault, rq, rs, status, body, doc) {
 	send(rq, rs, status, body);
 }
 
-/* The engine's answer for a request under /fhir. */
-async function engine(method, url, body) {
-	const req = { method, url, pathname: '', body, params: {}, query: {},
-		headers: {}, config: { transactions: true } };
-	const [oo, res] = await fhir.handleRequest(req, repo);
-	const status = core.getStatus(oo);
-	return { status, body: res ?? oo, oo };
+/* The engine's answer for a request under /fhir.  One request at a time:
+ * TxRepository's undo log is one per repository. */
+let ENGINE_TAIL = Promise.resolve();
+function engine(method, url, body) {
+	const run = async () => {
+		const req = { method, url, pathname: '', body, params: {}, query: {},
+			headers: {}, config: { transactions: true } };
+		const [oo, res] = await fhir.handleRequest(req, repo);
+		const status = core.getStatus(oo);
+		return { status, body: res ?? oo, oo };
+	};
+	const p = ENGINE_TAIL.then(run, run);
+	ENGINE_TAIL = p.catch(() => {});
+	return p;
 }
 
 async function handleWrite(rq, rs, fhirPath) {
@@ -571,10 +639,19 @@ async function handle(rq, rs) {
 	}
 	const fhirPath = u.pathname.slice('/fhir'.length);
 	if (rq.method === 'PUT' || rq.method === 'POST') {
-		if (!rq.socket.counted) {
-			rq.socket.counted = true;
+		const c = connOf(rq);
+		if (!COUNTED.has(c)) {
+			COUNTED.add(c);
 			STATE.connections++;
+			if (rq.stream) STATE.h2_connections++;
 		}
+		STATE.in_flight++;
+		if (STATE.in_flight > STATE.max_in_flight) STATE.max_in_flight = STATE.in_flight;
+		let open = true;
+		const done = () => { if (open) { open = false; STATE.in_flight--; } };
+		rs.on('finish', done);
+		rs.on('close', done);
+		if (rq.stream) rq.stream.on('close', done);
 		await handleWrite(rq, rs, fhirPath);
 		return;
 	}
@@ -593,18 +670,21 @@ async function handle(rq, rs) {
 
 function main() {
 	const tlsOpts = { cert: fs.readFileSync(OPTS.cert), key: fs.readFileSync(OPTS.key),
-		ALPNProtocols: ['http/1.1'] };
+		allowHTTP1: true };
 	if (OPTS.clientCa) {
 		tlsOpts.ca = fs.readFileSync(OPTS.clientCa);
 		tlsOpts.requestCert = true;
 		tlsOpts.rejectUnauthorized = true;
 	}
-	const srv = https.createServer(tlsOpts, (rq, rs) => {
+	const onRequest = (rq, rs) => {
 		handle(rq, rs).catch(e => {
 			console.error('fhir_server: ' + (e.stack || e));
 			if (!rs.headersSent) send(rq, rs, 500, outcome(String(e.message), 'exception'));
 		});
-	});
+	};
+	/* http2 offers h2 then http/1.1 by ALPN; --http1 only the latter. */
+	const srv = OPTS.http1 ? require('https').createServer({ ...tlsOpts, ALPNProtocols: ['http/1.1'] }, onRequest)
+		: http2.createSecureServer(tlsOpts, onRequest);
 	srv.keepAliveTimeout = 120000;
 	srv.headersTimeout = 125000;
 	srv.requestTimeout = 0;
@@ -612,7 +692,12 @@ function main() {
 		STATE.tls_failures++;
 		if (OPTS.verbose) console.error('fhir_server: TLS handshake failed: ' + e.message);
 	});
-	srv.on('secureConnection', s => s.setNoDelay(true));
+	srv.on('secureConnection', s => {
+		s.setNoDelay(true);
+		const port = s.remotePort;
+		SOCKETS.set(port, s);
+		s.on('close', () => { if (SOCKETS.get(port) === s) SOCKETS.delete(port); });
+	});
 
 	const writeDump = () => {
 		if (!OPTS.dump) return;
