@@ -1,6 +1,7 @@
 /* sync: the outbox-to-FHIR-server delivery engine (see sync.h).
  *
- * Owns the one libcurl easy handle, the credentials and the retry policy.
+ * Owns the libcurl multi handle and its request slots (sync.in_flight easy
+ * handles sharing its connections), the credentials and the retry policy.
  * It must never turn TLS verification off, never follow a redirect to
  * anything but https, and never write a request or response body, nor any
  * text from the server, to the log: a server's error text can echo patient
@@ -182,11 +183,42 @@ int sync_retry_after(const char *value, int64_t now, int64_t *wait)
 
 /* ---------------------------------------------------------------- delivery */
 
+/* A record on its way: the stored item and the request it is at.  In
+ * match mode a matchable Patient goes first alone (JOB_MATCH), and the
+ * record follows once that answer names the Patient (JOB_RECORD). */
+enum { JOB_RECORD = 0, JOB_MATCH };
+
+struct job {
+	struct store_outbox_item *it; /* owned; NULL: no record */
+	char *body;                  /* owned: what goes on the wire (NULL: it->bundle) */
+	int step;                    /* JOB_MATCH or JOB_RECORD */
+	char key[512];               /* match mode: the Patient's search ("" none) */
+};
+
+/* One request slot: an easy handle of the multi handle, the answer it is
+ * receiving, and the record it carries.  All slots share the multi
+ * handle's connections: HTTP/2 streams on one connection when the server
+ * speaks it, else one HTTP/1.1 connection each. */
+struct xfer {
+	CURL *h;
+	int busy;                    /* added to the multi handle */
+	char errbuf[CURL_ERROR_SIZE];
+	char *resp;
+	size_t resp_len;
+	int resp_over;
+	const struct sync_ref *refs; /* what the request sends */
+	size_t n_refs;
+	struct sync_ref *own_refs;   /* refs when this slot owns them (a job's) */
+	bool transaction;
+	struct job job;
+};
+
 struct sync_ctx {
 	store *st;
-	CURL *h;
+	CURLM *multi;
+	struct xfer *xf;             /* sync.in_flight slots */
+	int n_xf;
 	struct curl_slist *hdrs;
-	char errbuf[CURL_ERROR_SIZE];
 	char *base;                  /* no trailing '/' */
 	char db_path[PATH_MAX];
 	char token_file[PATH_MAX];
@@ -201,9 +233,6 @@ struct sync_ctx {
 	int64_t hold_until;          /* no request before this (server trouble) */
 	int64_t failing_since;       /* first failed request in a row, 0 if none */
 	struct store_sync_state state; /* the sync state last written */
-	char *resp;
-	size_t resp_len;
-	int resp_over;
 };
 
 static void sync_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -230,7 +259,7 @@ static uint32_t rnd32(void)
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
-	sync_ctx *sy = userp;
+	struct xfer *sy = userp;
 	size_t k = size * nmemb;
 	char *p;
 
@@ -361,10 +390,12 @@ static krc load_headers(sync_ctx *sy, struct kerr *err)
 			h = t;
 		}
 	}
-	if (curl_easy_setopt(sy->h, CURLOPT_HTTPHEADER, h) != CURLE_OK) {
-		rc = kerr_set(err, K_ENET, "libcurl refused the request headers");
-		goto out;
-	}
+	/* Only between drains: no slot is in flight here. */
+	for (int i = 0; i < sy->n_xf; i++)
+		if (curl_easy_setopt(sy->xf[i].h, CURLOPT_HTTPHEADER, h) != CURLE_OK) {
+			rc = kerr_set(err, K_ENET, "libcurl refused the request headers");
+			goto out;
+		}
 	curl_slist_free_all(sy->hdrs);
 	sy->hdrs = h;
 	h = NULL;
@@ -385,8 +416,8 @@ out:
 
 /* Every transfer option in one place.  There is deliberately no option to
  * skip verification: a kiosk that talks to the wrong server leaks PHI. */
-static krc setup_handle(sync_ctx *sy, const config *cfg, const char *ca, const char *cert,
-			const char *key, struct kerr *err)
+static krc setup_handle(struct xfer *x, const config *cfg, const char *ca, const char *cert,
+			const char *key, int first, struct kerr *err)
 {
 	long ct = config_int(cfg, "sync.connect_timeout");
 	long to = config_int(cfg, "sync.timeout");
@@ -397,7 +428,7 @@ static krc setup_handle(sync_ctx *sy, const config *cfg, const char *ca, const c
 #define SETOPT(opt, val)                                        \
 	do {                                                    \
 		if (c == CURLE_OK)                              \
-			c = curl_easy_setopt(sy->h, opt, val);  \
+			c = curl_easy_setopt(x->h, opt, val);   \
 	} while (0)
 	SETOPT(CURLOPT_PROTOCOLS_STR, "https");
 	SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "https");
@@ -432,15 +463,20 @@ static krc setup_handle(sync_ctx *sy, const config *cfg, const char *ca, const c
 	 * (on_body stops one that does not announce its length). */
 	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)RESP_MAX);
 	SETOPT(CURLOPT_WRITEFUNCTION, on_body);
-	SETOPT(CURLOPT_WRITEDATA, (void *)sy);
-	SETOPT(CURLOPT_ERRORBUFFER, sy->errbuf);
+	SETOPT(CURLOPT_WRITEDATA, (void *)x);
+	SETOPT(CURLOPT_ERRORBUFFER, x->errbuf);
+	SETOPT(CURLOPT_PRIVATE, (void *)x);
 	SETOPT(CURLOPT_USERAGENT, "kiosk-sync/1");
+	/* Wait for the first connection to say whether it multiplexes
+	 * (HTTP/2) rather than opening one per slot at once. */
+	SETOPT(CURLOPT_PIPEWAIT, 1L);
 #undef SETOPT
 	if (c != CURLE_OK)
 		return kerr_set(err, K_ECONFIG, "libcurl: %s", curl_easy_strerror(c));
 	/* HTTP/2 when the server offers it (ALPN), else HTTP/1.1 keep-alive;
 	 * a libcurl built without HTTP/2 refuses the option, which is fine. */
-	if (curl_easy_setopt(sy->h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS) != CURLE_OK)
+	if (curl_easy_setopt(x->h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS) != CURLE_OK &&
+	    first)
 		sync_log("note: this libcurl has no HTTP/2; using HTTP/1.1");
 	return K_OK;
 }
@@ -479,43 +515,92 @@ struct attempt {
 	char location[256];          /* delivered: checked Type/id/_history/v list */
 };
 
-/* Send body with method to url and judge the answer (sync_answer.h): refs
- * (n) name what body sends; transaction: body is a transaction Bundle,
- * else one resource PUT.  Returns K_ECONFIG for transport errors that only
- * a config change fixes. */
-static krc attempt(sync_ctx *sy, const char *method, const char *url, const char *body,
-		   size_t len, const struct sync_ref *refs, size_t n, bool transaction,
-		   struct attempt *a, struct kerr *err)
+/* Start sending body (len bytes, borrowed until the transfer ends) with
+ * method to url on slot x: the transfer runs in the multi handle from
+ * here.  A libcurl refusal comes back as its CURLcode, to be judged as a
+ * transport error. */
+static CURLcode xfer_send(sync_ctx *sy, struct xfer *x, const char *method, const char *url,
+			  const char *body, size_t len)
+{
+	CURLcode c;
+
+	x->resp_len = 0;
+	x->resp_over = 0;
+	x->errbuf[0] = '\0';
+	c = curl_easy_setopt(x->h, CURLOPT_URL, url);
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, strcmp(method, "POST") ? method : NULL);
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(x->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, body);
+	if (c == CURLE_OK) {
+		if (curl_multi_add_handle(sy->multi, x->h) != CURLM_OK)
+			return CURLE_FAILED_INIT;
+		x->busy = 1;
+	}
+	return c;
+}
+
+/* Take slot x out of the multi handle (its answer stays readable). */
+static void xfer_end(sync_ctx *sy, struct xfer *x)
+{
+	if (x->busy)
+		curl_multi_remove_handle(sy->multi, x->h);
+	x->busy = 0;
+}
+
+/* Run the transfers in flight until one ends: *done is its slot and *res
+ * its result.  Each transfer ends by itself (sync.timeout), so this
+ * returns.  K_ENET when libcurl's multi interface fails. */
+static krc next_done(sync_ctx *sy, struct xfer **done, CURLcode *res, struct kerr *err)
+{
+	for (;;) {
+		int running = 0, left;
+		CURLMsg *m;
+		CURLMcode mc = curl_multi_perform(sy->multi, &running);
+
+		if (mc != CURLM_OK)
+			return kerr_set(err, K_ENET, "libcurl: %s", curl_multi_strerror(mc));
+		while ((m = curl_multi_info_read(sy->multi, &left)) != NULL) {
+			char *p = NULL;
+
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &p);
+			*done = (struct xfer *)(void *)p;
+			*res = m->data.result;
+			return K_OK;
+		}
+		if (running == 0)
+			return kerr_set(err, K_ENET, "libcurl: no transfer in flight");
+		mc = curl_multi_poll(sy->multi, NULL, 0, 1000, NULL);
+		if (mc != CURLM_OK)
+			return kerr_set(err, K_ENET, "libcurl: %s", curl_multi_strerror(mc));
+	}
+}
+
+/* Judge the answer slot x received (or its transport error c) against
+ * x->refs (sync_answer.h).  Returns K_ECONFIG for transport errors that
+ * only a config change fixes. */
+static krc xfer_judge(struct xfer *x, CURLcode c, struct attempt *a, struct kerr *err)
 {
 	struct curl_header *hh;
 	struct sync_verdict v;
-	CURLcode c = CURLE_OK;
 
 	memset(a, 0, sizeof *a);
 	a->retry_after = -1;
-	sy->resp_len = 0;
-	sy->resp_over = 0;
-	sy->errbuf[0] = '\0';
-	c = curl_easy_setopt(sy->h, CURLOPT_URL, url);
-	if (c == CURLE_OK)
-		c = curl_easy_setopt(sy->h, CURLOPT_CUSTOMREQUEST, strcmp(method, "POST") ? method : NULL);
-	if (c == CURLE_OK)
-		c = curl_easy_setopt(sy->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	if (c == CURLE_OK)
-		c = curl_easy_setopt(sy->h, CURLOPT_POSTFIELDS, body);
-	if (c == CURLE_OK)
-		c = curl_easy_perform(sy->h);
-	if ((c == CURLE_WRITE_ERROR && sy->resp_over) || c == CURLE_FILESIZE_EXCEEDED) {
+	if ((c == CURLE_WRITE_ERROR && x->resp_over) || c == CURLE_FILESIZE_EXCEEDED) {
 		/* Stopped on purpose: the answer is larger than we read.  Judge
 		 * it as cut (never delivered), not as a network failure. */
-		sy->resp_over = 1;
+		x->resp_over = 1;
 		c = CURLE_OK;
 	}
 	if (c != CURLE_OK) {
 		/* libcurl keeps the first error of a transfer in errbuf (e.g. a
 		 * reset on a reused connection before its own retry timed out),
 		 * so name the final result too. */
-		const char *detail = sy->errbuf[0] ? sy->errbuf : curl_easy_strerror(c);
+		const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(c);
 		char text[sizeof a->why];
 
 		a->cls = SYNC_RETRY;
@@ -533,18 +618,45 @@ static krc attempt(sync_ctx *sy, const char *method, const char *url, const char
 			return kerr_set(err, K_ECONFIG, "%s", a->why);
 		return K_OK;
 	}
-	curl_easy_getinfo(sy->h, CURLINFO_RESPONSE_CODE, &a->status);
-	if (curl_easy_header(sy->h, "Retry-After", 0, CURLH_HEADER, -1, &hh) == CURLHE_OK &&
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &a->status);
+	if (curl_easy_header(x->h, "Retry-After", 0, CURLH_HEADER, -1, &hh) == CURLHE_OK &&
 	    sync_retry_after(hh->value, (int64_t)time(NULL), &a->retry_after) == 0 &&
 	    a->retry_after > RETRY_AFTER_MAX)
 		a->retry_after = RETRY_AFTER_MAX;
-	sync_answer_judge(a->status, sy->resp, sy->resp_len, sy->resp_over != 0, refs, n,
-			  transaction, &v);
+	sync_answer_judge(a->status, x->resp, x->resp_len, x->resp_over != 0, x->refs, x->n_refs,
+			  x->transaction, &v);
 	a->cls = v.cls;
 	snprintf(a->why, sizeof a->why, "%s", v.why);
 	snprintf(a->reason, sizeof a->reason, "%s", v.summary);
 	snprintf(a->location, sizeof a->location, "%s", v.locations);
 	return K_OK;
+}
+
+/* Send body with method to url on the first slot, nothing else in flight,
+ * and judge the answer: refs (n) name what body sends; transaction: body
+ * is a transaction Bundle, else one resource PUT.  Returns K_ECONFIG for
+ * transport errors that only a config change fixes. */
+static krc attempt(sync_ctx *sy, const char *method, const char *url, const char *body,
+		   size_t len, const struct sync_ref *refs, size_t n, bool transaction,
+		   struct attempt *a, struct kerr *err)
+{
+	struct xfer *x = &sy->xf[0], *done = NULL;
+	CURLcode c;
+	krc rc = K_OK;
+
+	memset(a, 0, sizeof *a);
+	x->refs = refs;
+	x->n_refs = n;
+	x->transaction = transaction;
+	c = xfer_send(sy, x, method, url, body, len);
+	while (c == CURLE_OK && rc == K_OK && done != x)
+		rc = next_done(sy, &done, &c, err);
+	if (rc == K_OK)
+		rc = xfer_judge(x, c, a, err);
+	xfer_end(sy, x);
+	x->refs = NULL;
+	x->n_refs = 0;
+	return rc;
 }
 
 static krc audit(sync_ctx *sy, const char *action, const char *detail, struct kerr *err)
@@ -768,106 +880,182 @@ static krc changed_meanwhile(const char *id, krc rc, struct kerr *err)
 	return K_OK;
 }
 
-/* POST one transaction Bundle and judge the answer against the entries it
- * holds.  A Bundle whose entries cannot be checked (not PUT Type/id, nor a
- * conditional create) is never sent: it is refused here as the server
- * would never be able to prove it stored it. */
-static krc send_transaction(sync_ctx *sy, const char *body, struct attempt *a, struct kerr *err)
+/* ---------------------------------------------------------------- records */
+
+static void job_clear(struct job *j)
 {
-	struct sync_ref *refs = NULL;
-	struct kerr why = { "" };
-	size_t n = 0;
+	store_outbox_item_free(j->it);
+	free(j->body);
+	j->it = NULL;
+	j->body = NULL;
+	j->step = JOB_RECORD;
+	j->key[0] = '\0';
+}
+
+/* Make j's next request the record itself in form (sync.patient,
+ * fhir_bundle_form; ref: the Patient for FHIR_FORM_LINKED, else "").
+ * why: for FHIR_FORM_UNMATCHED, why the Patient is not linked (log). */
+static krc job_form(sync_ctx *sy, struct job *j, enum fhir_form form, const char *ref,
+		    const char *why, struct kerr *err)
+{
+	struct kerr e = { "" };
+	char *body = NULL;
 	krc rc;
 
-	rc = sync_bundle_refs(body, strlen(body), &refs, &n, &why);
+	free(j->body);
+	j->body = NULL;
+	j->step = JOB_RECORD;
+	if (form == FHIR_FORM_UNMATCHED)
+		sync_log("record %s: patient not matched (%s); sent without a Patient link, "
+			 "flagged for staff", j->it->id, why);
+	rc = fhir_bundle_form(j->it->bundle, form, ref, &body, &e);
+	if (rc == K_EINVAL || rc == K_ENOTFOUND) {
+		/* Not a record this kiosk wrote: the server judges it as queued. */
+		free(body);
+		sync_log("record %s: %s; sent as queued", j->it->id, e.msg);
+		return K_OK;
+	}
+	if (rc != K_OK)
+		return kerr_set(err, rc, "%s", e.msg);
+	j->body = body;
+	if (form == FHIR_FORM_UNMATCHED)
+		rc = audit(sy, "record.unmatched", j->it->id, err);
+	return rc;
+}
+
+/* The first request for a record just read from the outbox, as this
+ * server gets it under sync.patient (fhir_bundle_form).  In match mode the
+ * Patient goes first, alone (JOB_MATCH), and j->key is its search. */
+static krc job_prepare(sync_ctx *sy, struct job *j, struct kerr *err)
+{
+	enum fhir_patient_entry pe;
+	struct kerr e = { "" };
+	char *match = NULL;
+	krc rc;
+
+	j->step = JOB_RECORD;
+	if (fhir_bundle_patient(j->it->bundle, &pe, &e) != K_OK || pe == FHIR_PE_NONE)
+		return K_OK;
+	if (!strcmp(sy->patient, "create"))
+		return job_form(sy, j, FHIR_FORM_CREATE, "", "", err);
+	if (!strcmp(sy->patient, "none"))
+		return job_form(sy, j, FHIR_FORM_NONE, "", "", err);
+	if (pe != FHIR_PE_MATCHABLE)
+		return job_form(sy, j, FHIR_FORM_UNMATCHED, "", "name or date of birth incomplete", err);
+	rc = fhir_bundle_form(j->it->bundle, FHIR_FORM_MATCH, NULL, &match, &e);
+	if (rc == K_EINVAL || rc == K_ENOTFOUND) {
+		/* As below: one record the kiosk did not write must not
+		 * stop the ones after it. */
+		free(match);
+		sync_log("record %s: %s; sent as queued", j->it->id, e.msg);
+		return K_OK;
+	}
+	if (rc != K_OK)
+		return kerr_set(err, rc, "%s", e.msg);
+	j->body = match;
+	j->step = JOB_MATCH;
+	/* The person's key: two intakes of one person never have their
+	 * conditional creates in flight together (that could make two
+	 * Patients).  Without a search to compare, "*" waits for every
+	 * other match. */
+	if (sync_json_string(match, strlen(match), "entry[].request.ifNoneExist", j->key,
+			     sizeof j->key) != 0 || j->key[0] == '\0')
+		snprintf(j->key, sizeof j->key, "*");
+	return K_OK;
+}
+
+/* True when a record of the person key names is in a slot. */
+static int key_busy(const sync_ctx *sy, const char *key)
+{
+	if (*key == '\0')
+		return 0;
+	for (int i = 0; i < sy->n_xf; i++) {
+		const char *k = sy->xf[i].job.key;
+
+		if (sy->xf[i].job.it && *k && (!strcmp(k, key) || *k == '*' || *key == '*'))
+			return 1;
+	}
+	return 0;
+}
+
+/* Send the request of the record in slot x (x->job).  A Bundle whose
+ * entries cannot be checked (not PUT Type/id, nor a conditional create)
+ * is never sent: it is refused here as the server would never be able to
+ * prove it stored it.  *decided: *a already holds the outcome (that, or
+ * libcurl refused to start the request). */
+static krc job_send(sync_ctx *sy, struct xfer *x, struct attempt *a, int *decided,
+		    struct kerr *err)
+{
+	const char *body = x->job.body ? x->job.body : x->job.it->bundle;
+	struct kerr why = { "" };
+	CURLcode c;
+	krc rc;
+
+	*decided = 0;
+	free(x->own_refs);
+	x->own_refs = NULL;
+	x->refs = NULL;
+	x->n_refs = 0;
+	rc = sync_bundle_refs(body, strlen(body), &x->own_refs, &x->n_refs, &why);
 	if (rc == K_EINVAL) {
 		memset(a, 0, sizeof *a);
 		a->cls = SYNC_PERMANENT;
 		snprintf(a->why, sizeof a->why, "not sent: %.140s", why.msg);
 		snprintf(a->reason, sizeof a->reason, "%s", a->why);
+		*decided = 1;
 		return K_OK;
 	}
 	if (rc)
 		return kerr_set(err, rc, "%s", why.msg);
-	rc = attempt(sy, "POST", sy->base, body, strlen(body), refs, n, true, a, err);
-	free(refs);
-	return rc;
+	x->refs = x->own_refs;
+	x->transaction = true;
+	c = xfer_send(sy, x, "POST", sy->base, body, strlen(body));
+	if (c == CURLE_OK)
+		return K_OK;
+	xfer_end(sy, x);
+	*decided = 1;
+	return xfer_judge(x, c, a, err);
 }
 
-/* The record as this server gets it under sync.patient (fhir_bundle_form):
- * *body is what to send (NULL: the stored Bundle as it is).  In match mode
- * the Patient goes first, alone; when that answer already decides the
- * record (anything but a Patient found or created, or 412 "several
- * match"), *decided is set and *a holds it.  A 412 sends the record
- * without a Patient link and with a flag for staff, so an ambiguous match
- * is delivered, never lost and never retried for ever. */
-static krc patient_body(sync_ctx *sy, const struct store_outbox_item *it, char **body,
-			struct attempt *a, int *decided, struct kerr *err)
+/* Slot x's request ended with c: judge it.  After the Patient alone
+ * (match mode), send the record itself: linked to the Patient the answer
+ * names, or after a 412 ("several match") without a Patient link and with
+ * a flag for staff, so an ambiguous match is delivered, never lost and
+ * never retried for ever.  Any other answer decides the record.
+ * *decided: *a is the record's outcome. */
+static krc job_answer(sync_ctx *sy, struct xfer *x, CURLcode c, struct attempt *a, int *decided,
+		      struct kerr *err)
 {
-	enum fhir_patient_entry pe;
-	enum fhir_form form = FHIR_FORM_UNMATCHED;
-	char *match = NULL, ref[96] = "";
-	struct kerr e = { "" };
-	krc rc;
+	char ref[96];
+	size_t n;
+	krc rc = xfer_judge(x, c, a, err);
 
-	*body = NULL;
-	*decided = 0;
-	if (fhir_bundle_patient(it->bundle, &pe, &e) != K_OK || pe == FHIR_PE_NONE)
-		return K_OK;
-	if (!strcmp(sy->patient, "create"))
-		form = FHIR_FORM_CREATE;
-	else if (!strcmp(sy->patient, "none"))
-		form = FHIR_FORM_NONE;
-	else if (pe == FHIR_PE_MATCHABLE) {
-		rc = fhir_bundle_form(it->bundle, FHIR_FORM_MATCH, NULL, &match, &e);
-		if (rc == K_EINVAL || rc == K_ENOTFOUND) {
-			/* As below: one record the kiosk did not write must not
-			 * stop the ones after it. */
-			sync_log("record %s: %s; sent as queued", it->id, e.msg);
+	xfer_end(sy, x);
+	*decided = 1;
+	if (rc != K_OK || x->job.step != JOB_MATCH)
+		return rc;
+	if (a->cls == SYNC_DELIVERED) {
+		/* "Patient/<id>[/_history/<v>]": the Patient to link. */
+		n = strcspn(a->location, "/");
+		if (!strncmp(a->location, "Patient/", 8))
+			n += 1 + strcspn(a->location + n + 1, "/?");
+		if (strncmp(a->location, "Patient/", 8) || n <= 8 || n >= sizeof ref) {
+			a->cls = SYNC_RETRY;
+			snprintf(a->why, sizeof a->why, "HTTP %ld but the answer names no Patient",
+				 a->status);
+			snprintf(a->reason, sizeof a->reason, "%s", a->why);
 			return K_OK;
 		}
-		if (rc != K_OK)
-			return kerr_set(err, rc, "%s", e.msg);
-		rc = send_transaction(sy, match, a, err);
-		free(match);
-		if (rc)
-			return rc;
-		if (a->cls == SYNC_DELIVERED) {
-			size_t n = strcspn(a->location, "/");
-
-			/* "Patient/<id>[/_history/<v>]": the Patient to link. */
-			if (!strncmp(a->location, "Patient/", 8))
-				n += 1 + strcspn(a->location + n + 1, "/?");
-			if (strncmp(a->location, "Patient/", 8) || n <= 8 || n >= sizeof ref) {
-				a->cls = SYNC_RETRY;
-				snprintf(a->why, sizeof a->why, "HTTP %ld but the answer names no Patient",
-					 a->status);
-				snprintf(a->reason, sizeof a->reason, "%s", a->why);
-				*decided = 1;
-				return K_OK;
-			}
-			memcpy(ref, a->location, n);
-			ref[n] = '\0';
-			form = FHIR_FORM_LINKED;
-		} else if (a->status != 412) {
-			*decided = 1;
-			return K_OK;
-		}
-	}
-	if (form == FHIR_FORM_UNMATCHED)
-		sync_log("record %s: patient not matched (%s); sent without a Patient link, "
-			 "flagged for staff", it->id, pe == FHIR_PE_MATCHABLE ? "several match" :
-			 "name or date of birth incomplete");
-	rc = fhir_bundle_form(it->bundle, form, ref, body, &e);
-	if (rc == K_EINVAL || rc == K_ENOTFOUND) {
-		/* Not a record this kiosk wrote: the server judges it as queued. */
-		sync_log("record %s: %s; sent as queued", it->id, e.msg);
+		memcpy(ref, a->location, n);
+		ref[n] = '\0';
+		rc = job_form(sy, &x->job, FHIR_FORM_LINKED, ref, "", err);
+	} else if (a->status == 412) {
+		rc = job_form(sy, &x->job, FHIR_FORM_UNMATCHED, "", "several match", err);
+	} else {
 		return K_OK;
 	}
-	if (rc != K_OK)
-		return kerr_set(err, rc, "%s", e.msg);
-	if (form == FHIR_FORM_UNMATCHED)
-		rc = audit(sy, "record.unmatched", it->id, err);
+	if (rc == K_OK)
+		rc = job_send(sy, x, a, decided, err);
 	return rc;
 }
 
@@ -905,41 +1093,30 @@ static krc acks_flush(sync_ctx *sy, struct acks *k, struct sync_report *rep, str
 	return rc;
 }
 
-static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct acks *acks,
-		   struct sync_report *rep, struct kerr *err)
+/* What the answer a means for the record it: a delivery waits in acks
+ * for acks_flush; anything else is written on its own, after the
+ * deliveries confirmed before it. */
+static krc record_outcome(sync_ctx *sy, const struct store_outbox_item *it, const struct attempt *a,
+			  struct acks *acks, struct sync_report *rep, struct kerr *err)
 {
-	struct attempt a;
-	int64_t now, wait;
-	char *body = NULL;
-	int decided = 0;
+	int64_t now = (int64_t)time(NULL), wait;
 	krc rc;
 
-	memset(&a, 0, sizeof a);
-	rc = patient_body(sy, it, &body, &a, &decided, err);
-	if (rc == K_OK && !decided)
-		rc = send_transaction(sy, body ? body : it->bundle, &a, err);
-	free(body);
-	if (rc) {
-		sync_log("record %s: not sent: %s", it->id, a.why[0] ? a.why : err->msg);
-		return rc;
-	}
-	now = (int64_t)time(NULL);
-	if (a.cls == SYNC_DELIVERED) {
+	if (a->cls == SYNC_DELIVERED) {
 		sy->failures = 0;
-		sync_log("record %s: delivered (%s, try %d)", it->id, a.why, it->attempts + 1);
+		sync_log("record %s: delivered (%s, try %d)", it->id, a->why, it->attempts + 1);
 		if (acks->n == 0)
 			acks->since = now;
 		memcpy(acks->id[acks->n], it->id, STORE_ID_LEN);
-		snprintf(acks->location[acks->n], sizeof acks->location[0], "%s", a.location);
-		acks->last = a;
+		snprintf(acks->location[acks->n], sizeof acks->location[0], "%s", a->location);
+		acks->last = *a;
 		if (++acks->n == ACK_BATCH || now - acks->since >= ACK_WINDOW)
 			return acks_flush(sy, acks, rep, err);
 		return K_OK;
 	}
-	/* Anything else is written on its own, after the deliveries before it. */
 	if ((rc = acks_flush(sy, acks, rep, err)) != K_OK)
 		return rc;
-	switch (a.cls) {
+	switch (a->cls) {
 	case SYNC_DELIVERED:
 		break;
 	case SYNC_PERMANENT:
@@ -948,32 +1125,221 @@ static krc deliver(sync_ctx *sy, const struct store_outbox_item *it, struct acks
 		/* The server's text stays in the store for staff; it is not
 		 * logged because it may quote the record. */
 		sync_log("record %s: refused by the server (%s); kept as failed, see kiosk status",
-			 it->id, a.why);
-		rc = store_outbox_failed(sy->st, it->id, a.reason, err);
+			 it->id, a->why);
+		rc = store_outbox_failed(sy->st, it->id, a->reason, err);
 		rc = changed_meanwhile(it->id, rc, err);
 		if (rc == K_OK)
-			rc = note_state(sy, &a, now, 0, err);
+			rc = note_state(sy, a, now, 0, err);
 		break;
 	case SYNC_AUTH: {
 		char what[64];
 
+		if (rep->auth) {
+			/* Another request in flight when the first refusal came:
+			 * already paused; the record stays queued. */
+			sync_log("record %s: credentials refused as well (%ld); left queued", it->id,
+				 a->status);
+			break;
+		}
 		snprintf(what, sizeof what, "record %s", it->id);
-		rc = pause_for_auth(sy, what, &a, rep, err);
+		rc = pause_for_auth(sy, what, a, rep, err);
 		if (rc == K_OK)
-			rc = note_state(sy, &a, now, 0, err);
+			rc = note_state(sy, a, now, 0, err);
 		break;
 	}
 	case SYNC_RETRY:
 		rep->retry++;
-		wait = note_transient(sy, it->attempts + 1, &a, now);
-		sync_log("record %s: %s; next try in %llds", it->id, a.why, (long long)wait);
-		rc = store_outbox_retry(sy->st, it->id, now + wait, a.reason, err);
+		wait = note_transient(sy, it->attempts + 1, a, now);
+		sync_log("record %s: %s; next try in %llds", it->id, a->why, (long long)wait);
+		rc = store_outbox_retry(sy->st, it->id, now + wait, a->reason, err);
 		rc = changed_meanwhile(it->id, rc, err);
 		if (rc == K_OK)
-			rc = note_state(sy, &a, now, now + wait > sy->hold_until ? sy->hold_until : now + wait,
+			rc = note_state(sy, a, now, now + wait > sy->hold_until ? sy->hold_until : now + wait,
 					err);
 		break;
 	}
+	return rc;
+}
+
+/* Records read from the outbox and not started yet, oldest first. */
+struct queue {
+	struct job *j;
+	int n, cap;
+};
+
+static int busy_slots(const sync_ctx *sy)
+{
+	int n = 0;
+
+	for (int i = 0; i < sy->n_xf; i++)
+		n += sy->xf[i].job.it != NULL;
+	return n;
+}
+
+/* True when record id is on its way already: in a slot, in q, or
+ * confirmed and waiting in k for acks_flush (the store still shows all of
+ * these as due). */
+static int held(const sync_ctx *sy, const struct queue *q, const struct acks *k, const char *id)
+{
+	for (int i = 0; i < sy->n_xf; i++)
+		if (sy->xf[i].job.it && !strcmp(sy->xf[i].job.it->id, id))
+			return 1;
+	for (int i = 0; i < q->n; i++)
+		if (!strcmp(q->j[i].it->id, id))
+			return 1;
+	for (int i = 0; i < k->n; i++)
+		if (!strcmp(k->id[i], id))
+			return 1;
+	return 0;
+}
+
+/* Read the records due now that are not held into q, as many as it has
+ * room for.  *added: how many. */
+static krc refill(sync_ctx *sy, struct queue *q, struct acks *k, int *added, struct kerr *err)
+{
+	struct store_outbox_item **items;
+	struct kerr nf = { "" };
+	int64_t next_due = 0;
+	int want, n = 0, i;
+	krc rc;
+
+	*added = 0;
+	if (q->n >= q->cap)
+		return K_OK;
+	/* The held ones come back too: ask for enough to fill the room. */
+	want = busy_slots(sy) + q->n + k->n + (q->cap - q->n);
+	items = calloc((size_t)want, sizeof *items);
+	if (items == NULL)
+		return kerr_set(err, K_ENOMEM, "out of memory");
+	rc = store_outbox_next_batch(sy->st, (int64_t)time(NULL), want, items, &n, &next_due, &nf);
+	if (rc == K_ENOTFOUND) {
+		rc = K_OK;
+		n = 0;
+	} else if (rc) {
+		kerr_set(err, rc, "%s", nf.msg);
+		n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		struct job *j = &q->j[q->n];
+
+		if (rc != K_OK || q->n >= q->cap || held(sy, q, k, items[i]->id)) {
+			store_outbox_item_free(items[i]);
+			continue;
+		}
+		j->it = items[i];
+		j->body = NULL;
+		j->key[0] = '\0';
+		rc = job_prepare(sy, j, err);
+		if (rc != K_OK) {
+			sync_log("record %s: not sent: %s", j->it->id, err->msg);
+			job_clear(j);
+			continue;
+		}
+		q->n++;
+		(*added)++;
+	}
+	free(items);
+	return rc;
+}
+
+/* The oldest record in q whose person has no record in a slot, -1 if
+ * none. */
+static int startable(const sync_ctx *sy, const struct queue *q)
+{
+	for (int i = 0; i < q->n; i++)
+		if (!key_busy(sy, q->j[i].key))
+			return i;
+	return -1;
+}
+
+/* A slot for the next record, while fewer than open are in flight. */
+static struct xfer *free_slot(sync_ctx *sy, int open)
+{
+	if (busy_slots(sy) >= open)
+		return NULL;
+	for (int i = 0; i < sy->n_xf; i++)
+		if (sy->xf[i].job.it == NULL)
+			return &sy->xf[i];
+	return NULL;
+}
+
+/* Deliver what is due, keeping up to sync.in_flight requests on their
+ * way.  Once the server is in trouble (a retry), refuses the credentials,
+ * or *stop is set, no new request starts; those in flight are answered
+ * and judged as usual, so a delivery the server confirmed is recorded and
+ * nothing unjudged is.  A store failure ends at once: the requests in
+ * flight are dropped unjudged and their records stay queued.  One request
+ * goes alone until the server answers one: a server that is down sees one
+ * request per wait, not one per slot. */
+static krc drain_records(sync_ctx *sy, const volatile sig_atomic_t *stop, struct acks *acks,
+			 struct sync_report *rep, struct kerr *err)
+{
+	struct queue q;
+	int need = 1, retries = rep->retry, open = 1;
+	krc rc = K_OK;
+
+	q.n = 0;
+	q.cap = ACK_BATCH + sy->n_xf;
+	q.j = calloc((size_t)q.cap, sizeof *q.j);
+	if (q.j == NULL)
+		return kerr_set(err, K_ENOMEM, "out of memory");
+	while (rc == K_OK) {
+		int halt = (stop && *stop) || rep->auth || rep->retry > retries;
+		struct xfer *x = halt ? NULL : free_slot(sy, open);
+		struct attempt a;
+		CURLcode c = CURLE_OK;
+		int decided = 0, i;
+
+		a.why[0] = '\0';
+		a.status = 0;
+
+		if (x) {
+			i = startable(sy, &q);
+			if (i < 0 && need && q.n < q.cap) {
+				int added = 0;
+
+				rc = refill(sy, &q, acks, &added, err);
+				if (rc == K_OK && added == 0 && acks->n) {
+					/* Only confirmed ones came back: record them. */
+					rc = acks_flush(sy, acks, rep, err);
+					if (rc == K_OK)
+						rc = refill(sy, &q, acks, &added, err);
+				}
+				need = added > 0;
+				continue;
+			}
+			if (i >= 0) {
+				x->job = q.j[i];
+				memmove(&q.j[i], &q.j[i + 1], (size_t)(q.n - i - 1) * sizeof *q.j);
+				q.n--;
+				rc = job_send(sy, x, &a, &decided, err);
+				goto answered;
+			}
+		}
+		if (busy_slots(sy) == 0)
+			break;
+		rc = next_done(sy, &x, &c, err);
+		if (rc != K_OK)
+			break;
+		need = 1;
+		rc = job_answer(sy, x, c, &a, &decided, err);
+		if (a.status > 0)
+			open = sy->n_xf;
+answered:
+		if (rc == K_OK && decided)
+			rc = record_outcome(sy, x->job.it, &a, acks, rep, err);
+		else if (rc != K_OK)
+			sync_log("record %s: not sent: %s", x->job.it->id, a.why[0] ? a.why : err->msg);
+		if (rc != K_OK || decided)
+			job_clear(&x->job);
+	}
+	for (int k = 0; k < sy->n_xf; k++) {
+		xfer_end(sy, &sy->xf[k]);
+		job_clear(&sy->xf[k].job);
+	}
+	for (int k = 0; k < q.n; k++)
+		job_clear(&q.j[k]);
+	free(q.j);
 	return rc;
 }
 
@@ -1019,6 +1385,7 @@ krc sync_drain(sync_ctx *sy, const volatile sig_atomic_t *stop, struct sync_repo
 	if (rc == K_OK) {
 		int retries = rep->retry;
 
+		/* The Questionnaire goes before any record that refers to it. */
 		rc = send_questionnaire(sy, rep, err);
 		/* Server trouble ends this drain here too, as for a record
 		 * below: the records wait for the next try. */
@@ -1030,39 +1397,8 @@ krc sync_drain(sync_ctx *sy, const volatile sig_atomic_t *stop, struct sync_repo
 		rc = kerr_set(err, K_ENOMEM, "out of memory");
 	if (acks)
 		acks->n = 0;
-	while (rc == K_OK && !rep->auth && !(stop && *stop)) {
-		struct store_outbox_item *items[ACK_BATCH];
-		struct kerr nf = { "" };
-		int64_t now = (int64_t)time(NULL), next_due = 0;
-		int n = 0, i, retries = rep->retry;
-
-		if (now < sy->hold_until)
-			break;
-		/* The records of one window, oldest first, read together. */
-		rc = store_outbox_next_batch(sy->st, now, ACK_BATCH, items, &n, &next_due, &nf);
-		if (rc == K_ENOTFOUND) {
-			rc = K_OK;
-			break;
-		}
-		if (rc) {
-			kerr_set(err, rc, "%s", nf.msg);
-			break;
-		}
-		for (i = 0; i < n && rc == K_OK && !rep->auth && !(stop && *stop); i++) {
-			rc = deliver(sy, items[i], acks, rep, err);
-			/* Server trouble ends this drain: hold_until alone would
-			 * let the next record go when a second ticks over while
-			 * we write. */
-			if (rep->retry > retries)
-				break;
-		}
-		for (i = 0; i < n; i++)
-			store_outbox_item_free(items[i]);
-		if (rc == K_OK)
-			rc = acks_flush(sy, acks, rep, err);
-		if (rep->retry > retries)
-			break;
-	}
+	if (rc == K_OK && !rep->auth && !(stop && *stop))
+		rc = drain_records(sy, stop, acks, rep, err);
 	if (acks && acks->n) {
 		/* Stopped by an error: still record what the server confirmed. */
 		struct kerr ignore = { "" };
@@ -1334,12 +1670,32 @@ krc sync_new(sync_ctx **out, const config *cfg, struct kerr *err)
 		rc = kerr_set(err, K_EBUSY, "another kiosk-sync is running on %s", sy->db_path);
 		goto out;
 	}
-	sy->h = curl_easy_init();
-	if (sy->h == NULL) {
+	/* sync.in_flight requests at once, over one HTTP/2 connection when
+	 * the server speaks it (multiplexed streams), else over as many
+	 * HTTP/1.1 connections. */
+	n = (size_t)config_int(cfg, "sync.in_flight");
+	sy->multi = curl_multi_init();
+	sy->xf = calloc(n ? n : 1, sizeof *sy->xf);
+	if (sy->multi == NULL || sy->xf == NULL) {
 		rc = kerr_set(err, K_ENOMEM, "libcurl could not start");
 		goto out;
 	}
-	rc = setup_handle(sy, cfg, ca, cert, key, err);
+	if (curl_multi_setopt(sy->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX) != CURLM_OK ||
+	    curl_multi_setopt(sy->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)n) != CURLM_OK ||
+	    curl_multi_setopt(sy->multi, CURLMOPT_MAXCONNECTS, (long)n) != CURLM_OK) {
+		rc = kerr_set(err, K_ECONFIG, "libcurl refused the connection limits");
+		goto out;
+	}
+	for (sy->n_xf = 0; rc == K_OK && sy->n_xf < (int)n; sy->n_xf++) {
+		struct xfer *x = &sy->xf[sy->n_xf];
+
+		x->h = curl_easy_init();
+		if (x->h == NULL) {
+			rc = kerr_set(err, K_ENOMEM, "libcurl could not start");
+			break;
+		}
+		rc = setup_handle(x, cfg, ca, cert, key, sy->n_xf == 0, err);
+	}
 	if (rc == K_OK)
 		rc = load_headers(sy, err);
 out:
@@ -1360,13 +1716,24 @@ void sync_free(sync_ctx *sy)
 {
 	if (sy == NULL)
 		return;
-	if (sy->h)
-		curl_easy_cleanup(sy->h);
+	for (int i = 0; sy->xf && i < sy->n_xf; i++) {
+		struct xfer *x = &sy->xf[i];
+
+		if (x->h) {
+			xfer_end(sy, x);
+			curl_easy_cleanup(x->h);
+		}
+		job_clear(&x->job);
+		free(x->own_refs);
+		free(x->resp);
+	}
+	free(sy->xf);
+	if (sy->multi)
+		curl_multi_cleanup(sy->multi);
 	curl_slist_free_all(sy->hdrs);
 	store_close(sy->st);
 	if (sy->lock_fd >= 0)
 		close(sy->lock_fd);
-	free(sy->resp);
 	free(sy->base);
 	free(sy);
 }

@@ -88,10 +88,12 @@ store *sync_store(sync_ctx *sy);
  * requeue is set also put permanently failed records back in the queue. */
 krc sync_resume(sync_ctx *sy, int requeue, struct kerr *err);
 
-/* Deliver everything due now, oldest first, one request at a time over one
- * reused connection; stop early when *stop becomes non-zero (after the
- * request in flight), when the server is unreachable or asks to wait, or
- * when it refuses the credentials.  Adds to *rep.  A K_ESTORE result means
+/* Deliver everything due now, oldest first, with up to sync.in_flight
+ * requests on their way at once (HTTP/2 streams on one reused connection,
+ * else as many HTTP/1.1 connections); start no new request once *stop
+ * becomes non-zero, the server is unreachable or asks to wait, or it
+ * refuses the credentials (the requests in flight are answered and judged
+ * first).  Adds to *rep.  A K_ESTORE result means
  * the database failed (nothing is lost: undelivered records stay queued). */
 krc sync_drain(sync_ctx *sy, const volatile sig_atomic_t *stop, struct sync_report *rep,
 		   struct kerr *err);
