@@ -58,7 +58,9 @@
  * FHIR requests, tls_failures, faults_applied, rejected requests
  * ({status, text}), auth_failures, and max_in_flight: the most PUT/POST
  * requests received and not yet answered at one time (h2_connections of
- * the connections spoke HTTP/2).
+ * the connections spoke HTTP/2), and max_same_match: the most of them at
+ * one time carrying the same conditional create (Type?ifNoneExist): two
+ * of one person racing could make two Patients.
  *
  * Every resource PUT or in a transaction is checked with @medplum/core's
  * validateResource against the R4 definitions (422 with the problems);
@@ -153,7 +155,8 @@ let FAULTS = parseFaults(OPTS.faults);
 const CONTROL = { path: OPTS.control, mtime: null };
 const STATE = { transactions: 0, connections: 0, tls_failures: 0, faults_applied: [],
 	rejected: [], auth_failures: 0, huge_sent: 0, huge_cut: 0, in_flight: 0, max_in_flight: 0,
-	h2_connections: 0 };
+	h2_connections: 0, max_same_match: 0 };
+const MATCHING = new Map();
 /* The TLS sockets by remote port: an HTTP/2 request shows its connection
  * only through a proxy that may not be torn down (the reset fault). */
 const SOCKETS = new Map();
@@ -162,6 +165,33 @@ const COUNTED = new WeakSet();
 /* The connection a request came on: the HTTP/2 session, else the socket. */
 function connOf(rq) {
 	return rq.stream ? rq.stream.session : rq.socket;
+}
+
+/* Call fn once, when the answer to rq is sent or abandoned. */
+function onAnswered(rq, rs, fn) {
+	let open = true;
+	const done = () => { if (open) { open = false; fn(); } };
+	rs.on('finish', done);
+	rs.on('close', done);
+	if (rq.stream) rq.stream.on('close', done);
+}
+
+/* Count the conditional creates of doc in flight until it is answered. */
+function trackMatches(rq, rs, doc) {
+	const keys = (Array.isArray(doc?.entry) ? doc.entry : []).filter(e => e?.request?.ifNoneExist)
+		.map(e => String(e.request.url) + '?' + String(e.request.ifNoneExist));
+	if (!keys.length) return;
+	for (const k of keys) {
+		const n = (MATCHING.get(k) || 0) + 1;
+		MATCHING.set(k, n);
+		if (n > STATE.max_same_match) STATE.max_same_match = n;
+	}
+	onAnswered(rq, rs, () => {
+		for (const k of keys) {
+			const n = MATCHING.get(k) - 1;
+			if (n) MATCHING.set(k, n); else MATCHING.delete(k);
+		}
+	});
 }
 
 /* The answer can no longer be sent (the client gave up on it). */
@@ -585,6 +615,7 @@ async function handleWrite(rq, rs, fhirPath) {
 	}
 	let doc;
 	try { doc = JSON.parse(raw.toString('utf8')); } catch (e) { doc = undefined; }
+	trackMatches(rq, rs, doc);
 	const fault = nextFault();
 	if (faultAnswer(fault, rq, rs, doc)) return;
 	if (doc === undefined) {
@@ -647,11 +678,7 @@ async function handle(rq, rs) {
 		}
 		STATE.in_flight++;
 		if (STATE.in_flight > STATE.max_in_flight) STATE.max_in_flight = STATE.in_flight;
-		let open = true;
-		const done = () => { if (open) { open = false; STATE.in_flight--; } };
-		rs.on('finish', done);
-		rs.on('close', done);
-		if (rq.stream) rq.stream.on('close', done);
+		onAnswered(rq, rs, () => { STATE.in_flight--; });
 		await handleWrite(rq, rs, fhirPath);
 		return;
 	}
