@@ -409,8 +409,7 @@ function send(rq, rs, status, body, extra) {
 /* body padded with spaces to 64 MiB: the first such answer chunked (no
  * length: only the client's write callback can stop it), the next with a
  * Content-Length (which the client can refuse up front), and so on.
- * huge_cut counts the answers the client did not read to the end (under
- * HTTP/2: streams the client reset). */
+ * huge_cut counts the answers the client did not read to the end. */
 function sendHuge(rq, rs, status, body) {
 	const HUGE = 64 * 1024 * 1024;
 	let data = Buffer.from(JSON.stringify(body));
@@ -418,13 +417,19 @@ function sendHuge(rq, rs, status, body) {
 	const chunked = ++STATE.huge_sent % 2 === 1;
 	const head = chunked ? { 'Content-Type': 'application/fhir+json' } :
 		{ 'Content-Type': 'application/fhir+json', 'Content-Length': data.length };
-	let out = rs;
+	let out = rs, off = 0;
 	if (rq.stream) {
 		/* HTTP/2: the stream ends with the last data (see send()); a
 		 * client that stops reading resets it. */
 		out = rq.stream;
 		out.on('error', () => { /* reset by the client */ });
-		out.on('close', () => { if (out.rstCode !== http2.constants.NGHTTP2_NO_ERROR) STATE.huge_cut++; });
+		/* Counted as cut from the start, and no longer once the
+		 * stream ends cleanly after the last byte: a client that stops
+		 * reading may reset the stream or just go away. */
+		STATE.huge_cut++;
+		out.on('close', () => {
+			if (out.rstCode === http2.constants.NGHTTP2_NO_ERROR && off >= data.length) STATE.huge_cut--;
+		});
 		out.respond({ ':status': status, ...head });
 	} else {
 		let done = false;
@@ -432,7 +437,6 @@ function sendHuge(rq, rs, status, body) {
 		rs.on('close', () => { if (!done) STATE.huge_cut++; });
 		rs.writeHead(status, head);
 	}
-	let off = 0;
 	const step = 1 << 16;
 	const pump = () => {
 		while (off < data.length) {
