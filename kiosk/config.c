@@ -64,7 +64,7 @@ static const struct ckey keys[] = {
 	{ "sync.backoff_max", C_INT, "300", 1, 86400, "longest wait between retries, seconds" },
 	{ "sync.proxy", C_STR, "", 0, 0, "proxy for the FHIR server (empty: none; proxy environment variables are ignored)" },
 	{ "sync.patient", C_STR, "match", 0, 0, "match (link to the server's Patient, create one only when new), create (a new Patient per intake) or none" },
-	{ "sync.in_flight", C_INT, "4", 1, 32, "requests in flight at once: HTTP/2 streams on one connection, else HTTP/1.1 connections (1: one at a time)" },
+	{ "sync.in_flight", C_INT, "8", 1, 32, "requests in flight at once: HTTP/2 streams on one connection, else up to 4 HTTP/1.1 connections (1: one at a time)" },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

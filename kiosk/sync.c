@@ -39,6 +39,7 @@
 #define IDLE_WAKE_MS 300000     /* re-check the queue at least every 5 minutes */
 #define ACK_BATCH 64            /* deliveries recorded in one store transaction ... */
 #define ACK_WINDOW 1            /* ... or those of at most about a second */
+#define H1_CONNECTIONS 4        /* at most, to a server without HTTP/2 */
 
 /* ---------------------------------------------------------------- pure parts */
 
@@ -1671,8 +1672,9 @@ krc sync_new(sync_ctx **out, const config *cfg, struct kerr *err)
 		goto out;
 	}
 	/* sync.in_flight requests at once, over one HTTP/2 connection when
-	 * the server speaks it (multiplexed streams), else over as many
-	 * HTTP/1.1 connections. */
+	 * the server speaks it (multiplexed streams), else over up to
+	 * H1_CONNECTIONS HTTP/1.1 connections (the others wait inside
+	 * libcurl for one of them). */
 	n = (size_t)config_int(cfg, "sync.in_flight");
 	sy->multi = curl_multi_init();
 	sy->xf = calloc(n ? n : 1, sizeof *sy->xf);
@@ -1681,8 +1683,10 @@ krc sync_new(sync_ctx **out, const config *cfg, struct kerr *err)
 		goto out;
 	}
 	if (curl_multi_setopt(sy->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX) != CURLM_OK ||
-	    curl_multi_setopt(sy->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)n) != CURLM_OK ||
-	    curl_multi_setopt(sy->multi, CURLMOPT_MAXCONNECTS, (long)n) != CURLM_OK) {
+	    curl_multi_setopt(sy->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+			      (long)(n < H1_CONNECTIONS ? n : H1_CONNECTIONS)) != CURLM_OK ||
+	    curl_multi_setopt(sy->multi, CURLMOPT_MAXCONNECTS,
+			      (long)(n < H1_CONNECTIONS ? n : H1_CONNECTIONS)) != CURLM_OK) {
 		rc = kerr_set(err, K_ECONFIG, "libcurl refused the connection limits");
 		goto out;
 	}

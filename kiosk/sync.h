@@ -90,7 +90,7 @@ krc sync_resume(sync_ctx *sy, int requeue, struct kerr *err);
 
 /* Deliver everything due now, oldest first, with up to sync.in_flight
  * requests on their way at once (HTTP/2 streams on one reused connection,
- * else as many HTTP/1.1 connections); start no new request once *stop
+ * else up to 4 HTTP/1.1 connections); start no new request once *stop
  * becomes non-zero, the server is unreachable or asks to wait, or it
  * refuses the credentials (the requests in flight are answered and judged
  * first).  Adds to *rep.  A K_ESTORE result means
