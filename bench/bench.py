@@ -1130,7 +1130,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench/results.md"))
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
-    ap.add_argument("--only", choices=["years", "sync"], help="run one group, print it, write nothing")
+    ap.add_argument("--only", choices=["years", "sync", "start"], help="run one group, print it, write nothing")
     a = ap.parse_args()
     build = os.path.abspath(a.build)
     for f in ("kiosk", "kiosk-sync", "libkiosk.a"):
@@ -1166,6 +1166,19 @@ def main():
                     k, x.get("transactions"), (x.get("transactions") or 0) / (x.get("elapsed") or x["wall"]),
                     x["cpu"] * 1e6 / cnt, x.get("connections")))
             print("commits:", sy["commits"])
+            return
+        if a.only == "start":
+            conf = kiosk_conf(work, "k1", os.path.join(ROOT, "screens"))
+            k = bench_kiosk_start(build, bindir, work, conf, welcome, runs)
+            d = bench_dialog_start(bindir, work, screens, title, runs)
+            ki = instructions(bindir, work, "kiosk", welcome,
+                              [os.path.join(build, "kiosk"), "--config", conf])
+            di = instructions(bindir, work, "dialog", welcome, dialog_args(screens[0], title),
+                              [r"key:\r"])
+            for name, x in (("kiosk", k), ("dialog", d)):
+                print("%s: first screen %s ms, cpu %s ms, rss %s MiB" % (
+                    name, x["time"], x["cpu"], x["rss"]))
+            print("instructions: kiosk %s, dialog %s" % (ki, di))
             return
         if a.only == "years":
             Y = bench_years(build, bindir, work, welcome, a.quick)
