@@ -265,7 +265,7 @@ static void open_store(struct app *a)
 
 	config_path(a->cfg, "kiosk.database", path, sizeof path);
 	/* The integrity check reads the whole file: at start-up only. */
-	if (store_open(&a->st, path, &err) != K_OK || store_check(a->st, &err) != K_OK ||
+	if (store_open(&a->st, path, &err) != K_OK || store_check_record(a->st, now, &err) != K_OK ||
 	    store_recover(a->st, now, config_int(a->cfg, "kiosk.resume_minutes") * 60, &n, &err) != K_OK ||
 	    store_audit(a->st, now, "kiosk", "kiosk started", a->content->version, &err) != K_OK) {
 		store_close(a->st);

@@ -254,6 +254,7 @@ enum sid {
 	ST_META_SET,
 	ST_META_DEL,
 	ST_META_GET,
+	ST_META_HAS,
 	ST_AUDIT_LAST,
 	ST_AUDIT_INSERT,
 	ST_AUDIT_ALL,
@@ -325,6 +326,7 @@ static const char *const sql[ST_N] = {
 			" ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[ST_META_DEL] = "DELETE FROM meta WHERE key = ?1",
 	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[ST_META_HAS] = "SELECT instr(value, ?2) > 0 FROM meta WHERE key = ?1",
 	[ST_AUDIT_LAST] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
 	[ST_AUDIT_INSERT] = "INSERT INTO audit (id, time, actor, action, detail, hash)"
 			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -1719,6 +1721,25 @@ krc store_meta_set(store *s, const char *key, const char *value, struct kerr *er
 	return meta_put(s, key, value, err);
 }
 
+krc store_meta_contains(store *s, const char *key, const char *text, bool *yes, struct kerr *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_META_HAS, err);
+	krc r = K_OK;
+	int got;
+
+	*yes = false;
+	if (st == NULL)
+		return K_ESTORE;
+	if (bt(st, 1, key) || bt(st, 2, text))
+		return bind_fail(s, st, err);
+	got = row(s, st, "reading a setting", &r, err);
+	if (got <= 0)
+		return r;
+	*yes = sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	return K_OK;
+}
+
 static krc meta_get(store *s, const char *key, char **out, struct kerr *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_META_GET, err);
@@ -2051,8 +2072,16 @@ krc store_check(store *s, struct kerr *err)
 	krc r;
 
 	/* quick_check reads every page: its cost grows with the years of
-	 * receipts, so it runs at the kiosk's start and on request only. */
-	if ((r = pragma(s, "PRAGMA quick_check(1)", buf, sizeof buf, err)) != K_OK)
+	 * receipts, so it runs at the kiosk's start and on request only.
+	 * Pages read for it need not stay: a small page cache meanwhile
+	 * keeps the kiosk's memory the same after five years (the default
+	 * would fill 2 MiB), and the cache is emptied after. */
+	if ((r = pragma(s, "PRAGMA cache_size = -128", NULL, 0, err)) != K_OK)
+		return r;
+	r = pragma(s, "PRAGMA quick_check(1)", buf, sizeof buf, err);
+	(void)pragma(s, "PRAGMA cache_size = -2000", NULL, 0, NULL);
+	(void)pragma(s, "PRAGMA shrink_memory", NULL, 0, NULL);
+	if (r != K_OK)
 		return r;
 	if (strcmp(buf, "ok") != 0) {
 		for (char *c = buf; *c; c++)
@@ -2060,6 +2089,44 @@ krc store_check(store *s, struct kerr *err)
 				*c = ' ';
 		return kerr_set(err, K_ESTORE, "database is corrupt (%s): %s", buf, s->path);
 	}
+	return K_OK;
+}
+
+krc store_check_record(store *s, int64_t now, struct kerr *err)
+{
+	struct kerr cerr = { "" }, werr = { "" };
+	char val[320];
+	krc r = store_check(s, &cerr);
+
+	snprintf(val, sizeof val, "%lld %s", (long long)now, r == K_OK ? "ok" : cerr.msg);
+	/* Kept even when the file is damaged: the settings page may still be
+	 * whole, and then status can say so.  A read-only handle keeps none. */
+	if (!sqlite3_db_readonly(s->db, "main"))
+		(void)meta_put(s, "integrity.checked", val, &werr);
+	if (r != K_OK)
+		return kerr_set(err, r, "%s", cerr.msg);
+	return K_OK;
+}
+
+krc store_integrity_last(store *s, int64_t *when, char *result, size_t n, struct kerr *err)
+{
+	char *v = NULL, *end = NULL;
+	krc r = meta_get(s, "integrity.checked", &v, err);
+	long long t;
+
+	*when = 0;
+	if (n)
+		result[0] = '\0';
+	if (r != K_OK || v == NULL) {
+		free(v);
+		return r;
+	}
+	t = strtoll(v, &end, 10);
+	if (end != v && *end == ' ' && t > 0) {
+		*when = (int64_t)t;
+		snprintf(result, n, "%s", end + 1);
+	}
+	free(v);
 	return K_OK;
 }
 
