@@ -354,7 +354,7 @@ krc content_image_parse(struct content **out, void *block, size_t len, struct ke
 	else if (h.dir != align8(sizeof h) || h.dir >= len ||
 		 memchr(w.base + h.dir, '\0', len - h.dir) == NULL ||
 		 h.root != h.dir + align8(strlen((const char *)w.base + h.dir) + 1) ||
-		 h.root > len - align8(sizeof *c))
+		 len < align8(sizeof *c) || h.root > len - align8(sizeof *c))
 		w.why = "a header offset out of place";
 	if (w.why) {
 		free(block);
