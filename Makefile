@@ -16,9 +16,11 @@ CPPFLAGS = -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -D_XOPEN_SOURCE_EXTENDED -Ikios
 CFLAGS  += $(WARN) $(OPT) $(SANFLAGS) $(filter-out -D_XOPEN_SOURCE=% -D_DEFAULT_SOURCE,$(shell pkg-config --cflags ncursesw 2>/dev/null))
 LDFLAGS += $(SANFLAGS) -Wl,--as-needed
 
-LIBS_KIOSK = $(shell pkg-config --libs ncursesw libqrencode sqlite3 libfyaml libsodium 2>/dev/null)
-LIBS_KIOSK += $(shell pkg-config --libs zlib 2>/dev/null) -ldl
-LIBS_SYNC  = $(shell pkg-config --libs libcurl sqlite3 libfyaml libsodium 2>/dev/null)
+# SQLite, libfyaml, libqrencode and zlib are not linked: the modules that
+# use them open them at first use (kiosk/lazylib.h), so the welcome screen
+# does not wait for them.  Their -dev packages are still build dependencies.
+LIBS_KIOSK = $(shell pkg-config --libs ncursesw libsodium 2>/dev/null) -ldl
+LIBS_SYNC  = $(shell pkg-config --libs libcurl libsodium 2>/dev/null) -ldl
 LIBS_TEST  = $(shell pkg-config --libs ncursesw libqrencode sqlite3 libfyaml libsodium libcurl cmocka 2>/dev/null)
 LIBS_TEST  += $(shell pkg-config --libs zlib 2>/dev/null) -ldl
 

@@ -11,11 +11,12 @@
  *   keywait:BYTES:TEXT   write BYTES, then wait for TEXT and quiet
  * The first step is timed from just before exec (the start-up time), the
  * others from just before their key is written.  For each step one line:
- *   step=N first_us=.. marker_us=.. last_us=.. bytes=.. cpu_us=..
+ *   step=N first_us=.. marker_us=.. last_us=.. bytes=.. cpu_us=.. uss_kb=.. pss_kb=..
  * first_us: first output byte; marker_us: TEXT seen; last_us: the last
  * byte before the quiet gap (the screen is drawn); bytes: written to the
  * terminal; cpu_us: CPU the program used (its /proc/PID/schedstat);
- * utick / stick: user / system CPU in clock ticks (coarse; sum many steps).
+ * utick / stick: user / system CPU in clock ticks (coarse; sum many steps);
+ * uss_kb / pss_kb: its private and proportional memory at the step's end.
  * At the end the program gets SIGTERM (SIGKILL a second later) and:
  *   hwm_kb=..   peak RSS read from /proc/PID/status before the signal
  *   maxrss_kb=..  ru_maxrss from wait4()
@@ -101,6 +102,32 @@ static long hwm_kb(pid_t pid)
 	return kb;
 }
 
+/* Memory the program holds now (/proc/PID/smaps_rollup): USS, the pages
+ * only it uses (Private_Clean + Private_Dirty), and PSS, its share of
+ * every page (shared library code divided among the processes mapping
+ * it).  -1 when unreadable. */
+static void rollup_kb(pid_t pid, long *uss, long *pss)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	*uss = *pss = -1;
+	snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	*uss = 0;
+	while (fgets(line, sizeof line, f)) {
+		if (!strncmp(line, "Pss:", 4))
+			*pss = strtol(line + 4, NULL, 10);
+		else if (!strncmp(line, "Private_Clean:", 14))
+			*uss += strtol(line + 14, NULL, 10);
+		else if (!strncmp(line, "Private_Dirty:", 14))
+			*uss += strtol(line + 14, NULL, 10);
+	}
+	fclose(f);
+}
+
 /* Decode C escapes in place; returns the length. */
 static size_t unescape(char *s)
 {
@@ -184,6 +211,7 @@ int main(int argc, char **argv)
 		char *spec = strdup(steps[i]), *arg = strchr(spec, ':'), *text = NULL;
 		size_t len = 0, textlen = 0, have = 0;
 		int64_t start, first = -1, marker = -1, last = -1, deadline, cpu0 = cpu_us(pid);
+		long uss, pss;
 		long long ut0, st0, ut1, st1;
 
 		if (!arg) {
@@ -266,12 +294,13 @@ int main(int argc, char **argv)
 			status = 1;
 done_step:
 		ticks(pid, &ut1, &st1);
+		rollup_kb(pid, &uss, &pss);
 		printf("step=%d first_us=%lld marker_us=%lld last_us=%lld bytes=%zu cpu_us=%lld "
-		       "utick=%lld stick=%lld\n", i,
+		       "utick=%lld stick=%lld uss_kb=%ld pss_kb=%ld\n", i,
 		       (long long)(first < 0 ? -1 : first - start),
 		       (long long)(marker < 0 ? -1 : marker - start),
 		       (long long)(last < 0 ? -1 : last - start), have,
-		       (long long)(cpu_us(pid) - cpu0), ut1 - ut0, st1 - st0);
+		       (long long)(cpu_us(pid) - cpu0), ut1 - ut0, st1 - st0, uss, pss);
 		if (raw)
 			fprintf(raw, "\n=== end of step %d ===\n", i);
 		free(spec);

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "a11y.h"
 #include "config.h"
 #include "content.h"
+#include "content_image.h"
 #include "engine.h"
 #include "intake.h"
 #include "kdate.h"
@@ -66,9 +68,29 @@ struct app {
 	int64_t checked;     /* when the welcome screen last looked for new content */
 	bool reload_after;   /* staff asked for a reload during a session */
 	int lock_fd;         /* flock held on DATABASE.kiosk-lock: one kiosk per database */
+	char image[PATH_MAX + 16]; /* DATABASE.content: the compiled content */
+	bool said;           /* stderr written since the screen was last drawn */
 	int64_t expired;     /* when interrupted sessions were last expired */
 	int64_t tried;       /* when the database was last tried after a failure */
 };
+
+/* A message for the log (stderr; the journal under systemd).  When stderr
+ * is the kiosk's own terminal the text lands on the patient's screen, so
+ * the next draw repaints the whole screen (a->said). */
+static void say(struct app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(struct app *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kiosk: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (a)
+		a->said = true;
+}
 
 static int64_t mono(void)
 {
@@ -100,16 +122,30 @@ static krc content_folder(const config *cfg, char *dir, size_t n, struct kerr *e
 	return publish_current(cfg, dir, n, err);
 }
 
-static krc load_content(const char *dir, struct content **out, struct kerr *err)
+/* The content of folder dir.  With image (the kiosk's compiled copy, see
+ * content_image.h), from it when it still describes the folder, else from
+ * the YAML, after which the image is written for the next start. */
+static krc load_content(struct app *a, const char *dir, const char *image, struct content **out,
+			struct kerr *err)
 {
 	struct content_diags diags = { 0 };
-	krc rc = content_load(out, dir, &diags, err);
+	struct kerr ierr = { { 0 } };
+	krc rc;
 
+	if (image && content_image_load(out, image, dir, &ierr) == K_OK)
+		return K_OK;
+	rc = content_load(out, dir, &diags, err);
 	for (int i = 0; rc != K_OK && i < diags.n && i < 20; i++)
 		if (!diags.d[i].warning)
 			fprintf(stderr, "%s:%d:%d: error: %s\n", diags.d[i].file, diags.d[i].line,
 				diags.d[i].col, diags.d[i].msg);
+	if (rc != K_OK && a)
+		a->said = true;
 	content_diags_free(&diags);
+	kerr_clear(&ierr);
+	/* Not fatal: without an image the next start reads the YAML again. */
+	if (rc == K_OK && image && content_image_save(*out, image, &ierr) != K_OK)
+		say(a, "warning: %s; the next start reads the YAML again", ierr.msg);
 	return rc;
 }
 
@@ -121,7 +157,7 @@ static void queue_questionnaire(struct app *a)
 	struct kerr err = { { 0 } };
 
 	if (a->in.st && intake_questionnaire(&a->in, a->content, &err) != K_OK)
-		fprintf(stderr, "kiosk: cannot queue the questionnaire for the server: %s\n", err.msg);
+		say(a, "cannot queue the questionnaire for the server: %s", err.msg);
 }
 
 static krc new_engine(struct app *a, struct kerr *err)
@@ -151,7 +187,7 @@ static void between_sessions(struct app *a, bool force)
 
 	if (content_folder(a->cfg, dir, sizeof dir, &err) == K_OK &&
 	    (force || strcmp(dir, a->content_dir) != 0)) {
-		if (load_content(dir, &c, &err) == K_OK) {
+		if (load_content(a, dir, a->image, &c, &err) == K_OK) {
 			struct content *old = a->content;
 
 			a->content = c;
@@ -165,11 +201,11 @@ static void between_sessions(struct app *a, bool force)
 			a->content = old;
 			content_free(c);
 		}
-		fprintf(stderr, "kiosk: keeping the content in use: %s\n", err.msg);
+		say(a, "keeping the content in use: %s", err.msg);
 		kerr_clear(&err);
 	}
 	if (new_engine(a, &err) != K_OK)
-		fprintf(stderr, "kiosk: %s\n", err.msg);
+		say(a, "%s", err.msg);
 }
 
 /* Was another content version made current since it was loaded? */
@@ -203,14 +239,14 @@ static void unavailable(struct app *a, const struct kerr *err)
 {
 	struct kerr ferr = { { 0 } };
 
-	fprintf(stderr, "kiosk: database unavailable: %s\n", err->msg[0] ? err->msg : "unknown error");
+	say(a, "database unavailable: %s", err->msg[0] ? err->msg : "unknown error");
 	/* Deleted or replaced under us: writing on would go to a file nobody
 	 * reads again.  Let go of it; the retry opens whatever database is at
 	 * the path then (never creating one).  A finished intake stays in
 	 * memory (intake.pending) meanwhile. */
 	if (a->st && store_file_check(a->st, &ferr) != K_OK) {
 		if (strcmp(ferr.msg, err->msg) != 0)
-			fprintf(stderr, "kiosk: %s\n", ferr.msg);
+			say(a, "%s", ferr.msg);
 		store_close(a->st);
 		a->st = NULL;
 		a->in.st = NULL;
@@ -229,7 +265,7 @@ static void open_store(struct app *a)
 
 	config_path(a->cfg, "kiosk.database", path, sizeof path);
 	/* The integrity check reads the whole file: at start-up only. */
-	if (store_open(&a->st, path, &err) != K_OK || store_check(a->st, &err) != K_OK ||
+	if (store_open(&a->st, path, &err) != K_OK || store_check_record(a->st, now, &err) != K_OK ||
 	    store_recover(a->st, now, config_int(a->cfg, "kiosk.resume_minutes") * 60, &n, &err) != K_OK ||
 	    store_audit(a->st, now, "kiosk", "kiosk started", a->content->version, &err) != K_OK) {
 		store_close(a->st);
@@ -246,7 +282,7 @@ static void open_store(struct app *a)
 	a->mode = UI_MODE_SCREEN;
 	queue_questionnaire(a);
 	if (n > 0)
-		fprintf(stderr, "kiosk: %d interrupted session(s) can be resumed by staff\n", n);
+		say(a, "%d interrupted session(s) can be resumed by staff", n);
 }
 
 /* Apply one engine event and perform its effects. */
@@ -260,7 +296,7 @@ static void step(struct app *a, const struct engine_event *ev)
 	bool screen_only = ev->kind == ENGINE_EV_LANG && engine_completed(a->e);
 
 	if (engine_step(a->e, ev, today(), &fx, &err) != K_OK) {
-		fprintf(stderr, "kiosk: %s\n", err.msg);
+		say(a, "%s", err.msg);
 		return;
 	}
 	if (screen_only)
@@ -293,9 +329,9 @@ static void expire_interrupted(struct app *a, int64_t now)
 	a->expired = now;
 	if (store_expire_interrupted(a->st, time(NULL), config_int(a->cfg, "kiosk.resume_minutes") * 60, &n,
 				     &err) != K_OK)
-		fprintf(stderr, "kiosk: cannot expire interrupted sessions: %s\n", err.msg);
+		say(a, "cannot expire interrupted sessions: %s", err.msg);
 	else if (n > 0)
-		fprintf(stderr, "kiosk: %d interrupted session(s) expired (kiosk.resume_minutes)\n", n);
+		say(a, "%d interrupted session(s) expired (kiosk.resume_minutes)", n);
 }
 
 /* Idle handling, once per tick.  Only a patient who started something is
@@ -356,7 +392,7 @@ static void timers(struct app *a)
 			else if (intake_retry(&a->in, time(NULL), &err) == K_OK)
 				a->mode = UI_MODE_SCREEN;
 			else
-				fprintf(stderr, "kiosk: database still unavailable: %s\n", err.msg);
+				say(a, "database still unavailable: %s", err.msg);
 		}
 		break;
 	}
@@ -372,16 +408,16 @@ static void resume(struct app *a, const char *id, bool replace)
 	struct kerr err = { { 0 } };
 
 	if (engine_started(a->e) && !replace) {
-		fprintf(stderr, "kiosk: a session is open; it is not replaced without confirmation\n");
+		say(a, "a session is open; it is not replaced without confirmation");
 		return;
 	}
 	if (store_session_resume_id(a->st, id, &ss, &err) != K_OK) {
-		fprintf(stderr, "kiosk: nothing resumed: %s\n", err.msg);
+		say(a, "nothing resumed: %s", err.msg);
 		return;
 	}
 	if (engine_started(a->e) && !engine_completed(a->e) && a->in.session[0] &&
 	    store_session_interrupt(a->st, a->in.session, &err) != K_OK)
-		fprintf(stderr, "kiosk: the open session could not be set aside: %s\n", err.msg);
+		say(a, "the open session could not be set aside: %s", err.msg);
 	{
 		/* A reload staff asked for waits for the resumed patient: done
 		 * now, it would delete her session for a new wording. */
@@ -394,17 +430,17 @@ static void resume(struct app *a, const char *id, bool replace)
 	if (strcmp(ss->content_version, a->content->version) != 0) {
 		/* The record must carry the one wording it was taken with:
 		 * a session started on other content starts over instead. */
-		fprintf(stderr, "kiosk: the interrupted session was started on content %.20s, not %.20s; "
-			"it is deleted and the patient starts again\n", ss->content_version, a->content->version);
+		say(a, "the interrupted session was started on content %.20s, not %.20s; "
+			"it is deleted and the patient starts again", ss->content_version, a->content->version);
 		if (store_session_wipe(a->st, ss->id, "content changed", "staff", &err) != K_OK)
-			fprintf(stderr, "kiosk: %s\n", err.msg);
+			say(a, "%s", err.msg);
 		store_session_free(ss);
 		return;
 	}
 	for (int i = 0; i < ss->n; i++) {
 		kerr_clear(&err);
 		if (engine_restore(a->e, ss->qids[i], ss->values[i], &err) != K_OK)
-			fprintf(stderr, "kiosk: resume: %s\n", err.msg);
+			say(a, "resume: %s", err.msg);
 	}
 	engine_resume(a->e, today());
 	snprintf(a->in.session, sizeof a->in.session, "%s", ss->id);
@@ -520,6 +556,7 @@ static krc lock_database(struct app *a, struct kerr *err)
 				"with `kiosk init --config FILE`; otherwise mount or restore the volume that "
 				"holds it (%s)", db, strerror(errno));
 	snprintf(lock, sizeof lock, "%s.kiosk-lock", db);
+	snprintf(a->image, sizeof a->image, "%s.content", db);
 	a->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (a->lock_fd < 0)
 		return kerr_set(err, K_EIO, "%s: %s", lock, strerror(errno));
@@ -575,7 +612,7 @@ int cmd_run(int argc, char **argv)
 	/* A bad content folder is an administrator's error: refuse to start
 	 * rather than show patients a broken intake. */
 	if (content_folder(a.cfg, a.content_dir, sizeof a.content_dir, &err) != K_OK ||
-	    load_content(a.content_dir, &a.content, &err) != K_OK ||
+	    load_content(&a, a.content_dir, a.image, &a.content, &err) != K_OK ||
 	    new_engine(&a, &err) != K_OK) {
 		fprintf(stderr, "kiosk: %s\n", err.msg);
 		app_free(&a);
@@ -601,6 +638,11 @@ int cmd_run(int argc, char **argv)
 		struct engine_event ev;
 		enum ui_input in;
 
+		if (a.said) {
+			/* A message went to stderr, maybe this terminal. */
+			ui_touch(a.u);
+			a.said = false;
+		}
 		memset(&v, 0, sizeof v);
 		v.mode = a.mode;
 		v.e = a.e;
@@ -613,9 +655,6 @@ int cmd_run(int argc, char **argv)
 			 * needs it.  Keys typed meanwhile wait in the terminal. */
 			opened = true;
 			open_store(&a);
-			/* Its messages went to stderr, which may be this
-			 * terminal: repaint it all. */
-			ui_touch(a.u);
 			continue;
 		}
 		in = ui_read(a.u, &v, TICK_MS, &ev);
@@ -754,7 +793,7 @@ int cmd_preview(int argc, char **argv)
 			goto out;
 		dir = path;
 	}
-	if (load_content(dir, &c, &err) != K_OK) {
+	if (load_content(NULL, dir, NULL, &c, &err) != K_OK) {
 		status = 1;
 		goto out;
 	}

@@ -57,9 +57,12 @@ static const struct cmd_def defs[] = {
 	{ "status", cmd_status, "",
 	  "show sessions, the outbox and the audit log's state",
 	  "Prints sessions in progress, records waiting and failed, the last delivery and whether sync\n"
-	  "is paused; never patient data.  Exit status: 0, or 1 when --verify-audit finds a break.",
+	  "is paused, and the last check of every page of the database (the kiosk runs it at start,\n"
+	  "kiosk-sync daily); never patient data.  Exit status: 0, or 1 when that check, --check or\n"
+	  "--verify-audit found damage.",
 	  { { "--json", NULL, "print the status as JSON", false },
 	    { "--verify-audit", NULL, "check the hash chain of the audit log", false },
+	    { "--check", NULL, "check every page of the database now (slower as it grows)", false },
 	    CONFIG_OPT } },
 	{ "staff", cmd_staff, "add NAME --role staff|admin | pin NAME | remove NAME",
 	  "add or remove staff accounts, set a PIN",

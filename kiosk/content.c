@@ -23,6 +23,68 @@
 
 #include "kstr.h"
 #include "ktext.h"
+#include "lazylib.h"
+
+/* ---- libfyaml, loaded at first use (lazylib.h) ----
+ *
+ * The kiosk starts from the compiled image (content_image.h) and needs the
+ * YAML parser only when the content changed. */
+#define FYAML_FUNCS(X) \
+	X(fy_anchor_get_text) \
+	X(fy_diag_cfg_default) \
+	X(fy_diag_create) \
+	X(fy_diag_destroy) \
+	X(fy_diag_errors_iterate) \
+	X(fy_diag_set_collect_errors) \
+	X(fy_document_build_from_string) \
+	X(fy_document_destroy) \
+	X(fy_document_root) \
+	X(fy_node_get_anchor) \
+	X(fy_node_get_scalar) \
+	X(fy_node_get_scalar0) \
+	X(fy_node_get_scalar_token) \
+	X(fy_node_get_type) \
+	X(fy_node_get_style) \
+	X(fy_node_mapping_item_count) \
+	X(fy_node_mapping_iterate) \
+	X(fy_node_mapping_lookup_by_string) \
+	X(fy_node_pair_key) \
+	X(fy_node_pair_value) \
+	X(fy_node_sequence_item_count) \
+	X(fy_node_sequence_iterate) \
+	X(fy_token_start_mark)
+
+#define FYAML_PTR(f) static __typeof__(f) *lazy_##f;
+FYAML_FUNCS(FYAML_PTR)
+#define FYAML_SYM(f) { #f, LAZYLIB_SLOT(lazy_##f) },
+static const struct lazylib_sym fyaml_syms[] = { FYAML_FUNCS(FYAML_SYM) { NULL, NULL } };
+static struct lazylib fyaml_lib = { "libfyaml.so.0", "libfyaml0", fyaml_syms, NULL };
+
+#define fy_anchor_get_text (*lazy_fy_anchor_get_text)
+#define fy_diag_cfg_default (*lazy_fy_diag_cfg_default)
+#define fy_diag_create (*lazy_fy_diag_create)
+#define fy_diag_destroy (*lazy_fy_diag_destroy)
+#define fy_diag_errors_iterate (*lazy_fy_diag_errors_iterate)
+#define fy_diag_set_collect_errors (*lazy_fy_diag_set_collect_errors)
+#define fy_document_build_from_string (*lazy_fy_document_build_from_string)
+#define fy_document_destroy (*lazy_fy_document_destroy)
+#define fy_document_root (*lazy_fy_document_root)
+#define fy_node_get_anchor (*lazy_fy_node_get_anchor)
+#define fy_node_get_scalar (*lazy_fy_node_get_scalar)
+#define fy_node_get_scalar0 (*lazy_fy_node_get_scalar0)
+#define fy_node_get_scalar_token (*lazy_fy_node_get_scalar_token)
+#define fy_node_get_type (*lazy_fy_node_get_type)
+#define fy_node_get_style (*lazy_fy_node_get_style)
+/* libfyaml.h has it inline, on the two functions above. */
+#define fy_node_is_alias(n) (fy_node_get_type(n) == FYNT_SCALAR && fy_node_get_style(n) == FYNS_ALIAS)
+#define fy_node_mapping_item_count (*lazy_fy_node_mapping_item_count)
+#define fy_node_mapping_iterate (*lazy_fy_node_mapping_iterate)
+#define fy_node_mapping_lookup_by_string (*lazy_fy_node_mapping_lookup_by_string)
+#define fy_node_pair_key (*lazy_fy_node_pair_key)
+#define fy_node_pair_value (*lazy_fy_node_pair_value)
+#define fy_node_sequence_item_count (*lazy_fy_node_sequence_item_count)
+#define fy_node_sequence_iterate (*lazy_fy_node_sequence_iterate)
+#define fy_token_start_mark (*lazy_fy_token_start_mark)
 
 /* Interface messages every content must define in every language. */
 const char *const content_msg_required[] = {
@@ -694,7 +756,20 @@ static int kind_of(const char *s)
  * returns NULL and *why says why (static text). */
 static const char not_found[] = "not found";
 
-static char *read_file(const char *path, size_t *len, const char **why)
+void content_stamp_of(const struct stat *sb, struct content_stamp *out)
+{
+	memset(out, 0, sizeof *out);
+	out->dev = (unsigned long long)sb->st_dev;
+	out->ino = (unsigned long long)sb->st_ino;
+	out->size = (unsigned long long)sb->st_size;
+	out->mtime_s = (long long)sb->st_mtim.tv_sec;
+	out->mtime_ns = (long long)sb->st_mtim.tv_nsec;
+	out->ctime_s = (long long)sb->st_ctim.tv_sec;
+	out->ctime_ns = (long long)sb->st_ctim.tv_nsec;
+}
+
+/* st (may be NULL) gets the file's stat as it was opened. */
+static char *read_file(const char *path, size_t *len, const char **why, struct stat *st)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat sb;
@@ -739,28 +814,40 @@ static char *read_file(const char *path, size_t *len, const char **why)
 	}
 	buf[got] = '\0';
 	*len = got;
+	if (st)
+		*st = sb;
 out:
 	close(fd);
 	return buf;
 }
 
-/* Remember a file that is part of the content (see content.files). */
-static void note_file(struct loader *l, const char *path)
+/* Remember a file that is part of the content (see content.files), as
+ * it was when read (sb). */
+static void note_file(struct loader *l, const char *path, const struct stat *sb)
 {
 	struct content *c = l->c;
-	char **nf;
 
 	if (c->n_files % 16 == 0) {
-		nf = realloc(c->files, (size_t)(c->n_files + 16) * sizeof *nf);
+		char **nf = realloc(c->files, (size_t)(c->n_files + 16) * sizeof *nf);
+		struct content_stamp *ns;
+
 		if (nf == NULL) {
 			l->oom = true;
 			return;
 		}
 		c->files = nf;
+		ns = realloc(c->file_stamps, (size_t)(c->n_files + 16) * sizeof *ns);
+		if (ns == NULL) {
+			l->oom = true;
+			return;
+		}
+		c->file_stamps = ns;
 	}
 	c->files[c->n_files] = dup_or_oom(l, path);
-	if (c->files[c->n_files])
+	if (c->files[c->n_files]) {
+		content_stamp_of(sb, &c->file_stamps[c->n_files]);
 		c->n_files++;
+	}
 }
 
 /* The first line whose indentation holds a tab (0 if none).  YAML indents
@@ -1002,16 +1089,17 @@ static struct fy_document *load_yaml(struct loader *l, const char *dir, const ch
 	char *buf;
 	size_t len = 0;
 	int tline, tcol = 0;
+	struct stat sb;
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	*src = NULL;
-	buf = read_file(path, &len, &why);
+	buf = read_file(path, &len, &why, &sb);
 	if (buf == NULL) {
 		content_diag_add(l->d, name, 0, 0, false, "cannot read file: %s", why);
 		return NULL;
 	}
 	*src = buf;
-	note_file(l, path);
+	note_file(l, path, &sb);
 	hash_file(l, name, buf, len);
 	if (!vet_text(l, name, buf, len, true))
 		return NULL;
@@ -1089,16 +1177,17 @@ static void load_body(struct loader *l, const char *assets, const char *base, st
 		const char *why = "";
 		size_t len = 0;
 		char *buf;
+		struct stat sb;
 
 		snprintf(name, sizeof name, "%.200s.%s.txt", base, c->langs[i]);
 		snprintf(path, sizeof path, "%s/%s", assets, name);
-		buf = read_file(path, &len, &why);
+		buf = read_file(path, &len, &why, &sb);
 		if (buf == NULL) {
 			diag(l, n, false, "aftercare text for language '%s': cannot read %s: %s", c->langs[i], path,
 			     why == not_found ? "no such file" : why);
 			continue;
 		}
-		note_file(l, path);
+		note_file(l, path, &sb);
 		{
 			char hname[320];
 
@@ -1420,6 +1509,8 @@ static krc load(struct content **out, const char *dir, struct content_diags *dia
 	krc rc = K_OK;
 
 	*out = NULL;
+	if (lazylib_load(&fyaml_lib, err) != K_OK)
+		return K_ECONTENT;
 	memset(&l, 0, sizeof l);
 	l.d = diags ? diags : &l.own;
 	c = calloc(1, sizeof *c);
@@ -1432,6 +1523,13 @@ static krc load(struct content **out, const char *dir, struct content_diags *dia
 		goto out;
 	}
 	crypto_hash_sha256_init(&l.hash);
+	{
+		/* Before listing it: a file added meanwhile changes it. */
+		struct stat dsb;
+
+		if (stat(dir, &dsb) == 0)
+			content_stamp_of(&dsb, &c->dir_stamp);
+	}
 	dp = opendir(dir);
 	if (dp == NULL) {
 		rc = kerr_set(err, K_ECONTENT, "%s: cannot open content folder: %s", dir, strerror(errno));
@@ -1595,6 +1693,10 @@ void content_free(struct content *c)
 {
 	if (c == NULL)
 		return;
+	if (c->image) {
+		free(c->image); /* one block, c inside it */
+		return;
+	}
 	for (int i = 0; i < c->n_screens; i++) {
 		struct content_screen *s = &c->screens[i];
 
@@ -1626,6 +1728,7 @@ void content_free(struct content *c)
 	for (int i = 0; i < c->n_files; i++)
 		free(c->files[i]);
 	free(c->files);
+	free(c->file_stamps);
 	for (int i = 0; i < c->n_msgs; i++) {
 		free(c->msg_keys[i]);
 		free_text(&c->msgs[i]);
@@ -1712,7 +1815,9 @@ krc content_read_kv(const char *path, char ***keys, char ***vals, int *n, struct
 	*keys = NULL;
 	*vals = NULL;
 	*n = 0;
-	src = read_file(path, &len, &why);
+	if (lazylib_load(&fyaml_lib, err) != K_OK)
+		return K_EIO;
+	src = read_file(path, &len, &why, NULL);
 	if (src == NULL)
 		return kerr_set(err, K_EINVAL, "%s: cannot read: %s", path, why);
 	/* The same text rules as content files: libfyaml must never see a

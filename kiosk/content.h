@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "kdate.h"
 #include "kerr.h"
@@ -163,6 +164,16 @@ struct content_screen {
 	char *link;
 };
 
+/* A file as it was when the content was read.  content_image.h keeps a
+ * compiled copy of the content only while every file still looks so. */
+struct content_stamp {
+	unsigned long long dev, ino, size;
+	long long mtime_s, mtime_ns, ctime_s, ctime_ns;
+};
+
+/* The stamp of a file from its stat. */
+void content_stamp_of(const struct stat *sb, struct content_stamp *out);
+
 struct content {
 	char *dir;
 	char *version;           /* "sha256:<64 hex>" over every file read */
@@ -188,11 +199,19 @@ struct content {
 	 * refuses symbolic links.  kiosk publish copies exactly these. */
 	char **files;
 	int n_files;
+	/* files[i] as it was when read (fstat of the open file), and the
+	 * folder before it was listed. */
+	struct content_stamp *file_stamps;
+	struct content_stamp dir_stamp;
 
 	/* interface messages, key -> text; see content_msg() */
 	char **msg_keys;
 	struct content_text *msgs;
 	int n_msgs;
+
+	/* Non-NULL when loaded from a compiled image (content_image.h): the
+	 * one block that holds this struct and everything it points to. */
+	void *image;
 };
 
 /* One problem found while loading or checking. */

@@ -202,18 +202,16 @@ krc intake_questionnaire(struct intake *in, const struct content *c, struct kerr
 	if (rc != K_OK)
 		return rc;
 	if (uploaded == NULL || strcmp(uploaded, c->version) != 0) {
-		char *pending = NULL;
+		bool queued = false;
 
 		/* Already queued by an earlier start: building it again costs
 		 * more than the rest of start-up. */
-		rc = store_meta_get(in->st, "questionnaire.pending", &pending, err);
-		if (rc == K_OK && pending && strstr(pending, c->version)) {
-			free(pending);
+		rc = store_meta_contains(in->st, "questionnaire.pending", c->version, &queued, err);
+		if (rc == K_OK && queued) {
 			free(uploaded);
 			snprintf(in->questionnaire, sizeof in->questionnaire, "%s", c->version);
 			return K_OK;
 		}
-		free(pending);
 	}
 	if (rc == K_OK && (uploaded == NULL || strcmp(uploaded, c->version) != 0)) {
 		rc = fhir_questionnaire(c, &json, err);

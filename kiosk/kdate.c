@@ -60,11 +60,22 @@ void kdate_format(struct kdate d, char *buf)
 	buf[10] = '\0';
 }
 
+bool kdate_span_valid(struct kdate_span span)
+{
+	switch (span.unit) {
+	case 'd': return span.n >= 1 && span.n <= 36600;
+	case 'w': return span.n >= 1 && span.n <= 5220;
+	case 'm': return span.n >= 1 && span.n <= 1800;
+	case 'y': return span.n >= 1 && span.n <= 150;
+	default: return false;
+	}
+}
+
 bool kdate_span_parse(const char *s, struct kdate_span *out)
 {
 	long n = 0;
 	const char *p = s;
-	int limit;
+	struct kdate_span sp;
 
 	if (s == NULL || *p < '1' || *p > '9')
 		return false;
@@ -76,17 +87,11 @@ bool kdate_span_parse(const char *s, struct kdate_span *out)
 	}
 	if (p[0] == '\0' || p[1] != '\0')
 		return false;
-	switch (*p) {
-	case 'd': limit = 36600; break;
-	case 'w': limit = 5220; break;
-	case 'm': limit = 1800; break;
-	case 'y': limit = 150; break;
-	default: return false;
-	}
-	if (n > limit)
+	sp.n = (int)n;
+	sp.unit = *p;
+	if (!kdate_span_valid(sp))
 		return false;
-	out->n = (int)n;
-	out->unit = *p;
+	*out = sp;
 	return true;
 }
 

@@ -29,6 +29,10 @@ void kdate_format(struct kdate d, char *buf);
  * the other units.  Returns false when it cannot be parsed. */
 bool kdate_span_parse(const char *s, struct kdate_span *out);
 
+/* A span kdate_span_parse could have returned: a unit, and 1 to 150
+ * years (or as many months, weeks or days). */
+bool kdate_span_valid(struct kdate_span span);
+
 /* d minus the span, clamping to the month's last day. */
 struct kdate kdate_sub(struct kdate d, struct kdate_span span);
 

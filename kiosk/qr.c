@@ -12,6 +12,24 @@
 
 #include <qrencode.h>
 
+#include "lazylib.h"
+
+/* ---- libqrencode, loaded at first use (lazylib.h) ----
+ *
+ * Only the aftercare screen draws a QR code: the kiosk starts without it. */
+#define QRENCODE_FUNCS(X) \
+	X(QRcode_encodeString8bit) \
+	X(QRcode_free)
+
+#define QRENCODE_PTR(f) static __typeof__(f) *lazy_##f;
+QRENCODE_FUNCS(QRENCODE_PTR)
+#define QRENCODE_SYM(f) { #f, LAZYLIB_SLOT(lazy_##f) },
+static const struct lazylib_sym qrencode_syms[] = { QRENCODE_FUNCS(QRENCODE_SYM) { NULL, NULL } };
+static struct lazylib qrencode_lib = { "libqrencode.so.4", "libqrencode4", qrencode_syms, NULL };
+
+#define QRcode_encodeString8bit (*lazy_QRcode_encodeString8bit)
+#define QRcode_free (*lazy_QRcode_free)
+
 /* Half-block cells: top module dark / bottom module dark. */
 static const char *const half[2][2] = {
 	{ " ", "\xe2\x96\x84" },            /* light/light, light/dark (▄) */
@@ -48,6 +66,8 @@ krc qr_render(const char *text, enum qr_style style, struct qr_lines **out, stru
 	*out = NULL;
 	if (text == NULL || *text == '\0')
 		return kerr_set(err, K_EINVAL, "no link to encode");
+	if (lazylib_load(&qrencode_lib, err) != K_OK)
+		return K_EIO;
 	/* Version 0: the smallest that holds the text at level M. */
 	code = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_M);
 	if (code == NULL) {

@@ -29,6 +29,86 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lazylib.h"
+
+/* ---- SQLite, loaded at first use ----
+ *
+ * The kiosk draws its welcome screen before it opens the database, and
+ * libsqlite3 (built BIND_NOW) costs about a million instructions to map
+ * and relocate: it is opened by the first connect_db() (lazylib.h).  The
+ * calls below read as plain SQLite calls; each name is a pointer filled
+ * from the library. */
+#define SQLITE_FUNCS(X) \
+	X(sqlite3_backup_finish) \
+	X(sqlite3_backup_init) \
+	X(sqlite3_backup_step) \
+	X(sqlite3_bind_blob) \
+	X(sqlite3_bind_int64) \
+	X(sqlite3_bind_null) \
+	X(sqlite3_bind_text) \
+	X(sqlite3_busy_timeout) \
+	X(sqlite3_changes) \
+	X(sqlite3_clear_bindings) \
+	X(sqlite3_close) \
+	X(sqlite3_column_blob) \
+	X(sqlite3_column_bytes) \
+	X(sqlite3_column_int) \
+	X(sqlite3_column_int64) \
+	X(sqlite3_column_text) \
+	X(sqlite3_db_readonly) \
+	X(sqlite3_errcode) \
+	X(sqlite3_errmsg) \
+	X(sqlite3_errstr) \
+	X(sqlite3_exec) \
+	X(sqlite3_extended_result_codes) \
+	X(sqlite3_finalize) \
+	X(sqlite3_get_autocommit) \
+	X(sqlite3_open_v2) \
+	X(sqlite3_prepare_v2) \
+	X(sqlite3_prepare_v3) \
+	X(sqlite3_reset) \
+	X(sqlite3_sleep) \
+	X(sqlite3_step) \
+	X(sqlite3_wal_checkpoint_v2)
+
+#define SQLITE_PTR(f) static __typeof__(f) *lazy_##f;
+SQLITE_FUNCS(SQLITE_PTR)
+#define SQLITE_SYM(f) { #f, LAZYLIB_SLOT(lazy_##f) },
+static const struct lazylib_sym sqlite_syms[] = { SQLITE_FUNCS(SQLITE_SYM) { NULL, NULL } };
+static struct lazylib sqlite_lib = { "libsqlite3.so.0", "libsqlite3-0", sqlite_syms, NULL };
+
+#define sqlite3_backup_finish (*lazy_sqlite3_backup_finish)
+#define sqlite3_backup_init (*lazy_sqlite3_backup_init)
+#define sqlite3_backup_step (*lazy_sqlite3_backup_step)
+#define sqlite3_bind_blob (*lazy_sqlite3_bind_blob)
+#define sqlite3_bind_int64 (*lazy_sqlite3_bind_int64)
+#define sqlite3_bind_null (*lazy_sqlite3_bind_null)
+#define sqlite3_bind_text (*lazy_sqlite3_bind_text)
+#define sqlite3_busy_timeout (*lazy_sqlite3_busy_timeout)
+#define sqlite3_changes (*lazy_sqlite3_changes)
+#define sqlite3_clear_bindings (*lazy_sqlite3_clear_bindings)
+#define sqlite3_close (*lazy_sqlite3_close)
+#define sqlite3_column_blob (*lazy_sqlite3_column_blob)
+#define sqlite3_column_bytes (*lazy_sqlite3_column_bytes)
+#define sqlite3_column_int (*lazy_sqlite3_column_int)
+#define sqlite3_column_int64 (*lazy_sqlite3_column_int64)
+#define sqlite3_column_text (*lazy_sqlite3_column_text)
+#define sqlite3_db_readonly (*lazy_sqlite3_db_readonly)
+#define sqlite3_errcode (*lazy_sqlite3_errcode)
+#define sqlite3_errmsg (*lazy_sqlite3_errmsg)
+#define sqlite3_errstr (*lazy_sqlite3_errstr)
+#define sqlite3_exec (*lazy_sqlite3_exec)
+#define sqlite3_extended_result_codes (*lazy_sqlite3_extended_result_codes)
+#define sqlite3_finalize (*lazy_sqlite3_finalize)
+#define sqlite3_get_autocommit (*lazy_sqlite3_get_autocommit)
+#define sqlite3_open_v2 (*lazy_sqlite3_open_v2)
+#define sqlite3_prepare_v2 (*lazy_sqlite3_prepare_v2)
+#define sqlite3_prepare_v3 (*lazy_sqlite3_prepare_v3)
+#define sqlite3_reset (*lazy_sqlite3_reset)
+#define sqlite3_sleep (*lazy_sqlite3_sleep)
+#define sqlite3_step (*lazy_sqlite3_step)
+#define sqlite3_wal_checkpoint_v2 (*lazy_sqlite3_wal_checkpoint_v2)
+
 /* ---- schema ----
  *
  * migrations[i] upgrades a database at user_version i to i + 1.  A new
@@ -174,6 +254,7 @@ enum sid {
 	ST_META_SET,
 	ST_META_DEL,
 	ST_META_GET,
+	ST_META_HAS,
 	ST_AUDIT_LAST,
 	ST_AUDIT_INSERT,
 	ST_AUDIT_ALL,
@@ -245,6 +326,7 @@ static const char *const sql[ST_N] = {
 			" ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[ST_META_DEL] = "DELETE FROM meta WHERE key = ?1",
 	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[ST_META_HAS] = "SELECT instr(value, ?2) > 0 FROM meta WHERE key = ?1",
 	[ST_AUDIT_LAST] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
 	[ST_AUDIT_INSERT] = "INSERT INTO audit (id, time, actor, action, detail, hash)"
 			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -645,6 +727,8 @@ static krc connect_db(store **sp, const char *path, int flags, struct kerr *err)
 	*sp = s;
 	if (s == NULL || (s->path = strdup(path)) == NULL)
 		return kerr_set(err, K_ENOMEM, "out of memory");
+	if (lazylib_load(&sqlite_lib, err) != K_OK)
+		return K_ESTORE;
 	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
 	if (rc != SQLITE_OK)
 		return fail(s, rc, "open", err);
@@ -783,9 +867,11 @@ void store_close(store *s)
 {
 	if (s == NULL)
 		return;
-	for (int i = 0; i < ST_N; i++)
-		sqlite3_finalize(s->st[i]);
-	sqlite3_close(s->db);
+	if (sqlite_lib.handle) { /* else nothing was opened */
+		for (int i = 0; i < ST_N; i++)
+			sqlite3_finalize(s->st[i]);
+		sqlite3_close(s->db);
+	}
 	free(s->path);
 	free(s);
 }
@@ -1635,6 +1721,25 @@ krc store_meta_set(store *s, const char *key, const char *value, struct kerr *er
 	return meta_put(s, key, value, err);
 }
 
+krc store_meta_contains(store *s, const char *key, const char *text, bool *yes, struct kerr *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_META_HAS, err);
+	krc r = K_OK;
+	int got;
+
+	*yes = false;
+	if (st == NULL)
+		return K_ESTORE;
+	if (bt(st, 1, key) || bt(st, 2, text))
+		return bind_fail(s, st, err);
+	got = row(s, st, "reading a setting", &r, err);
+	if (got <= 0)
+		return r;
+	*yes = sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	return K_OK;
+}
+
 static krc meta_get(store *s, const char *key, char **out, struct kerr *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_META_GET, err);
@@ -1967,8 +2072,16 @@ krc store_check(store *s, struct kerr *err)
 	krc r;
 
 	/* quick_check reads every page: its cost grows with the years of
-	 * receipts, so it runs at the kiosk's start and on request only. */
-	if ((r = pragma(s, "PRAGMA quick_check(1)", buf, sizeof buf, err)) != K_OK)
+	 * receipts, so it runs at the kiosk's start and on request only.
+	 * Pages read for it need not stay: a small page cache meanwhile
+	 * keeps the kiosk's memory the same after five years (the default
+	 * would fill 2 MiB), and the cache is emptied after. */
+	if ((r = pragma(s, "PRAGMA cache_size = -128", NULL, 0, err)) != K_OK)
+		return r;
+	r = pragma(s, "PRAGMA quick_check(1)", buf, sizeof buf, err);
+	(void)pragma(s, "PRAGMA cache_size = -2000", NULL, 0, NULL);
+	(void)pragma(s, "PRAGMA shrink_memory", NULL, 0, NULL);
+	if (r != K_OK)
 		return r;
 	if (strcmp(buf, "ok") != 0) {
 		for (char *c = buf; *c; c++)
@@ -1976,6 +2089,44 @@ krc store_check(store *s, struct kerr *err)
 				*c = ' ';
 		return kerr_set(err, K_ESTORE, "database is corrupt (%s): %s", buf, s->path);
 	}
+	return K_OK;
+}
+
+krc store_check_record(store *s, int64_t now, struct kerr *err)
+{
+	struct kerr cerr = { "" }, werr = { "" };
+	char val[320];
+	krc r = store_check(s, &cerr);
+
+	snprintf(val, sizeof val, "%lld %s", (long long)now, r == K_OK ? "ok" : cerr.msg);
+	/* Kept even when the file is damaged: the settings page may still be
+	 * whole, and then status can say so.  A read-only handle keeps none. */
+	if (!sqlite3_db_readonly(s->db, "main"))
+		(void)meta_put(s, "integrity.checked", val, &werr);
+	if (r != K_OK)
+		return kerr_set(err, r, "%s", cerr.msg);
+	return K_OK;
+}
+
+krc store_integrity_last(store *s, int64_t *when, char *result, size_t n, struct kerr *err)
+{
+	char *v = NULL, *end = NULL;
+	krc r = meta_get(s, "integrity.checked", &v, err);
+	long long t;
+
+	*when = 0;
+	if (n)
+		result[0] = '\0';
+	if (r != K_OK || v == NULL) {
+		free(v);
+		return r;
+	}
+	t = strtoll(v, &end, 10);
+	if (end != v && *end == ' ' && t > 0) {
+		*when = (int64_t)t;
+		snprintf(result, n, "%s", end + 1);
+	}
+	free(v);
 	return K_OK;
 }
 

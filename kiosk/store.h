@@ -19,6 +19,7 @@
 #define KIOSK_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kerr.h"
@@ -179,6 +180,9 @@ krc store_purge(store *s, int64_t now, int64_t retention, struct kerr *err);
 krc store_meta_set(store *s, const char *key, const char *value, struct kerr *err);
 /* *out is a copy owned by the caller (free), NULL if unset. */
 krc store_meta_get(store *s, const char *key, char **out, struct kerr *err);
+/* *yes: setting key is set and holds text (without copying it out: the
+ * pending Questionnaire is ~100 KB). */
+krc store_meta_contains(store *s, const char *key, const char *text, bool *yes, struct kerr *err);
 
 /* ---- audit (both processes) ---- */
 
@@ -267,6 +271,15 @@ krc store_sync_state_get(store *s, struct store_sync_state *ss, struct kerr *err
  * (...)" on damage).  It reads every page: call it at the kiosk's start and
  * from status checks, not on every open. */
 krc store_check(store *s, struct kerr *err);
+/* store_check, and its outcome kept in the database (setting
+ * "integrity.checked": the time, then "ok" or what is damaged) when the
+ * handle can write, for `kiosk status` to report without reading every
+ * page itself.  The kiosk calls it at start, kiosk-sync once a day,
+ * `kiosk status --check` on request.  Returns store_check's result. */
+krc store_check_record(store *s, int64_t now, struct kerr *err);
+/* The last kept check: *when 0 when there was none; result gets "ok" or
+ * the damage found (no patient data: SQLite names pages and tables). */
+krc store_integrity_last(store *s, int64_t *when, char *result, size_t n, struct kerr *err);
 /* Is the file at the database's path still the one opened (same device and
  * inode)?  K_ESTORE when it was deleted, replaced, or its volume is gone:
  * writes would go to a file nobody will read again.  The completing and

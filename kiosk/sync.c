@@ -1344,6 +1344,21 @@ answered:
 	return rc;
 }
 
+/* Every page read once a day (the kiosk does it only at its start, and a
+ * kiosk runs for months), and the outcome kept for `kiosk status`.  Damage
+ * is logged; delivery goes on from the pages that still read. */
+static void check_daily(sync_ctx *sy, int64_t now)
+{
+	struct kerr err = { "" };
+	char result[256];
+	int64_t when = 0;
+
+	if (store_integrity_last(sy->st, &when, result, sizeof result, &err) != K_OK || now - when < 86400)
+		return;
+	if (store_check_record(sy->st, now, &err) != K_OK)
+		sync_log("%s; restore the latest backup (deploy/DEPLOY.md, Backups)", err.msg);
+}
+
 static krc paused(sync_ctx *sy, int *yes, struct kerr *err)
 {
 	char *p = NULL;
@@ -1369,6 +1384,7 @@ krc sync_drain(sync_ctx *sy, const volatile sig_atomic_t *stop, struct sync_repo
 		rc = store_purge(sy->st, sy->last_purge, sy->retention, err);
 		if (rc)
 			return rc;
+		check_daily(sy, sy->last_purge);
 	}
 	rc = paused(sy, &is_paused, err);
 	if (rc || is_paused)

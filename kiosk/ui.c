@@ -420,7 +420,9 @@ krc ui_new(ui **out, const struct ui_opts *o, struct kerr *err)
 	u->contrast = o->contrast;
 	u->back_to = -1;
 	u->said_screen = -1;
-	setlocale(LC_ALL, "");
+	/* Only the character set: dates and numbers are formatted by the
+	 * kiosk itself, and loading every other category costs a dozen files. */
+	setlocale(LC_CTYPE, "");
 	u->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	/* The Linux console font has the block elements but few symbols. */
 	u->fancy_symbols = u->utf8 && term && strcmp(term, "linux") != 0;
@@ -440,6 +442,14 @@ krc ui_new(ui **out, const struct ui_opts *o, struct kerr *err)
 	nonl();
 	intrflush(stdscr, FALSE);
 	meta(stdscr, TRUE);
+	/* Input is read by keys.c, not by ncurses: no typeahead check. */
+	typeahead(-1);
+	/* ncurses 6.4 flushes its output after every cursor move until the
+	 * first endwin(), so a screen would leave in one write per line (and
+	 * a terminal could show it half drawn).  One endwin() and refresh()
+	 * before anything is drawn ends that: each update is then one write. */
+	endwin();
+	refresh();
 	keys_init(&decoder, u->utf8);
 	winch_flag = 0;
 	/* Only to switch the terminal's mouse reports on (SGR where terminfo

@@ -19,6 +19,27 @@
 #include <zlib.h>
 
 #include "ktext.h"
+#include "lazylib.h"
+
+/* ---- libz, loaded at first use (lazylib.h) ----
+ *
+ * Only larger text reads a console font: the kiosk starts without zlib. */
+#define Z_FUNCS(X) \
+	X(gzclose) \
+	X(gzerror) \
+	X(gzopen) \
+	X(gzread)
+
+#define Z_PTR(f) static __typeof__(f) *lazy_##f;
+Z_FUNCS(Z_PTR)
+#define Z_SYM(f) { #f, LAZYLIB_SLOT(lazy_##f) },
+static const struct lazylib_sym z_syms[] = { Z_FUNCS(Z_SYM) { NULL, NULL } };
+static struct lazylib z_lib = { "libz.so.1", "zlib1g", z_syms, NULL };
+
+#define gzclose (*lazy_gzclose)
+#define gzerror (*lazy_gzerror)
+#define gzopen (*lazy_gzopen)
+#define gzread (*lazy_gzread)
 
 #define VT_MAX_GLYPHS 512
 #define VT_MAX_PIXELS 32   /* KD_FONT_OP_SET: at most 32x32 */
@@ -187,6 +208,8 @@ krc vtfont_psf_load(struct vtfont_psf **out, const char *path, struct kerr *err)
 	krc rc;
 
 	*out = NULL;
+	if (lazylib_load(&z_lib, err) != K_OK)
+		return K_EIO;
 	/* gzread reads an uncompressed file as it is. */
 	gz = gzopen(path, "rb");
 	if (gz == NULL)

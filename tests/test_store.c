@@ -959,6 +959,29 @@ static void test_corrupt_pages(void **state)
 	/* f->s stays NULL; teardown copes. */
 }
 
+/* The outcome of a check of every page is kept for `kiosk status`, and a
+ * read-only handle checks without keeping anything. */
+static void test_check_kept(void **state)
+{
+	struct fx *f = *state;
+	struct kerr err = { "" };
+	char result[256];
+	int64_t when = 1;
+	store *ro = NULL;
+
+	assert_int_equal(store_integrity_last(f->s, &when, result, sizeof result, &err), K_OK);
+	assert_int_equal(when, 0);
+	assert_int_equal(store_check_record(f->s, 1764000000, &err), K_OK);
+	assert_int_equal(store_integrity_last(f->s, &when, result, sizeof result, &err), K_OK);
+	assert_int_equal(when, 1764000000);
+	assert_string_equal(result, "ok");
+	assert_int_equal(store_open_readonly(&ro, f->path, &err), K_OK);
+	assert_int_equal(store_check_record(ro, 1764999999, &err), K_OK);
+	assert_int_equal(store_integrity_last(ro, &when, result, sizeof result, &err), K_OK);
+	assert_int_equal(when, 1764000000);
+	store_close(ro);
+}
+
 static void test_open_refuses_missing(void **state)
 {
 	struct fx *f = *state;
@@ -1315,6 +1338,7 @@ int main(void)
 		T(test_not_a_database),
 		T(test_corrupt_pages),
 		T(test_open_refuses_missing),
+		T(test_check_kept),
 		T(test_expire_interrupted),
 		T(test_file_identity),
 		T(test_full_and_readonly_disk),

@@ -71,12 +71,15 @@ e2e_start() {
 
 screen() { t capture-pane -p -t "$1"; }
 
+# kiosk_pid NAME: the process id of the kiosk running in pane NAME.
+kiosk_pid() { pgrep -P "$(t list-panes -t "$1" -F '#{pane_pid}')" -x kiosk; }
+
 # e2e_stop NAME: end the kiosk in pane NAME (SIGTERM) and wait until it has
 # exited, so that the next kiosk on the same database may start (one kiosk
 # per database).
 e2e_stop() {
 	local pid
-	pid=$(pgrep -P "$(t list-panes -t "$1" -F '#{pane_pid}')" -x kiosk) && kill -TERM "$pid"
+	pid=$(kiosk_pid "$1") && kill -TERM "$pid"
 	wait_for "$1" "kiosk-exit="
 }
 

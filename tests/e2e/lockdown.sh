@@ -4,8 +4,6 @@
 # prints no patient data.
 . tests/e2e/lib.sh
 
-kiosk_pid() { pgrep -P "$(t list-panes -t "$1" -F '#{pane_pid}')" -x kiosk; }
-
 e2e_conf
 for sig in TERM SEGV; do
 	n=k$sig
