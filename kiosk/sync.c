@@ -1293,40 +1293,38 @@ static krc drain_records(sync_ctx *sy, const volatile sig_atomic_t *stop, struct
 
 		a.why[0] = '\0';
 		a.status = 0;
+		i = x ? startable(sy, &q) : -1;
+		if (x && i < 0 && need && q.n < q.cap) {
+			int added = 0;
 
-		if (x) {
-			i = startable(sy, &q);
-			if (i < 0 && need && q.n < q.cap) {
-				int added = 0;
-
-				rc = refill(sy, &q, acks, &added, err);
-				if (rc == K_OK && added == 0 && acks->n) {
-					/* Only confirmed ones came back: record them. */
-					rc = acks_flush(sy, acks, rep, err);
-					if (rc == K_OK)
-						rc = refill(sy, &q, acks, &added, err);
-				}
-				need = added > 0;
-				continue;
+			rc = refill(sy, &q, acks, &added, err);
+			if (rc == K_OK && added == 0 && acks->n) {
+				/* Only confirmed ones came back: record them. */
+				rc = acks_flush(sy, acks, rep, err);
+				if (rc == K_OK)
+					rc = refill(sy, &q, acks, &added, err);
 			}
-			if (i >= 0) {
-				x->job = q.j[i];
-				memmove(&q.j[i], &q.j[i + 1], (size_t)(q.n - i - 1) * sizeof *q.j);
-				q.n--;
-				rc = job_send(sy, x, &a, &decided, err);
-				goto answered;
-			}
+			need = added > 0;
+			continue;
 		}
-		if (busy_slots(sy) == 0)
-			break;
-		rc = next_done(sy, &x, &c, err);
-		if (rc != K_OK)
-			break;
-		need = 1;
-		rc = job_answer(sy, x, c, &a, &decided, err);
-		if (a.status > 0)
-			open = sy->n_xf;
-answered:
+		if (i >= 0) {
+			/* A free slot takes the oldest record it may. */
+			x->job = q.j[i];
+			memmove(&q.j[i], &q.j[i + 1], (size_t)(q.n - i - 1) * sizeof *q.j);
+			q.n--;
+			rc = job_send(sy, x, &a, &decided, err);
+		} else {
+			/* Nothing to start: wait for an answer. */
+			if (busy_slots(sy) == 0)
+				break;
+			rc = next_done(sy, &x, &c, err);
+			if (rc != K_OK)
+				break;
+			need = 1;
+			rc = job_answer(sy, x, c, &a, &decided, err);
+			if (a.status > 0)
+				open = sy->n_xf;
+		}
 		if (rc == K_OK && decided)
 			rc = record_outcome(sy, x->job.it, &a, acks, rep, err);
 		else if (rc != K_OK)
