@@ -199,7 +199,7 @@ struct job {
 /* One request slot: an easy handle of the multi handle, the answer it is
  * receiving, and the record it carries.  All slots share the multi
  * handle's connections: HTTP/2 streams on one connection when the server
- * speaks it, else one HTTP/1.1 connection each. */
+ * speaks it, else up to H1_CONNECTIONS HTTP/1.1 connections. */
 struct xfer {
 	CURL *h;
 	int busy;                    /* added to the multi handle */
@@ -260,26 +260,26 @@ static uint32_t rnd32(void)
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
-	struct xfer *sy = userp;
+	struct xfer *x = userp;
 	size_t k = size * nmemb;
 	char *p;
 
 	/* A short count makes libcurl stop the transfer (CURLE_WRITE_ERROR):
 	 * an answer this large is not a transaction-response, and reading on
 	 * would let a server keep the sync busy for as long as it likes. */
-	if (sy->resp_over || sy->resp_len + k > (size_t)RESP_MAX) {
-		sy->resp_over = 1;
+	if (x->resp_over || x->resp_len + k > (size_t)RESP_MAX) {
+		x->resp_over = 1;
 		return 0;
 	}
-	p = realloc(sy->resp, sy->resp_len + k + 1);
+	p = realloc(x->resp, x->resp_len + k + 1);
 	if (p == NULL) {
-		sy->resp_over = 1;
+		x->resp_over = 1;
 		return 0;
 	}
-	sy->resp = p;
-	memcpy(sy->resp + sy->resp_len, data, k);
-	sy->resp_len += k;
-	sy->resp[sy->resp_len] = '\0';
+	x->resp = p;
+	memcpy(x->resp + x->resp_len, data, k);
+	x->resp_len += k;
+	x->resp[x->resp_len] = '\0';
 	return k;
 }
 
@@ -546,8 +546,8 @@ static CURLcode xfer_send(sync_ctx *sy, struct xfer *x, const char *method, cons
 /* Take slot x out of the multi handle (its answer stays readable). */
 static void xfer_end(sync_ctx *sy, struct xfer *x)
 {
-	if (x->busy)
-		curl_multi_remove_handle(sy->multi, x->h);
+	if (x->busy && curl_multi_remove_handle(sy->multi, x->h) != CURLM_OK)
+		sync_log("note: libcurl could not end a request");
 	x->busy = 0;
 }
 
@@ -568,7 +568,8 @@ static krc next_done(sync_ctx *sy, struct xfer **done, CURLcode *res, struct ker
 
 			if (m->msg != CURLMSG_DONE)
 				continue;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &p);
+			if (curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &p) != CURLE_OK || p == NULL)
+				return kerr_set(err, K_ENET, "libcurl: a finished request has no slot");
 			*done = (struct xfer *)(void *)p;
 			*res = m->data.result;
 			return K_OK;
