@@ -2,11 +2,11 @@
 # Several records on their way at once (sync.in_flight) and still exactly
 # once: the server sees more than one request in flight, over one HTTP/2
 # connection or, from a server without HTTP/2, a few (at most 4) HTTP/1.1
-# connections;
-# a refusal and a 503 in the middle of a window acknowledge exactly the
-# records whose own answer was good; SIGTERM in the middle of a window
-# loses and duplicates nothing; two intakes of one person never have their
-# Patient searches in flight together.
+# connections; a refusal, a 503 or refused credentials in the middle of a
+# window acknowledge exactly the records whose own answer was good (and
+# pause once); SIGTERM in the middle of a window loses and duplicates
+# nothing; two intakes of one person never have their Patient searches in
+# flight together.
 . tests/tools/sync_lib.sh
 sync_setup
 
@@ -94,6 +94,23 @@ sync_once
 read -r delivered failed waiting < <(store_vs_server)
 [ "$delivered" -eq 99 ] && [ "$failed" -eq 1 ] && [ "$waiting" -eq 0 ] ||
 	fail "after the 503: $delivered delivered, $failed failed, $waiting waiting"
+server_stop
+
+# ---- credentials refused in the middle of a window ----
+rm -rf "$T/var" "$T/ids" "$T/sync.log"
+PORT=$(free_port)
+write_conf in_flight=8
+fill 60
+server_start "$PORT" --faults "ok*10,401,401,401"
+sync_once
+[ "$RC" -eq 5 ] || fail "401: exit $RC, expected 5 (paused)"
+read -r delivered failed waiting < <(store_vs_server)
+[ "$delivered" -ge 10 ] || fail "401: only $delivered delivered (10 answered well)"
+[ "$failed" -eq 0 ] && [ "$((delivered + waiting))" -eq 60 ] || fail "401: $delivered/$failed/$waiting"
+[ "$(store_stat sync_paused)" = "server refused the credentials (401)" ] || fail "401: delivery not paused"
+# Paused once, however many requests in flight were refused with it.
+[ "$(sqlite3 "$T/var/kiosk.db" "SELECT count(*) FROM audit WHERE action = 'sync.paused'")" -eq 1 ] ||
+	fail "401: paused more than once"
 server_stop
 
 # ---- SIGTERM while a window is on its way ----
