@@ -1299,8 +1299,9 @@ static krc drain_records(sync_ctx *sy, const volatile sig_atomic_t *stop, struct
 			int added = 0;
 
 			rc = refill(sy, &q, acks, &added, err);
-			if (rc == K_OK && added == 0 && acks->n) {
-				/* Only confirmed ones came back: record them. */
+			if (rc == K_OK && added == 0 && acks->n && busy_slots(sy) == 0) {
+				/* Only confirmed ones came back and none is in
+				 * flight: record them, and look once more. */
 				rc = acks_flush(sy, acks, rep, err);
 				if (rc == K_OK)
 					rc = refill(sy, &q, acks, &added, err);
