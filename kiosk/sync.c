@@ -1163,10 +1163,12 @@ static krc record_outcome(sync_ctx *sy, const struct store_outbox_item *it, cons
 	return rc;
 }
 
-/* Records read from the outbox and not started yet, oldest first. */
+/* Records read from the outbox and not started yet, oldest first:
+ * j[head..n).  Taking the oldest moves nothing (head goes on); refill
+ * moves what is left to the front. */
 struct queue {
 	struct job *j;
-	int n, cap;
+	int head, n, cap;
 };
 
 static int busy_slots(const sync_ctx *sy)
@@ -1186,7 +1188,7 @@ static int held(const sync_ctx *sy, const struct queue *q, const struct acks *k,
 	for (int i = 0; i < sy->n_xf; i++)
 		if (sy->xf[i].job.it && !strcmp(sy->xf[i].job.it->id, id))
 			return 1;
-	for (int i = 0; i < q->n; i++)
+	for (int i = q->head; i < q->n; i++)
 		if (!strcmp(q->j[i].it->id, id))
 			return 1;
 	for (int i = 0; i < k->n; i++)
@@ -1206,6 +1208,11 @@ static krc refill(sync_ctx *sy, struct queue *q, struct acks *k, int *added, str
 	krc rc;
 
 	*added = 0;
+	if (q->head > 0) {
+		memmove(q->j, q->j + q->head, (size_t)(q->n - q->head) * sizeof *q->j);
+		q->n -= q->head;
+		q->head = 0;
+	}
 	if (q->n >= q->cap)
 		return K_OK;
 	/* The held ones come back too: ask for enough to fill the room. */
@@ -1248,7 +1255,7 @@ static krc refill(sync_ctx *sy, struct queue *q, struct acks *k, int *added, str
  * none. */
 static int startable(const sync_ctx *sy, const struct queue *q)
 {
-	for (int i = 0; i < q->n; i++)
+	for (int i = q->head; i < q->n; i++)
 		if (!key_busy(sy, q->j[i].key))
 			return i;
 	return -1;
@@ -1280,7 +1287,7 @@ static krc drain_records(sync_ctx *sy, const volatile sig_atomic_t *stop, struct
 	int need = 1, retries = rep->retry, open = 1;
 	krc rc = K_OK;
 
-	q.n = 0;
+	q.head = q.n = 0;
 	q.cap = ACK_BATCH + sy->n_xf;
 	q.j = calloc((size_t)q.cap, sizeof *q.j);
 	if (q.j == NULL)
@@ -1295,7 +1302,7 @@ static krc drain_records(sync_ctx *sy, const volatile sig_atomic_t *stop, struct
 		a.why[0] = '\0';
 		a.status = 0;
 		i = x ? startable(sy, &q) : -1;
-		if (x && i < 0 && need && q.n < q.cap) {
+		if (x && i < 0 && need && q.n - q.head < q.cap) {
 			int added = 0;
 
 			rc = refill(sy, &q, acks, &added, err);
@@ -1312,8 +1319,9 @@ static krc drain_records(sync_ctx *sy, const volatile sig_atomic_t *stop, struct
 		if (i >= 0) {
 			/* A free slot takes the oldest record it may. */
 			x->job = q.j[i];
-			memmove(&q.j[i], &q.j[i + 1], (size_t)(q.n - i - 1) * sizeof *q.j);
-			q.n--;
+			/* Those it passed (their person is on the way) move up. */
+			memmove(&q.j[q.head + 1], &q.j[q.head], (size_t)(i - q.head) * sizeof *q.j);
+			q.head++;
 			rc = job_send(sy, x, &a, &decided, err);
 		} else {
 			/* Nothing to start: wait for an answer. */
@@ -1338,7 +1346,7 @@ static krc drain_records(sync_ctx *sy, const volatile sig_atomic_t *stop, struct
 		xfer_end(sy, &sy->xf[k]);
 		job_clear(&sy->xf[k].job);
 	}
-	for (int k = 0; k < q.n; k++)
+	for (int k = q.head; k < q.n; k++)
 		job_clear(&q.j[k]);
 	free(q.j);
 	return rc;
