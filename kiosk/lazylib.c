@@ -1,7 +1,7 @@
 /* lazylib: see lazylib.h. */
+#define _GNU_SOURCE 1 /* RTLD_DEEPBIND */
 #include "lazylib.h"
 
-#define _GNU_SOURCE 1 /* RTLD_DEEPBIND */
 #include <dlfcn.h>
 #include <stddef.h>
 

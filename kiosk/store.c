@@ -2068,7 +2068,7 @@ krc store_sync_state_get(store *s, struct store_sync_state *ss, struct kerr *err
 
 krc store_check(store *s, struct kerr *err)
 {
-	char buf[256];
+	char buf[256], was[32], q[64];
 	krc r;
 
 	/* quick_check reads every page: its cost grows with the years of
@@ -2076,10 +2076,12 @@ krc store_check(store *s, struct kerr *err)
 	 * Pages read for it need not stay: a small page cache meanwhile
 	 * keeps the kiosk's memory the same after five years (the default
 	 * would fill 2 MiB), and the cache is emptied after. */
-	if ((r = pragma(s, "PRAGMA cache_size = -128", NULL, 0, err)) != K_OK)
+	if ((r = pragma(s, "PRAGMA cache_size", was, sizeof was, err)) != K_OK ||
+	    (r = pragma(s, "PRAGMA cache_size = -128", NULL, 0, err)) != K_OK)
 		return r;
 	r = pragma(s, "PRAGMA quick_check(1)", buf, sizeof buf, err);
-	(void)pragma(s, "PRAGMA cache_size = -2000", NULL, 0, NULL);
+	snprintf(q, sizeof q, "PRAGMA cache_size = %ld", strtol(was, NULL, 10));
+	(void)pragma(s, q, NULL, 0, NULL);
 	(void)pragma(s, "PRAGMA shrink_memory", NULL, 0, NULL);
 	if (r != K_OK)
 		return r;
