@@ -124,15 +124,16 @@ static krc content_folder(const config *cfg, char *dir, size_t n, struct kerr *e
 
 /* The content of folder dir.  With image (the kiosk's compiled copy, see
  * content_image.h), from it when it still describes the folder, else from
- * the YAML, after which the image is written for the next start. */
-static krc load_content(struct app *a, const char *dir, const char *image, struct content **out,
-			struct kerr *err)
+ * the YAML, after which the image is written for the next start.  With
+ * later, the files are compared after the first screen (fresh_content). */
+static krc load_content(struct app *a, const char *dir, const char *image, bool later,
+			struct content **out, struct kerr *err)
 {
 	struct content_diags diags = { 0 };
 	struct kerr ierr = { { 0 } };
 	krc rc;
 
-	if (image && content_image_load(out, image, dir, &ierr) == K_OK)
+	if (image && content_image_load(out, image, dir, !later, &ierr) == K_OK)
 		return K_OK;
 	rc = content_load(out, dir, &diags, err);
 	for (int i = 0; rc != K_OK && i < diags.n && i < 20; i++)
@@ -187,7 +188,7 @@ static void between_sessions(struct app *a, bool force)
 
 	if (content_folder(a->cfg, dir, sizeof dir, &err) == K_OK &&
 	    (force || strcmp(dir, a->content_dir) != 0)) {
-		if (load_content(a, dir, a->image, &c, &err) == K_OK) {
+		if (load_content(a, dir, a->image, false, &c, &err) == K_OK) {
 			struct content *old = a->content;
 
 			a->content = c;
@@ -206,6 +207,31 @@ static void between_sessions(struct app *a, bool force)
 	}
 	if (new_engine(a, &err) != K_OK)
 		say(a, "%s", err.msg);
+}
+
+/* The welcome screen was drawn from the compiled content before its files
+ * were compared (load_content, later): when one changed since, the content
+ * is read again now, before any key is read.  A folder that no longer
+ * loads stops the kiosk as it would at start. */
+static krc fresh_content(struct app *a, struct kerr *err)
+{
+	struct content *c = NULL, *old = a->content;
+	struct kerr why = { { 0 } };
+
+	if (old->image == NULL || content_image_current(old, &why) == K_OK)
+		return K_OK;
+	say(a, "the content changed since it was compiled (%s): reading it again", why.msg);
+	if (load_content(a, a->content_dir, a->image, false, &c, err) != K_OK)
+		return K_ECONTENT;
+	a->content = c;
+	if (new_engine(a, err) != K_OK) {
+		a->content = old;
+		content_free(c);
+		return K_ECONTENT;
+	}
+	content_free(old);
+	ui_forget(a->u); /* nothing of the first screen's layout stays */
+	return K_OK;
 }
 
 /* Was another content version made current since it was loaded? */
@@ -612,7 +638,7 @@ int cmd_run(int argc, char **argv)
 	/* A bad content folder is an administrator's error: refuse to start
 	 * rather than show patients a broken intake. */
 	if (content_folder(a.cfg, a.content_dir, sizeof a.content_dir, &err) != K_OK ||
-	    load_content(&a, a.content_dir, a.image, &a.content, &err) != K_OK ||
+	    load_content(&a, a.content_dir, a.image, true, &a.content, &err) != K_OK ||
 	    new_engine(&a, &err) != K_OK) {
 		fprintf(stderr, "kiosk: %s\n", err.msg);
 		app_free(&a);
@@ -654,6 +680,13 @@ int cmd_run(int argc, char **argv)
 			 * years of receipts), and nothing on the welcome screen
 			 * needs it.  Keys typed meanwhile wait in the terminal. */
 			opened = true;
+			if (fresh_content(&a, &err) != K_OK) {
+				ui_free(a.u);
+				a.u = NULL;
+				fprintf(stderr, "kiosk: %s\n", err.msg);
+				status = 1;
+				break;
+			}
 			open_store(&a);
 			continue;
 		}
@@ -793,7 +826,7 @@ int cmd_preview(int argc, char **argv)
 			goto out;
 		dir = path;
 	}
-	if (load_content(NULL, dir, NULL, &c, &err) != K_OK) {
+	if (load_content(NULL, dir, NULL, false, &c, &err) != K_OK) {
 		status = 1;
 		goto out;
 	}

@@ -406,7 +406,20 @@ static bool stamp_same(const struct content_stamp *a, const struct content_stamp
 
 /* ---- files ---- */
 
-krc content_image_load(struct content **out, const char *path, const char *dir, struct kerr *err)
+krc content_image_current(const struct content *c, struct kerr *err)
+{
+	struct content_stamp now;
+
+	if (!stamp_path(c->dir, &now) || !stamp_same(&now, &c->dir_stamp))
+		return kerr_set(err, K_ENOTFOUND, "content image: the folder changed");
+	for (int i = 0; i < c->n_files; i++)
+		if (!stamp_path(c->files[i], &now) || !stamp_same(&now, &c->file_stamps[i]))
+			return kerr_set(err, K_ENOTFOUND, "content image: a file changed");
+	return K_OK;
+}
+
+krc content_image_load(struct content **out, const char *path, const char *dir, bool files,
+		       struct kerr *err)
 {
 	struct content *c = NULL;
 	struct head h;
@@ -451,11 +464,8 @@ krc content_image_load(struct content **out, const char *path, const char *dir, 
 		rc = kerr_set(err, K_ENOTFOUND, "content image: written for another folder");
 	else if (!stamp_exe(&now) || !stamp_same(&now, &h.exe))
 		rc = kerr_set(err, K_ENOTFOUND, "content image: written by another kiosk binary");
-	else if (!stamp_path(dir, &now) || !stamp_same(&now, &c->dir_stamp))
-		rc = kerr_set(err, K_ENOTFOUND, "content image: the folder changed");
-	for (int i = 0; rc == K_OK && i < c->n_files; i++)
-		if (!stamp_path(c->files[i], &now) || !stamp_same(&now, &c->file_stamps[i]))
-			rc = kerr_set(err, K_ENOTFOUND, "content image: a file changed");
+	else if (files)
+		rc = content_image_current(c, err);
 	if (rc != K_OK) {
 		content_free(c);
 		return rc;

@@ -25,16 +25,27 @@
 #ifndef KIOSK_CONTENT_IMAGE_H
 #define KIOSK_CONTENT_IMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "content.h"
 #include "kerr.h"
 
-/* Load the image at path if it describes content folder dir (the same
- * string the YAML load was given) as it is now.  On success *out is the
- * content (content_free frees it as usual).  K_ENOTFOUND with the reason
- * in err when there is no usable image: the caller loads the YAML. */
-krc content_image_load(struct content **out, const char *path, const char *dir, struct kerr *err);
+/* Load the image at path if it was written for content folder dir (the
+ * same string the YAML load was given) by this kiosk binary and, with
+ * files, if the folder and every file are as they were read
+ * (content_image_current).  On success *out is the content (content_free
+ * frees it as usual).  K_ENOTFOUND with the reason in err when there is no
+ * usable image: the caller loads the YAML. */
+krc content_image_load(struct content **out, const char *path, const char *dir, bool files,
+		       struct kerr *err);
+
+/* Are c's folder and every file it was read from as they were then (one
+ * stat each)?  K_ENOTFOUND and why when one changed.  The kiosk loads its
+ * image without this and calls it once the welcome screen is drawn: the
+ * stats are half of what an image start costs before the first screen,
+ * and a stale image is replaced before any key is read. */
+krc content_image_current(const struct content *c, struct kerr *err);
 
 /* Write c, loaded from YAML without errors, as the image at path (a new
  * file renamed over the old one, so a reader sees either). */

@@ -173,7 +173,7 @@ static struct content *yaml(void)
 static krc from_image(struct content **c, char *why)
 {
 	struct kerr err = { "" };
-	krc rc = content_image_load(c, image, folder, &err);
+	krc rc = content_image_load(c, image, folder, true, &err);
 
 	if (why)
 		strcpy(why, err.msg);
@@ -251,6 +251,24 @@ static void test_edited_file(void **state)
 	stale("a file changed");
 }
 
+/* The kiosk loads the image without comparing the files, draws, then
+ * compares: the change is found then. */
+static void test_compared_later(void **state)
+{
+	struct content *m = NULL;
+	struct kerr err = { "" };
+
+	(void)state;
+	saved();
+	sh("printf '# checked\\n' >> '%s/assets/aftercare.en.txt'", folder);
+	assert_int_equal(content_image_load(&m, image, folder, false, &err), K_OK);
+	assert_int_equal(content_image_current(m, &err), K_ENOTFOUND);
+	assert_non_null(strstr(err.msg, "a file changed"));
+	content_free(m);
+	kerr_clear(&err);
+	assert_int_equal(content_image_load(&m, image, folder, true, &err), K_ENOTFOUND);
+}
+
 static void test_added_and_removed(void **state)
 {
 	(void)state;
@@ -271,7 +289,7 @@ static void test_other_folder(void **state)
 
 	(void)state;
 	saved();
-	assert_int_equal(content_image_load(&m, image, "screens", &err), K_ENOTFOUND);
+	assert_int_equal(content_image_load(&m, image, "screens", true, &err), K_ENOTFOUND);
 	assert_non_null(strstr(err.msg, "another folder"));
 }
 
@@ -358,6 +376,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_same_content, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edited_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_added_and_removed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compared_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged, setup, teardown),
 	};

@@ -47,4 +47,12 @@ run k6 "Hello from"
 	fail "a rebuilt copy was reported as a problem: $(cat "$E2E_TMP/k5.err" "$E2E_TMP/k6.err")"
 run k7 "Hello from"
 [ $yaml = 0 ] || fail "the rebuilt copy was not used"
+
+# An edit that breaks the content, with a compiled copy still there: the
+# kiosk refuses to go on, as it does without a copy, and says why.
+printf 'no_such_key: 1\n' >>"$E2E_TMP/screens/020-language.yaml"
+e2e_start k8 xterm-256color C.UTF-8
+wait_for k8 "kiosk-exit=1"
+grep -q "020-language.yaml.*no_such_key" "$E2E_TMP/k8.err" || fail "no message naming the broken file: $(cat "$E2E_TMP/k8.err")"
+wait_for k8 "tty-sane"
 echo "ok: the compiled content is used while the folder is unchanged, and rebuilt otherwise"
