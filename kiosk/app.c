@@ -286,20 +286,26 @@ static void open_store(struct app *a)
 {
 	char path[PATH_MAX];
 	struct kerr err = { { 0 } };
+	krc damaged = K_OK;
 	int n = 0;
 	int64_t now = time(NULL);
 
 	config_path(a->cfg, "kiosk.database", path, sizeof path);
-	/* The integrity check reads the whole file: at start-up only. */
-	if (store_open(&a->st, path, &err) != K_OK || store_check_record(a->st, now, &err) != K_OK ||
+	/* The integrity check reads the whole file: at start-up only.  What
+	 * it found is kept for `kiosk status` after the sessions a crash left
+	 * open are set aside (one commit later, not before). */
+	if (store_open(&a->st, path, &err) != K_OK || (damaged = store_check(a->st, &err)) != K_OK ||
 	    store_recover(a->st, now, config_int(a->cfg, "kiosk.resume_minutes") * 60, &n, &err) != K_OK ||
 	    store_audit(a->st, now, "kiosk", "kiosk started", a->content->version, &err) != K_OK) {
+		if (damaged != K_OK)
+			store_integrity_keep(a->st, now, err.msg);
 		store_close(a->st);
 		a->st = NULL;
 		a->in.st = NULL;
 		unavailable(a, &err);
 		return;
 	}
+	store_integrity_keep(a->st, now, "ok");
 	a->in.st = a->st;
 	if (intake_retry(&a->in, now, &err) != K_OK) {
 		unavailable(a, &err);

@@ -2094,17 +2094,24 @@ krc store_check(store *s, struct kerr *err)
 	return K_OK;
 }
 
-krc store_check_record(store *s, int64_t now, struct kerr *err)
+void store_integrity_keep(store *s, int64_t now, const char *result)
 {
-	struct kerr cerr = { "" }, werr = { "" };
+	struct kerr werr = { "" };
 	char val[320];
-	krc r = store_check(s, &cerr);
 
-	snprintf(val, sizeof val, "%lld %s", (long long)now, r == K_OK ? "ok" : cerr.msg);
+	snprintf(val, sizeof val, "%lld %s", (long long)now, result);
 	/* Kept even when the file is damaged: the settings page may still be
 	 * whole, and then status can say so.  A read-only handle keeps none. */
 	if (!sqlite3_db_readonly(s->db, "main"))
 		(void)meta_put(s, "integrity.checked", val, &werr);
+}
+
+krc store_check_record(store *s, int64_t now, struct kerr *err)
+{
+	struct kerr cerr = { "" };
+	krc r = store_check(s, &cerr);
+
+	store_integrity_keep(s, now, r == K_OK ? "ok" : cerr.msg);
 	if (r != K_OK)
 		return kerr_set(err, r, "%s", cerr.msg);
 	return K_OK;

@@ -277,6 +277,10 @@ krc store_check(store *s, struct kerr *err);
  * page itself.  The kiosk calls it at start, kiosk-sync once a day,
  * `kiosk status --check` on request.  Returns store_check's result. */
 krc store_check_record(store *s, int64_t now, struct kerr *err);
+/* Keep result ("ok" or the damage store_check reported) as the check made
+ * at now: for a caller that had more urgent work between the two (the
+ * kiosk recovers interrupted sessions first).  Best effort. */
+void store_integrity_keep(store *s, int64_t now, const char *result);
 /* The last kept check: *when 0 when there was none; result gets "ok" or
  * the damage found (no patient data: SQLite names pages and tables). */
 krc store_integrity_last(store *s, int64_t *when, char *result, size_t n, struct kerr *err);
