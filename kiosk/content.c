@@ -54,10 +54,8 @@
 	X(fy_node_sequence_iterate) \
 	X(fy_token_start_mark)
 
-#define FYAML_PTR(f) static __typeof__(f) *lazy_##f;
-FYAML_FUNCS(FYAML_PTR)
-#define FYAML_SYM(f) { #f, LAZYLIB_SLOT(lazy_##f) },
-static const struct lazylib_sym fyaml_syms[] = { FYAML_FUNCS(FYAML_SYM) { NULL, NULL } };
+FYAML_FUNCS(LAZYLIB_PTR)
+static const struct lazylib_sym fyaml_syms[] = { FYAML_FUNCS(LAZYLIB_SYM) { NULL, NULL } };
 static struct lazylib fyaml_lib = { "libfyaml.so.0", "libfyaml0", fyaml_syms, NULL };
 
 #define fy_anchor_get_text (*lazy_fy_anchor_get_text)

@@ -25,6 +25,14 @@ struct lazylib_sym {
  * spells through the pointer's bytes. */
 #define LAZYLIB_SLOT(fp) ((void **)(void *)&(fp))
 
+/* For a module that reaches library function f through a pointer named
+ * lazy_f, with its functions listed as an X-macro FUNCS(X):
+ *   FUNCS(LAZYLIB_PTR)       declares the pointers;
+ *   { FUNCS(LAZYLIB_SYM) { NULL, NULL } }  is its lazylib_sym table;
+ * then `#define f (*lazy_f)` lets the calls read as plain calls. */
+#define LAZYLIB_PTR(f) static __typeof__(f) *lazy_##f;
+#define LAZYLIB_SYM(f) { #f, LAZYLIB_SLOT(lazy_##f) },
+
 struct lazylib {
 	const char *soname;            /* e.g. "libsqlite3.so.0" */
 	const char *package;           /* the Debian package that ships it */

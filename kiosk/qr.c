@@ -21,10 +21,8 @@
 	X(QRcode_encodeString8bit) \
 	X(QRcode_free)
 
-#define QRENCODE_PTR(f) static __typeof__(f) *lazy_##f;
-QRENCODE_FUNCS(QRENCODE_PTR)
-#define QRENCODE_SYM(f) { #f, LAZYLIB_SLOT(lazy_##f) },
-static const struct lazylib_sym qrencode_syms[] = { QRENCODE_FUNCS(QRENCODE_SYM) { NULL, NULL } };
+QRENCODE_FUNCS(LAZYLIB_PTR)
+static const struct lazylib_sym qrencode_syms[] = { QRENCODE_FUNCS(LAZYLIB_SYM) { NULL, NULL } };
 static struct lazylib qrencode_lib = { "libqrencode.so.4", "libqrencode4", qrencode_syms, NULL };
 
 #define QRcode_encodeString8bit (*lazy_QRcode_encodeString8bit)

@@ -26,7 +26,6 @@
  * anywhere but the sink. */
 #include "speech.h"
 
-#include <dlfcn.h>
 #include <espeak-ng/speak_lib.h>
 #include <pcaudiolib/audio.h>
 #include <pthread.h>
@@ -35,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "lazylib.h"
 
 /* Audio buffer length in ms: the longest a stop takes to cut in. */
 #define SPEECH_BUF_MS 20
@@ -94,7 +95,6 @@ static bool pace(speech *s, long ms)
  * start of the kiosk would load and relocate for a feature most patients
  * never use.  Opened once and kept, like the synthesiser itself. */
 static struct {
-	bool loaded;
 	int (*initialize)(espeak_AUDIO_OUTPUT, int, const char *, int);
 	void (*set_synth_callback)(t_espeak_callback *);
 	espeak_ERROR (*set_parameter)(espeak_PARAMETER, int, int);
@@ -110,34 +110,32 @@ static struct {
 	void (*audio_destroy)(struct audio_object *);
 } lib;
 
-/* dlsym() returns an object pointer; POSIX guarantees it converts to a
- * function pointer, which ISO C spells through the pointer's bytes. */
-#define LIB_SYM(h, field, name) \
-	(*(void **)(&lib.field) = dlsym((h), (name))) != NULL
+static const struct lazylib_sym espeak_syms[] = {
+	{ "espeak_Initialize", LAZYLIB_SLOT(lib.initialize) },
+	{ "espeak_SetSynthCallback", LAZYLIB_SLOT(lib.set_synth_callback) },
+	{ "espeak_SetParameter", LAZYLIB_SLOT(lib.set_parameter) },
+	{ "espeak_SetVoiceByProperties", LAZYLIB_SLOT(lib.set_voice) },
+	{ "espeak_ListVoices", LAZYLIB_SLOT(lib.list_voices) },
+	{ "espeak_Synth", LAZYLIB_SLOT(lib.synth) },
+	{ NULL, NULL },
+};
+static const struct lazylib_sym pcaudio_syms[] = {
+	{ "create_audio_device_object", LAZYLIB_SLOT(lib.audio_create) },
+	{ "audio_object_open", LAZYLIB_SLOT(lib.audio_open) },
+	{ "audio_object_write", LAZYLIB_SLOT(lib.audio_write) },
+	{ "audio_object_flush", LAZYLIB_SLOT(lib.audio_flush) },
+	{ "audio_object_close", LAZYLIB_SLOT(lib.audio_close) },
+	{ "audio_object_destroy", LAZYLIB_SLOT(lib.audio_destroy) },
+	{ NULL, NULL },
+};
+static struct lazylib espeak_lib = { "libespeak-ng.so.1", "libespeak-ng1", espeak_syms, NULL };
+static struct lazylib pcaudio_lib = { "libpcaudio.so.0", "libpcaudio0", pcaudio_syms, NULL };
 
+/* The handles stay open for the life of the process (lazylib.h). */
 static krc lib_load(struct kerr *err)
 {
-	void *es, *pa;
-
-	if (lib.loaded)
-		return K_OK;
-	es = dlopen("libespeak-ng.so.1", RTLD_NOW | RTLD_LOCAL);
-	pa = dlopen("libpcaudio.so.0", RTLD_NOW | RTLD_LOCAL);
-	if (es == NULL || pa == NULL)
-		return kerr_set(err, K_EIO, "speech: cannot load %s (is the package installed?)",
-				es == NULL ? "libespeak-ng.so.1" : "libpcaudio.so.0");
-	if (!(LIB_SYM(es, initialize, "espeak_Initialize") &&
-	      LIB_SYM(es, set_synth_callback, "espeak_SetSynthCallback") &&
-	      LIB_SYM(es, set_parameter, "espeak_SetParameter") &&
-	      LIB_SYM(es, set_voice, "espeak_SetVoiceByProperties") &&
-	      LIB_SYM(es, list_voices, "espeak_ListVoices") && LIB_SYM(es, synth, "espeak_Synth") &&
-	      LIB_SYM(pa, audio_create, "create_audio_device_object") &&
-	      LIB_SYM(pa, audio_open, "audio_object_open") && LIB_SYM(pa, audio_write, "audio_object_write") &&
-	      LIB_SYM(pa, audio_flush, "audio_object_flush") && LIB_SYM(pa, audio_close, "audio_object_close") &&
-	      LIB_SYM(pa, audio_destroy, "audio_object_destroy")))
-		return kerr_set(err, K_EIO, "speech: the installed espeak-ng or pcaudio lacks a function the kiosk needs");
-	/* The handles stay open for the life of the process. */
-	lib.loaded = true;
+	if (lazylib_load(&espeak_lib, err) != K_OK || lazylib_load(&pcaudio_lib, err) != K_OK)
+		return K_EIO;
 	return K_OK;
 }
 

@@ -71,10 +71,8 @@
 	X(sqlite3_step) \
 	X(sqlite3_wal_checkpoint_v2)
 
-#define SQLITE_PTR(f) static __typeof__(f) *lazy_##f;
-SQLITE_FUNCS(SQLITE_PTR)
-#define SQLITE_SYM(f) { #f, LAZYLIB_SLOT(lazy_##f) },
-static const struct lazylib_sym sqlite_syms[] = { SQLITE_FUNCS(SQLITE_SYM) { NULL, NULL } };
+SQLITE_FUNCS(LAZYLIB_PTR)
+static const struct lazylib_sym sqlite_syms[] = { SQLITE_FUNCS(LAZYLIB_SYM) { NULL, NULL } };
 static struct lazylib sqlite_lib = { "libsqlite3.so.0", "libsqlite3-0", sqlite_syms, NULL };
 
 #define sqlite3_backup_finish (*lazy_sqlite3_backup_finish)

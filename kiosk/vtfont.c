@@ -30,10 +30,8 @@
 	X(gzopen) \
 	X(gzread)
 
-#define Z_PTR(f) static __typeof__(f) *lazy_##f;
-Z_FUNCS(Z_PTR)
-#define Z_SYM(f) { #f, LAZYLIB_SLOT(lazy_##f) },
-static const struct lazylib_sym z_syms[] = { Z_FUNCS(Z_SYM) { NULL, NULL } };
+Z_FUNCS(LAZYLIB_PTR)
+static const struct lazylib_sym z_syms[] = { Z_FUNCS(LAZYLIB_SYM) { NULL, NULL } };
 static struct lazylib z_lib = { "libz.so.1", "zlib1g", z_syms, NULL };
 
 #define gzclose (*lazy_gzclose)
