@@ -180,28 +180,37 @@ static krc new_engine(struct app *a, struct kerr *err)
 /* Between patients: a fresh engine in the kiosk's language and, if an
  * administrator published a valid new version, the new content.  Never
  * called while a session is open. */
+/* Load folder dir and make it the content in use, with a fresh engine.
+ * On failure the content in use stays, and so does everything else. */
+static krc switch_content(struct app *a, const char *dir, struct kerr *err)
+{
+	struct content *c = NULL, *old = a->content;
+
+	if (load_content(a, dir, a->image, false, &c, err) != K_OK)
+		return K_ECONTENT;
+	a->content = c;
+	if (new_engine(a, err) != K_OK) {
+		a->content = old;
+		content_free(c);
+		return K_ECONTENT;
+	}
+	if (dir != a->content_dir) /* it may be the folder in use, read again */
+		snprintf(a->content_dir, sizeof a->content_dir, "%s", dir);
+	content_free(old);
+	if (a->st)
+		store_audit(a->st, time(NULL), "kiosk", "content loaded", c->version, NULL);
+	return K_OK;
+}
+
 static void between_sessions(struct app *a, bool force)
 {
 	char dir[PATH_MAX];
-	struct content *c = NULL;
 	struct kerr err = { { 0 } };
 
 	if (content_folder(a->cfg, dir, sizeof dir, &err) == K_OK &&
 	    (force || strcmp(dir, a->content_dir) != 0)) {
-		if (load_content(a, dir, a->image, false, &c, &err) == K_OK) {
-			struct content *old = a->content;
-
-			a->content = c;
-			if (new_engine(a, &err) == K_OK) {
-				snprintf(a->content_dir, sizeof a->content_dir, "%s", dir);
-				content_free(old);
-				if (a->st)
-					store_audit(a->st, time(NULL), "kiosk", "content loaded", c->version, NULL);
-				return;
-			}
-			a->content = old;
-			content_free(c);
-		}
+		if (switch_content(a, dir, &err) == K_OK)
+			return;
 		say(a, "keeping the content in use: %s", err.msg);
 		kerr_clear(&err);
 	}
@@ -215,21 +224,13 @@ static void between_sessions(struct app *a, bool force)
  * loads stops the kiosk as it would at start. */
 static krc fresh_content(struct app *a, struct kerr *err)
 {
-	struct content *c = NULL, *old = a->content;
 	struct kerr why = { { 0 } };
 
-	if (old->image == NULL || content_image_current(old, &why) == K_OK)
+	if (a->content->image == NULL || content_image_current(a->content, &why) == K_OK)
 		return K_OK;
 	say(a, "the content changed since it was compiled (%s): reading it again", why.msg);
-	if (load_content(a, a->content_dir, a->image, false, &c, err) != K_OK)
+	if (switch_content(a, a->content_dir, err) != K_OK)
 		return K_ECONTENT;
-	a->content = c;
-	if (new_engine(a, err) != K_OK) {
-		a->content = old;
-		content_free(c);
-		return K_ECONTENT;
-	}
-	content_free(old);
 	ui_forget(a->u); /* nothing of the first screen's layout stays */
 	return K_OK;
 }
