@@ -113,6 +113,18 @@ wait_gone() {
 	done
 }
 
+# heard SINK TEXT [SECONDS]: until a "say" line of the speech sink file
+# SINK ([speech] sink) holds TEXT, the fixed string handed to the
+# synthesiser.
+heard() {
+	local sink=$1 text=$2 limit=${3:-$E2E_TIMEOUT} i=0
+	until [ -f "$sink" ] && grep -F -- "$text" "$sink" | grep -q '^say	'; do
+		i=$((i + 1))
+		[ $i -gt $((limit * 20)) ] && { cat "$sink" >&2 2>/dev/null; fail "never said: $text"; }
+		sleep 0.05
+	done
+}
+
 # Assert the screen shows / does not show a fixed string right now.
 shows() { screen "$1" | grep -qF -- "$2" || fail "$1 does not show '$2'"; }
 lacks() { ! screen "$1" | grep -qF -- "$2" || fail "$1 still shows '$2'"; }

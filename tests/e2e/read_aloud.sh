@@ -12,14 +12,7 @@ e2e_conf "[speech]" "sink = $SINK"
 e2e_start k xterm-256color C.UTF-8
 
 # said TEXT: wait until a "say" line of the sink holds TEXT.
-said() {
-	local i=0
-	until [ -f "$SINK" ] && grep -F -- "$1" "$SINK" | grep -q '^say	'; do
-		i=$((i + 1))
-		[ $i -gt $((E2E_TIMEOUT * 20)) ] && { cat "$SINK" >&2 2>/dev/null; fail "never said: $1"; }
-		sleep 0.05
-	done
-}
+said() { heard "$SINK" "$1"; }
 says() { grep -c '^say	' "$SINK" 2>/dev/null || echo 0; }
 
 wait_for k "Welcome to"

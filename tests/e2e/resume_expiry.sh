@@ -10,7 +10,7 @@ wait_for k "Welcome to"
 step k Enter "Which language"
 step k 1 "Your name"
 typ k "Perpetua Lindqvist"; step k Enter "Date of birth"
-pid=$(pgrep -P "$(t list-panes -t k -F '#{pane_pid}')" -x kiosk) || fail "no kiosk"
+pid=$(kiosk_pid k) || fail "no kiosk"
 kill -9 "$pid"
 wait_for k "kiosk-exit=137"
 e2e_start k2 xterm-256color C.UTF-8

@@ -132,7 +132,6 @@ echo "reported complete: $n_rep, in the outbox: $n_out, left unfinished by a kil
 ui_crash() (
 	. "$root/tests/e2e/lib.sh"
 	ms() { echo $(( $(date +%s%N) / 1000000 )); }
-	kiosk_of() { pgrep -P "$(t list-panes -t "$1" -F '#{pane_pid}')" -x kiosk; }
 	patient() { WHO="Ingrid Solveig Haraldsen" walk "$1"; step "$1" F10 "You are all set"
 		step "$1" Enter "Caring for your skin"; }
 	e2e_conf
@@ -154,7 +153,7 @@ ui_crash() (
 		d=$((RANDOM % (dur * 6 / 5 + 1)))
 		sleep "$((d / 1000)).$(printf '%03d' $((d % 1000)))"
 		shown=$(screen "$n")
-		pid=$(kiosk_of "$n") || fail "the kiosk is not running"
+		pid=$(kiosk_pid "$n") || fail "the kiosk is not running"
 		kill -KILL "$pid"
 		kill "$walker" 2>/dev/null; wait "$walker" 2>/dev/null
 		i=0
